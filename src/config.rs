@@ -1,0 +1,448 @@
+//! Server configuration: built-in defaults, then a TOML file, then `WEB_TERMINAL_*` environment
+//! variables, each overriding the one before (`docs/configuration.md` lists every key).
+//!
+//! Loading never reads the process environment itself: callers pass the variables in, so tests can
+//! load configurations side by side.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "WEB_TERMINAL_";
+
+/// Environment variables with the prefix that are not configuration keys.
+const RESERVED_ENV: [&str; 3] = [
+    "WEB_TERMINAL_CONFIG",
+    "WEB_TERMINAL_AUTH_CONFIG",
+    "WEB_TERMINAL_UI_DIST",
+];
+
+/// Keys whose environment value is a comma-separated list.
+const LIST_KEYS: [&str; 4] = [
+    "shell_args",
+    "allowed_origins",
+    "frame_ancestors",
+    "trusted_proxies",
+];
+
+/// A configuration that could not be loaded or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or the environment could not be read or parsed, or a key is unknown.
+    #[error("{0}")]
+    Load(#[from] config::ConfigError),
+    /// A key has a value that parses but is not acceptable.
+    #[error("invalid value for `{key}`: {reason}")]
+    Invalid {
+        /// The offending key.
+        key: &'static str,
+        /// Why the value is refused.
+        reason: String,
+    },
+    /// The combination of keys is unsafe.
+    #[error(
+        "refusing to listen on {host} without authentication: anyone who can reach this address \
+         would get a shell. Turn authentication on (see docs/authentication.md), listen on a \
+         loopback address (host = \"127.0.0.1\"), or set allow_unauthenticated = true \
+         (WEB_TERMINAL_ALLOW_UNAUTHENTICATED=true) if this is really what you want"
+    )]
+    UnauthenticatedOnNetwork {
+        /// The non-loopback host.
+        host: IpAddr,
+    },
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, coloured when the output is a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The effective server configuration. Every field is a configuration key of the same name.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on. Loopback unless configured otherwise.
+    pub host: IpAddr,
+    /// TCP port; 0 picks a free one.
+    pub port: u16,
+    /// Program run in each session; `$SHELL` or `/bin/sh` when unset.
+    pub shell: Option<String>,
+    /// Arguments passed to the shell.
+    pub shell_args: Vec<String>,
+    /// Extra environment variables for the shell.
+    pub shell_env: BTreeMap<String, String>,
+    /// Folder holding the workspaces the shells start in.
+    pub workspaces_dir: PathBuf,
+    /// Most live sessions on this server.
+    pub max_sessions: usize,
+    /// Most live sessions per user (with authentication off, all share one user).
+    pub max_sessions_per_user: usize,
+    /// A session with no input and no output for this long is ended; 0 means never.
+    pub idle_timeout_secs: u64,
+    /// How long a session with no connection stays alive for a reattach.
+    pub grace_period_secs: u64,
+    /// Output kept per session for replay on attach, in bytes.
+    pub scrollback_bytes: usize,
+    /// Largest WebSocket message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Time a new connection has to send `open` or `attach`.
+    pub handshake_timeout_secs: u64,
+    /// Interval between WebSocket pings; a peer silent for three intervals is dropped.
+    pub ping_interval_secs: u64,
+    /// Origins allowed besides the server's own (for example an embedding Backstage).
+    pub allowed_origins: Vec<String>,
+    /// CSP `frame-ancestors` sources: who may embed the UI in a frame.
+    pub frame_ancestors: Vec<String>,
+    /// Log filter, a level or a `tracing` filter directive such as `info,web_terminal=debug`.
+    pub log_level: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Time allowed for a graceful shutdown before remaining sessions are killed.
+    pub shutdown_timeout_secs: u64,
+    /// Allow listening on a non-loopback address with authentication off.
+    pub allow_unauthenticated: bool,
+    /// Serve `/api/v1/metrics` without a token when authentication is on.
+    pub metrics_public: bool,
+    /// Proxies whose `X-Forwarded-For` header is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// PEM certificate chain; with `tls_key`, serve HTTPS (needs the `tls` feature).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            shell: None,
+            shell_args: Vec::new(),
+            shell_env: BTreeMap::new(),
+            workspaces_dir: PathBuf::from("data/workspaces"),
+            max_sessions: 64,
+            max_sessions_per_user: 8,
+            idle_timeout_secs: 0,
+            grace_period_secs: 60,
+            scrollback_bytes: 256 * 1024,
+            max_message_bytes: 1024 * 1024,
+            handshake_timeout_secs: 10,
+            ping_interval_secs: 20,
+            allowed_origins: Vec::new(),
+            frame_ancestors: vec!["'self'".to_owned()],
+            log_level: "info".to_owned(),
+            log_format: LogFormat::Pretty,
+            shutdown_timeout_secs: 20,
+            allow_unauthenticated: false,
+            metrics_public: true,
+            trusted_proxies: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the `WEB_TERMINAL_*` variables among `env`, and
+    /// validates the result. `auth_enabled` says whether authentication is on, which decides
+    /// whether a non-loopback host is acceptable.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        auth_enabled: bool,
+    ) -> Result<Self, ConfigError> {
+        let overrides: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(name, _)| {
+                name.starts_with(ENV_PREFIX) && !RESERVED_ENV.contains(&name.as_str())
+            })
+            .collect();
+        let mut environment = config::Environment::with_prefix("WEB_TERMINAL")
+            .prefix_separator("_")
+            .try_parsing(true)
+            .list_separator(",")
+            .source(Some(overrides));
+        for key in LIST_KEYS {
+            environment = environment.with_list_parse_key(key);
+        }
+        let mut builder = config::Config::builder();
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
+        }
+        let config: Self = builder.add_source(environment).build()?.try_deserialize()?;
+        config.validate(auth_enabled)?;
+        Ok(config)
+    }
+
+    /// Checks values that parse but make no sense, naming the key.
+    fn validate(&self, auth_enabled: bool) -> Result<(), ConfigError> {
+        fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+            ConfigError::Invalid {
+                key,
+                reason: reason.into(),
+            }
+        }
+        if self
+            .shell
+            .as_deref()
+            .is_some_and(|shell| shell.trim().is_empty())
+        {
+            return Err(invalid(
+                "shell",
+                "must not be empty; leave it unset for $SHELL",
+            ));
+        }
+        if self.workspaces_dir.as_os_str().is_empty() {
+            return Err(invalid("workspaces_dir", "must not be empty"));
+        }
+        if self.max_sessions == 0 {
+            return Err(invalid("max_sessions", "must be at least 1"));
+        }
+        if self.max_sessions_per_user == 0 || self.max_sessions_per_user > self.max_sessions {
+            return Err(invalid(
+                "max_sessions_per_user",
+                format!("must be between 1 and max_sessions ({})", self.max_sessions),
+            ));
+        }
+        if !(4096..=64 * 1024 * 1024).contains(&self.scrollback_bytes) {
+            return Err(invalid(
+                "scrollback_bytes",
+                "must be between 4096 and 67108864",
+            ));
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&self.max_message_bytes) {
+            return Err(invalid(
+                "max_message_bytes",
+                "must be between 1024 and 67108864",
+            ));
+        }
+        for (key, value) in [
+            ("handshake_timeout_secs", self.handshake_timeout_secs),
+            ("ping_interval_secs", self.ping_interval_secs),
+            ("shutdown_timeout_secs", self.shutdown_timeout_secs),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        for origin in &self.allowed_origins {
+            check_origin(origin).map_err(|reason| invalid("allowed_origins", reason))?;
+        }
+        for source in &self.frame_ancestors {
+            if source.is_empty() || source.contains([';', ',', ' ', '\n']) {
+                return Err(invalid(
+                    "frame_ancestors",
+                    format!("{source:?} is not a single CSP source expression"),
+                ));
+            }
+        }
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
+            return Err(invalid("log_level", error.to_string()));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => return Err(invalid("tls_key", "required when tls_cert is set")),
+            (None, Some(_)) => return Err(invalid("tls_cert", "required when tls_key is set")),
+            (Some(_), Some(_)) if !cfg!(feature = "tls") => {
+                return Err(invalid(
+                    "tls_cert",
+                    "this build has no TLS support (build with --features tls)",
+                ));
+            }
+            _ => {}
+        }
+        if !self.host.is_loopback() && !auth_enabled && !self.allow_unauthenticated {
+            return Err(ConfigError::UnauthenticatedOnNetwork { host: self.host });
+        }
+        Ok(())
+    }
+
+    /// The socket address to listen on.
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// The effective configuration as TOML, with secret values redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        for value in shown.shell_env.values_mut() {
+            *value = "<redacted>".to_owned();
+        }
+        toml::to_string(&shown).expect("the configuration always serializes")
+    }
+
+    /// Grace period as a duration.
+    pub fn grace_period(&self) -> Duration {
+        Duration::from_secs(self.grace_period_secs)
+    }
+
+    /// Idle timeout as a duration; `None` when sessions never idle out.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        (self.idle_timeout_secs > 0).then(|| Duration::from_secs(self.idle_timeout_secs))
+    }
+
+    /// Handshake timeout as a duration.
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_secs(self.handshake_timeout_secs)
+    }
+
+    /// Ping interval as a duration.
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_secs)
+    }
+
+    /// Shutdown timeout as a duration.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+/// Accepts `scheme://host[:port]` with nothing after it, as browsers send in `Origin`.
+fn check_origin(origin: &str) -> Result<(), String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("{origin:?} must start with https:// or http://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', '*']) {
+        return Err(format!(
+            "{origin:?} must be an exact origin like https://backstage.example.com (no path, no wildcard)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
+    fn load_toml(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path), env(vars), false)
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_8080() {
+        let config = Config::load(None, Vec::new(), false).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen_addr().to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let config = load_toml(
+            "port = 9000\nlog_level = \"debug\"\ngrace_period_secs = 5\n",
+            &[
+                ("WEB_TERMINAL_PORT", "9100"),
+                ("WEB_TERMINAL_LOG_FORMAT", "json"),
+                (
+                    "WEB_TERMINAL_ALLOWED_ORIGINS",
+                    "https://a.example,https://b.example:8443",
+                ),
+                ("WEB_TERMINAL_CONFIG", "ignored because it names the file"),
+                ("OTHER_VARIABLE", "ignored"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.port, 9100);
+        assert_eq!(config.log_level, "debug");
+        assert_eq!(config.grace_period_secs, 5);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example:8443"]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let error = load_toml("prot = 1\n", &[]).unwrap_err().to_string();
+        assert!(error.contains("unknown field `prot`"), "{error}");
+        let error = Config::load(None, env(&[("WEB_TERMINAL_PROT", "1")]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `prot`"), "{error}");
+    }
+
+    #[test]
+    fn invalid_values_name_the_key_and_the_reason() {
+        let cases: [(&str, &str); 9] = [
+            ("port = \"eighty\"\n", "port"),
+            ("port = 70000\n", "port"),
+            ("max_sessions = 0\n", "max_sessions"),
+            (
+                "max_sessions = 4\nmax_sessions_per_user = 5\n",
+                "max_sessions_per_user",
+            ),
+            ("scrollback_bytes = 10\n", "scrollback_bytes"),
+            (
+                "allowed_origins = [\"https://x.example/path\"]\n",
+                "allowed_origins",
+            ),
+            ("log_format = \"xml\"\n", "xml"),
+            ("log_level = \"info,[\"\n", "log_level"),
+            ("tls_cert = \"/c.pem\"\n", "tls_key"),
+        ];
+        for (text, key) in cases {
+            let error = load_toml(text, &[]).unwrap_err().to_string();
+            assert!(error.contains(key), "{text:?} gave {error:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_unauthenticated_non_loopback_unless_allowed() {
+        let vars = [("WEB_TERMINAL_HOST", "0.0.0.0")];
+        let error = Config::load(None, env(&vars), false).unwrap_err();
+        assert!(matches!(
+            error,
+            ConfigError::UnauthenticatedOnNetwork { .. }
+        ));
+        assert!(error.to_string().contains("allow_unauthenticated = true"));
+        assert!(Config::load(None, env(&vars), true).is_ok());
+        let allowed = [
+            ("WEB_TERMINAL_HOST", "0.0.0.0"),
+            ("WEB_TERMINAL_ALLOW_UNAUTHENTICATED", "true"),
+        ];
+        assert!(Config::load(None, env(&allowed), false).is_ok());
+    }
+
+    #[test]
+    fn redacts_shell_environment_values() {
+        let config = load_toml("[shell_env]\nAPI_TOKEN = \"s3cret\"\n", &[]).unwrap();
+        assert_eq!(config.shell_env["API_TOKEN"], "s3cret");
+        let shown = config.to_redacted_toml();
+        assert!(!shown.contains("s3cret"));
+        assert!(shown.contains("API_TOKEN = \"<redacted>\""));
+    }
+
+    #[test]
+    fn shipped_example_files_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let base = Config::load(Some(&root.join("config.toml")), Vec::new(), false).unwrap();
+        assert_eq!(
+            base,
+            Config::default(),
+            "config.toml must list the defaults"
+        );
+        for name in ["dev.toml", "staging.toml", "production.toml"] {
+            Config::load(Some(&root.join(name)), Vec::new(), true)
+                .unwrap_or_else(|error| panic!("{name}: {error}"));
+        }
+    }
+}

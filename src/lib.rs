@@ -1,0 +1,26 @@
+//! web-terminal: a self-hosted browser terminal.
+//!
+//! One binary serves an xterm.js UI, a terminal WebSocket, health and readiness checks and
+//! Prometheus metrics on one port. `ARCHITECTURE.md` has the bird's-eye view; in short:
+//!
+//! - [`config`] loads and validates the configuration;
+//! - [`server`] binds, serves and shuts down gracefully; [`routes`] are the HTTP routes and
+//!   [`ws`] the WebSocket connection, speaking the wire types of [`protocol`];
+//! - [`session`] holds the shells: sessions that outlive connections, with scrollback and
+//!   backpressure, on the PTYs of [`pty`];
+//! - [`metrics`], [`telemetry`] and [`healthcheck`] are the operational edges.
+
+pub mod assets;
+pub mod config;
+pub mod healthcheck;
+pub mod metrics;
+pub mod protocol;
+pub mod pty;
+pub mod routes;
+pub mod server;
+pub mod session;
+pub mod telemetry;
+pub mod ws;
+
+pub use config::Config;
+pub use server::{Server, ShutdownHandle};

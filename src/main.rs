@@ -1,0 +1,93 @@
+//! The `web-terminal` command: parse arguments, load the configuration, run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use web_terminal::{Config, Server, healthcheck, telemetry};
+
+/// A self-hosted browser terminal.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "WEB_TERMINAL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the UI, the terminal WebSocket, health checks and metrics.
+    Start,
+    /// Validate the configuration and print the effective configuration, secrets redacted.
+    CheckConfig,
+    /// Probe this instance's /health; exit 0 when healthy, 1 otherwise.
+    Healthcheck,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), std::env::vars(), false) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("web-terminal: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::CheckConfig => {
+            print!("{}", config.to_redacted_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Healthcheck => {
+            match healthcheck::probe(config.listen_addr(), Duration::from_secs(3)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("web-terminal: unhealthy: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Start => {
+            telemetry::init(&config.log_level, config.log_format);
+            match start(config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!("{error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn start(config: Config) -> anyhow::Result<()> {
+    let server = Server::bind(config.clone())
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen_addr()))?;
+    let address = server.local_addr()?;
+    tracing::info!(%address, version = env!("CARGO_PKG_VERSION"), ui = web_terminal::assets::ui_embedded(), "listening");
+    let shutdown = server.shutdown_handle();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown requested");
+        shutdown.shut_down();
+    });
+    server.run().await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler installs");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+}

@@ -1,0 +1,374 @@
+//! Wire types of the terminal WebSocket, protocol v1 (`docs/protocol.md`).
+//!
+//! This is the only module that knows the JSON shape of control messages and the numeric close
+//! codes. The TypeScript side (`frontend/src/generated/protocol.ts`) is generated from these types
+//! by the `generated_typescript_is_current` test, so the two cannot drift.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest accepted terminal dimension, in columns or rows.
+pub const MAX_DIMENSION: u16 = 1000;
+
+/// A control message from a client (a text frame).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ClientMessage {
+    /// Start a new session with this size. Only valid as the first message.
+    Open {
+        /// Terminal width in columns.
+        cols: u16,
+        /// Terminal height in rows.
+        rows: u16,
+        /// Bearer token, for browsers that cannot set an `Authorization` header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        token: Option<String>,
+    },
+    /// Reattach to a live session. Only valid as the first message.
+    Attach {
+        /// The id from an earlier `opened` message.
+        session: String,
+        /// This viewer's width, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        cols: Option<u16>,
+        /// This viewer's height, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        rows: Option<u16>,
+        /// Bearer token, for browsers that cannot set an `Authorization` header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        token: Option<String>,
+    },
+    /// This viewer's size changed.
+    Resize {
+        /// Terminal width in columns.
+        cols: u16,
+        /// Terminal height in rows.
+        rows: u16,
+    },
+}
+
+impl ClientMessage {
+    /// Parses one text frame, refusing anything that is not a well-formed v1 message.
+    pub fn parse(text: &str) -> Result<Self, CloseReason> {
+        let message: Self = serde_json::from_str(text).map_err(|error| {
+            // serde's message names the problem (unknown variant, missing field) without echoing
+            // the input back, so it is safe to show the client.
+            CloseReason::BadMessage(format!("malformed message: {error}"))
+        })?;
+        if let Some((cols, rows)) = message.size() {
+            check_size(cols, rows)?;
+        }
+        Ok(message)
+    }
+
+    /// The size this message carries, if any.
+    pub fn size(&self) -> Option<(u16, u16)> {
+        match *self {
+            Self::Open { cols, rows, .. } | Self::Resize { cols, rows } => Some((cols, rows)),
+            Self::Attach {
+                cols: Some(cols),
+                rows: Some(rows),
+                ..
+            } => Some((cols, rows)),
+            Self::Attach { .. } => None,
+        }
+    }
+}
+
+/// Refuses a terminal size of zero or beyond [`MAX_DIMENSION`].
+fn check_size(cols: u16, rows: u16) -> Result<(), CloseReason> {
+    let valid = 1..=MAX_DIMENSION;
+    if valid.contains(&cols) && valid.contains(&rows) {
+        Ok(())
+    } else {
+        Err(CloseReason::BadMessage(format!(
+            "size {cols}x{rows} out of range: columns and rows must be 1 to {MAX_DIMENSION}"
+        )))
+    }
+}
+
+/// A control message from the server (a text frame).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerMessage {
+    /// The session is ready; on attach, its replay follows as binary frames.
+    Opened {
+        /// The session id, for a later `attach`.
+        session: String,
+    },
+    /// The shell exited; the server closes with 1000 next.
+    Exit {
+        /// Exit status, or 128 + the signal number when a signal killed the shell.
+        code: i32,
+    },
+}
+
+impl ServerMessage {
+    /// The JSON text of this message.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+/// Why the server closes a WebSocket. Every outcome maps to its close code here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The shell exited normally.
+    Exited,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// A text frame was not valid UTF-8.
+    InvalidUtf8,
+    /// The `Origin` header is not allowed.
+    OriginNotAllowed,
+    /// A message was over `max_message_bytes`.
+    MessageTooBig,
+    /// A malformed or unexpected message; the text says which.
+    BadMessage(String),
+    /// A missing, invalid or expired token.
+    Unauthorized,
+    /// A valid token whose user may not have this session.
+    Forbidden,
+    /// `attach` named a session that does not exist (any more).
+    UnknownSession,
+    /// No `open` or `attach` arrived in time.
+    HandshakeTimeout,
+    /// This viewer held the session's other viewers up for too long.
+    TooSlow,
+    /// The total or per-user session limit is reached.
+    SessionLimit,
+    /// The peer stopped answering pings.
+    PeerUnresponsive,
+    /// The server failed to start the shell; details are in the server log.
+    Internal,
+}
+
+impl CloseReason {
+    /// The WebSocket close code for this outcome (see `docs/protocol.md`).
+    pub fn close_code(&self) -> u16 {
+        match self {
+            Self::Exited => 1000,
+            Self::ShuttingDown | Self::PeerUnresponsive => 1001,
+            Self::InvalidUtf8 => 1007,
+            Self::OriginNotAllowed => 1008,
+            Self::MessageTooBig => 1009,
+            Self::BadMessage(_) => 4400,
+            Self::Unauthorized => 4401,
+            Self::Forbidden => 4403,
+            Self::UnknownSession => 4404,
+            Self::HandshakeTimeout => 4408,
+            Self::TooSlow => 4409,
+            Self::SessionLimit => 4429,
+            Self::Internal => 1011,
+        }
+    }
+
+    /// The short human-readable reason sent with the close frame (at most 123 bytes).
+    pub fn reason(&self) -> String {
+        let text = match self {
+            Self::Exited => "shell exited",
+            Self::ShuttingDown => "server shutting down",
+            Self::InvalidUtf8 => "text frame is not valid UTF-8",
+            Self::OriginNotAllowed => "origin not allowed",
+            Self::MessageTooBig => "message too big",
+            Self::BadMessage(detail) => detail,
+            Self::Unauthorized => "authentication required",
+            Self::Forbidden => "access denied",
+            Self::UnknownSession => "unknown or expired session",
+            Self::HandshakeTimeout => "no open or attach message in time",
+            Self::TooSlow => "viewer fell behind; reattach",
+            Self::SessionLimit => "session limit reached",
+            Self::PeerUnresponsive => "no answer to ping",
+            Self::Internal => "internal error; see the server log",
+        };
+        truncate_to_close_reason(text)
+    }
+
+    /// A stable label for metrics and logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Exited => "exited",
+            Self::ShuttingDown => "shutdown",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::OriginNotAllowed => "origin",
+            Self::MessageTooBig => "too_big",
+            Self::BadMessage(_) => "bad_message",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::UnknownSession => "unknown_session",
+            Self::HandshakeTimeout => "handshake_timeout",
+            Self::TooSlow => "too_slow",
+            Self::SessionLimit => "session_limit",
+            Self::PeerUnresponsive => "unresponsive",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Every variant, for the generated TypeScript constants and for tests.
+    pub fn all() -> [Self; 14] {
+        [
+            Self::Exited,
+            Self::ShuttingDown,
+            Self::InvalidUtf8,
+            Self::OriginNotAllowed,
+            Self::MessageTooBig,
+            Self::BadMessage(String::new()),
+            Self::Unauthorized,
+            Self::Forbidden,
+            Self::UnknownSession,
+            Self::HandshakeTimeout,
+            Self::TooSlow,
+            Self::SessionLimit,
+            Self::PeerUnresponsive,
+            Self::Internal,
+        ]
+    }
+}
+
+/// A close reason must fit in a control frame: 125 bytes less the 2-byte code.
+fn truncate_to_close_reason(text: &str) -> String {
+    const MAX: usize = 123;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ts_rs::TS;
+
+    #[test]
+    fn parses_each_client_message() {
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"open","cols":80,"rows":24}"#),
+            Ok(ClientMessage::Open {
+                cols: 80,
+                rows: 24,
+                token: None
+            })
+        );
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"attach","session":"ab","token":"t"}"#),
+            Ok(ClientMessage::Attach {
+                session: "ab".into(),
+                cols: None,
+                rows: None,
+                token: Some("t".into())
+            })
+        );
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"resize","cols":1000,"rows":1,"extra":true}"#),
+            Ok(ClientMessage::Resize {
+                cols: 1000,
+                rows: 1
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_messages_with_4400() {
+        for text in [
+            "not json",
+            "{}",
+            r#"{"type":"shout"}"#,
+            r#"{"type":"open","cols":80}"#,
+            r#"{"type":"resize","cols":0,"rows":24}"#,
+            r#"{"type":"resize","cols":80,"rows":1001}"#,
+            r#"{"type":"resize","cols":-1,"rows":24}"#,
+            r#"{"type":"attach","session":"x","cols":0,"rows":0}"#,
+        ] {
+            let error = ClientMessage::parse(text).unwrap_err();
+            assert_eq!(error.close_code(), 4400, "{text}");
+            assert!(!error.reason().is_empty());
+        }
+    }
+
+    #[test]
+    fn close_reasons_fit_a_control_frame_and_codes_are_distinct_per_meaning() {
+        let long = CloseReason::BadMessage("é".repeat(200));
+        assert!(long.reason().len() <= 123);
+        let mut codes: Vec<u16> = CloseReason::all()
+            .iter()
+            .filter(|reason| **reason != CloseReason::PeerUnresponsive)
+            .map(CloseReason::close_code)
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CloseReason::all().len() - 1);
+    }
+
+    #[test]
+    fn server_messages_have_the_documented_shape() {
+        let opened = ServerMessage::Opened {
+            session: "abc".into(),
+        };
+        assert_eq!(opened.to_json(), r#"{"type":"opened","session":"abc"}"#);
+        assert_eq!(
+            ServerMessage::Exit { code: 3 }.to_json(),
+            r#"{"type":"exit","code":3}"#
+        );
+    }
+
+    /// The TypeScript bindings the UI compiles against, derived from the types above.
+    fn typescript_bindings() -> String {
+        let close_codes = [
+            ("normal", CloseReason::Exited),
+            ("goingAway", CloseReason::ShuttingDown),
+            ("invalidPayload", CloseReason::InvalidUtf8),
+            ("policyViolation", CloseReason::OriginNotAllowed),
+            ("messageTooBig", CloseReason::MessageTooBig),
+            ("badMessage", CloseReason::BadMessage(String::new())),
+            ("unauthorized", CloseReason::Unauthorized),
+            ("forbidden", CloseReason::Forbidden),
+            ("unknownSession", CloseReason::UnknownSession),
+            ("handshakeTimeout", CloseReason::HandshakeTimeout),
+            ("tooSlow", CloseReason::TooSlow),
+            ("sessionLimit", CloseReason::SessionLimit),
+            ("internalError", CloseReason::Internal),
+        ]
+        .iter()
+        .map(|(name, reason)| format!("{name}: {}", reason.close_code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+        format!(
+            "// Generated by `cargo test` from src/protocol.rs (ts-rs). Do not edit by hand.\n\
+             export {}\n\
+             export {}\n\
+             export const CLOSE_CODES = {{ {close_codes} }} as const;\n\
+             export const MAX_DIMENSION = {MAX_DIMENSION};\n",
+            ClientMessage::decl(&ts_rs::Config::default()),
+            ServerMessage::decl(&ts_rs::Config::default()),
+        )
+    }
+
+    /// Fails when `frontend/src/generated/protocol.ts` is stale. Run with
+    /// `UPDATE_GENERATED=1 cargo test generated_typescript` to rewrite it.
+    #[test]
+    fn generated_typescript_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("frontend/src/generated/protocol.ts");
+        let expected = typescript_bindings();
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            actual,
+            expected,
+            "{} is stale: run `UPDATE_GENERATED=1 cargo test generated_typescript`",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! Pseudo-terminals and their process groups: spawning a shell on a PTY, non-blocking async I/O on
+//! the master side, signalling the group and reaping exit statuses.
+//!
+//! This is the one module that calls into libc directly; every `unsafe` block says why it is sound.
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::sync::Mutex;
+
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use tokio::io::unix::AsyncFd;
+
+/// What to run in a new PTY.
+#[derive(Debug, Clone)]
+pub struct ShellCommand {
+    /// The program.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Variables set on top of the inherited environment.
+    pub env: Vec<(String, String)>,
+    /// Variable name prefixes removed from the inherited environment (server secrets).
+    pub env_remove_prefixes: Vec<String>,
+}
+
+/// A shell running on a PTY.
+pub struct Pty {
+    /// The master side, kept for resizing. `portable-pty` needs it alive for the fd to stay open.
+    /// Behind a std mutex only because `MasterPty` is not `Sync`; resizes never contend.
+    master: Mutex<Box<dyn MasterPty + Send>>,
+    /// The master side's fd, duplicated and non-blocking, for async reads and writes.
+    io: AsyncFd<File>,
+    /// Process id of the shell, which is also its process group and session id (it ran `setsid`).
+    pid: i32,
+}
+
+impl std::fmt::Debug for Pty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pty").field("pid", &self.pid).finish()
+    }
+}
+
+impl Pty {
+    /// Starts `command` in `cwd` on a new PTY of `cols` x `rows`.
+    pub fn spawn(command: &ShellCommand, cwd: &Path, cols: u16, rows: u16) -> io::Result<Self> {
+        let pair = native_pty_system()
+            .openpty(pty_size(cols, rows))
+            .map_err(io::Error::other)?;
+        let mut builder = CommandBuilder::new(&command.program);
+        builder.args(&command.args);
+        builder.cwd(cwd);
+        let inherited: Vec<_> = builder
+            .iter_full_env_as_str()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        for name in inherited {
+            if command
+                .env_remove_prefixes
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()))
+            {
+                builder.env_remove(&name);
+            }
+        }
+        for (name, value) in &command.env {
+            builder.env(name, value);
+        }
+        let child = pair
+            .slave
+            .spawn_command(builder)
+            .map_err(io::Error::other)?;
+        // The parent's copy of the slave must go, or reads never see end-of-file.
+        drop(pair.slave);
+        let pid = child
+            .process_id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .ok_or_else(|| io::Error::other("spawned shell has no process id"))?;
+        // Exit statuses are collected by `reap` with waitpid, not through `child`.
+        drop(child);
+        let raw = pair
+            .master
+            .as_raw_fd()
+            .ok_or_else(|| io::Error::other("PTY master has no file descriptor"))?;
+        // SAFETY: `raw` is the master's open fd and `pair.master`, which owns it, outlives this
+        // borrow; `try_clone_to_owned` dups it (with close-on-exec) into an fd we own.
+        let owned: OwnedFd = unsafe { BorrowedFd::borrow_raw(raw) }.try_clone_to_owned()?;
+        set_nonblocking(&owned)?;
+        // SAFETY: the `File` owns its fd, which stays open and unchanged until the `AsyncFd`
+        // that owns the `File` is dropped.
+        let io = unsafe { AsyncFd::register(File::from(owned)) }.map_err(io::Error::from)?;
+        Ok(Self {
+            master: Mutex::new(pair.master),
+            io,
+            pid,
+        })
+    }
+
+    /// The shell's pid, which is also its process group id.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Reads available output into `buf`. `Ok(0)` means every slave fd is closed.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let mut guard = self.io.readable().await?;
+            match guard.try_io(|file| file.get_ref().read(buf)) {
+                Ok(Err(error)) if error.raw_os_error() == Some(libc::EIO) => return Ok(0),
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// Writes all of `data` to the shell's input, waiting while the PTY's input buffer is full.
+    pub async fn write_all(&self, mut data: &[u8]) -> io::Result<()> {
+        while !data.is_empty() {
+            let mut guard = self.io.writable().await?;
+            match guard.try_io(|file| file.get_ref().write(data)) {
+                Ok(Ok(written)) => data = &data[written..],
+                Ok(Err(error)) => return Err(error),
+                Err(_would_block) => continue,
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the kernel, and so the shell (SIGWINCH), the new size.
+    pub fn resize(&self, cols: u16, rows: u16) -> io::Result<()> {
+        self.master
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .resize(pty_size(cols, rows))
+            .map_err(io::Error::other)
+    }
+}
+
+fn pty_size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }
+}
+
+fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
+    // SAFETY: fcntl with F_GETFL/F_SETFL on a valid open fd has no memory effects.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Signals that end a session's processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hangup {
+    /// SIGHUP, what a terminal sends when it goes away.
+    Polite,
+    /// SIGKILL, for what ignored SIGHUP.
+    Forced,
+}
+
+/// Sends `signal` to every process in the group `pgid`. A group that is already gone is fine.
+pub fn signal_group(pgid: i32, signal: Hangup) {
+    let number = match signal {
+        Hangup::Polite => libc::SIGHUP,
+        Hangup::Forced => libc::SIGKILL,
+    };
+    if pgid > 1 {
+        // SAFETY: kill has no memory effects; a negative pid addresses the process group, and
+        // pgid > 1 rules out signalling every process (-1) or our own group (0).
+        unsafe { libc::kill(-pgid, number) };
+    }
+}
+
+/// Collects the exit status of child `pid` if it has exited: `Some(code)`, where a shell killed
+/// by a signal reports 128 + the signal number. A pid that is not our child reports `Some(-1)`.
+pub fn reap(pid: i32) -> Option<i32> {
+    let mut status = 0;
+    // SAFETY: waitpid writes only to `status`, a valid local.
+    let result = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+    match result {
+        0 => None,
+        -1 => Some(-1),
+        _ => Some(exit_code(status)),
+    }
+}
+
+/// Collects any exited child, for a server running as PID 1, where orphaned grandchildren of the
+/// shells are re-parented to us and would otherwise stay zombies.
+pub fn reap_any() -> Option<(i32, i32)> {
+    let mut status = 0;
+    // SAFETY: as in `reap`.
+    let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    (pid > 0).then(|| (pid, exit_code(status)))
+}
+
+/// Whether this process is PID 1 (the init of a container).
+pub fn is_init_process() -> bool {
+    std::process::id() == 1
+}
+
+fn exit_code(status: i32) -> i32 {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        -1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> ShellCommand {
+        ShellCommand {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            env: vec![("TERM".into(), "xterm-256color".into())],
+            env_remove_prefixes: vec!["WEB_TERMINAL_".into()],
+        }
+    }
+
+    async fn read_to_end(pty: &Pty) -> Vec<u8> {
+        let mut output = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match pty.read(&mut buf).await.unwrap() {
+                0 => return output,
+                n => output.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    async fn wait_for_exit(pid: i32) -> i32 {
+        loop {
+            if let Some(code) = reap(pid) {
+                return code;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_a_command_with_size_env_and_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let pty = Pty::spawn(
+            &sh("stty size; echo $TERM; pwd; exit 7"),
+            dir.path(),
+            100,
+            30,
+        )
+        .unwrap();
+        let output = String::from_utf8(read_to_end(&pty).await).unwrap();
+        assert!(output.contains("30 100"), "{output}");
+        assert!(output.contains("xterm-256color"), "{output}");
+        let cwd = dir.path().canonicalize().unwrap();
+        assert!(output.contains(cwd.to_str().unwrap()), "{output}");
+        assert_eq!(wait_for_exit(pty.pid()).await, 7);
+    }
+
+    #[tokio::test]
+    async fn a_signal_reports_128_plus_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let pty = Pty::spawn(&sh("sleep 30"), dir.path(), 80, 24).unwrap();
+        signal_group(pty.pid(), Hangup::Forced);
+        assert_eq!(wait_for_exit(pty.pid()).await, 128 + libc::SIGKILL);
+    }
+
+    #[tokio::test]
+    async fn input_reaches_the_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let pty = Pty::spawn(&sh("read line; echo got:$line"), dir.path(), 80, 24).unwrap();
+        pty.write_all(b"hello\n").await.unwrap();
+        let output = String::from_utf8(read_to_end(&pty).await).unwrap();
+        assert!(output.contains("got:hello"), "{output}");
+        wait_for_exit(pty.pid()).await;
+    }
+}

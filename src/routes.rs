@@ -1,0 +1,157 @@
+//! HTTP routes: the UI, health, readiness, metrics and the WebSocket upgrade, plus the
+//! middleware that records request metrics and sets security headers.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::assets;
+use crate::server::AppState;
+use crate::ws;
+
+/// The application's routes over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/{*path}", get(static_file))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/api/v1/metrics", get(metrics))
+        .route("/api/v1/ws", get(ws::upgrade))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn health() -> Response {
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}),
+    )
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        json_response(StatusCode::OK, serde_json::json!({"status": "ready"}))
+    } else {
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "draining"}),
+        )
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match state.metrics().render() {
+        Some(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            )],
+            text,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "metrics are not built into this binary\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    serve_asset("index.html", &headers)
+}
+
+async fn static_file(
+    axum::extract::Path(path): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve_asset(&path, &headers)
+}
+
+fn serve_asset(path: &str, request_headers: &HeaderMap) -> Response {
+    let Some(asset) = assets::lookup(path) else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let cache_control = if asset.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ),
+        (header::ETAG, HeaderValue::from_static(asset.etag)),
+    ];
+    let unchanged = request_headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == asset.etag.as_bytes());
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (headers, Body::from(asset.contents)).into_response()
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// Records request metrics by route template, and sets security headers on every response.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    // Label by route template, never by raw path, so the label set stays bounded.
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) if path.as_str() == "/{*path}" => "/assets".to_owned(),
+        Some(path) => path.as_str().to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let mut response = next.run(request).await;
+    state
+        .metrics()
+        .http_request(&route, response.status().as_u16(), started.elapsed());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if is_html && let Ok(policy) = HeaderValue::from_str(&content_security_policy(&state)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// No inline script; WebSockets only to this origin; framing as configured (Backstage embeds
+/// the terminal). xterm.js sets element styles at run time, hence `'unsafe-inline'` for styles.
+fn content_security_policy(state: &AppState) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {}",
+        state.config().frame_ancestors.join(" ")
+    )
+}

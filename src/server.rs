@@ -1,0 +1,234 @@
+//! The server: shared application state, the listener, and graceful shutdown.
+//!
+//! Shutdown, in order (SIGTERM, SIGINT, or [`ShutdownHandle::shut_down`]):
+//! 1. `/ready` turns 503 and the registry refuses new sessions;
+//! 2. every WebSocket is told 1001 "server shutting down" and closed;
+//! 3. the listener stops accepting;
+//! 4. every session's process group gets SIGHUP, and SIGKILL one second before the shutdown
+//!    timeout; the server returns once all sessions are gone or the timeout is reached.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::pty::ShellCommand;
+use crate::routes;
+use crate::session::SessionRegistry;
+use crate::session::registry::SessionLimits;
+
+/// Everything request handlers share. Cheap to clone: a handle over shared state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<AppInner>,
+}
+
+#[derive(Debug)]
+struct AppInner {
+    config: Config,
+    registry: SessionRegistry,
+    metrics: Metrics,
+    /// Flips to `true` once, when shutdown starts; connections watch it.
+    shutting_down: watch::Sender<bool>,
+    /// Open WebSocket connections, so shutdown can wait for their close frames to go out.
+    connections: AtomicUsize,
+}
+
+impl AppState {
+    /// State for a server with `config`.
+    pub fn new(config: Config) -> Self {
+        let metrics = Metrics::new(config.max_sessions);
+        let registry = SessionRegistry::new(
+            SessionLimits {
+                max_sessions: config.max_sessions,
+                max_sessions_per_user: config.max_sessions_per_user,
+                grace_period: config.grace_period(),
+                idle_timeout: config.idle_timeout(),
+                scrollback_bytes: config.scrollback_bytes,
+            },
+            shell_command(&config),
+            metrics.clone(),
+        );
+        Self {
+            inner: Arc::new(AppInner {
+                config,
+                registry,
+                metrics,
+                shutting_down: watch::Sender::new(false),
+                connections: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The live sessions.
+    pub fn registry(&self) -> &SessionRegistry {
+        &self.inner.registry
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Whether the server accepts new sessions.
+    pub fn is_ready(&self) -> bool {
+        !*self.inner.shutting_down.borrow() && !self.inner.registry.is_draining()
+    }
+
+    /// A receiver that sees `true` once shutdown starts.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutting_down.subscribe()
+    }
+
+    /// Counts a WebSocket connection until the guard drops.
+    pub fn track_connection(&self) -> ConnectionGuard {
+        self.inner.connections.fetch_add(1, Ordering::SeqCst);
+        self.inner.metrics.websocket_connections(1);
+        ConnectionGuard {
+            state: self.clone(),
+        }
+    }
+
+    fn begin_shutdown(&self) {
+        self.inner.registry.start_draining();
+        self.inner.shutting_down.send_replace(true);
+    }
+}
+
+/// Keeps a WebSocket connection counted while alive.
+#[derive(Debug)]
+pub struct ConnectionGuard {
+    state: AppState,
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.state.inner.connections.fetch_sub(1, Ordering::SeqCst);
+        self.state.inner.metrics.websocket_connections(-1);
+    }
+}
+
+/// The shell every session runs, from the configuration.
+fn shell_command(config: &Config) -> ShellCommand {
+    let program = config
+        .shell
+        .clone()
+        .or_else(|| {
+            std::env::var("SHELL")
+                .ok()
+                .filter(|shell| !shell.is_empty())
+        })
+        .unwrap_or_else(|| "/bin/sh".to_owned());
+    let mut env = vec![
+        ("TERM".to_owned(), "xterm-256color".to_owned()),
+        ("COLORTERM".to_owned(), "truecolor".to_owned()),
+        ("SHELL".to_owned(), program.clone()),
+    ];
+    env.extend(config.shell_env.clone());
+    ShellCommand {
+        program,
+        args: config.shell_args.clone(),
+        env,
+        // The server's own settings and secrets are none of the shell's business.
+        env_remove_prefixes: vec![crate::config::ENV_PREFIX.to_owned(), "AUTH_".to_owned()],
+    }
+}
+
+/// Asks a running server to shut down gracefully.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    state: AppState,
+}
+
+impl ShutdownHandle {
+    /// Starts the graceful shutdown described in the module docs.
+    pub fn shut_down(&self) {
+        self.state.begin_shutdown();
+    }
+}
+
+/// A bound, not yet serving, web-terminal server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Binds the configured address (port 0 picks a free port).
+    pub async fn bind(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.listen_addr()).await?;
+        Ok(Self {
+            listener,
+            state: AppState::new(config),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// A handle that shuts this server down.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            state: self.state.clone(),
+        }
+    }
+
+    /// The shared state, for tests and embedding.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until shutdown; see the module docs for the order of events.
+    pub async fn run(self) -> std::io::Result<()> {
+        let Self { listener, state } = self;
+        tokio::spawn(state.registry().clone().run_housekeeping());
+        let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let mut shutting_down = state.shutdown_signal();
+        let stop_accepting = async move {
+            let _ = shutting_down.wait_for(|down| *down).await;
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop_accepting)
+            .await?;
+        drain(&state).await;
+        Ok(())
+    }
+}
+
+/// Ends every session within the shutdown timeout (steps 2 and 4 of the module docs).
+async fn drain(state: &AppState) {
+    let started = Instant::now();
+    let timeout = state.config().shutdown_timeout();
+    let deadline = started + timeout;
+    // Let the connections send their 1001 close frames before the shells go.
+    while state.inner.connections.load(Ordering::SeqCst) > 0
+        && started.elapsed() < Duration::from_secs(2).min(timeout / 2)
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sessions = state.registry().len();
+    let kill_after = timeout.saturating_sub(Duration::from_secs(1));
+    state
+        .registry()
+        .hang_up_all(kill_after.saturating_sub(started.elapsed()));
+    let clean = state.registry().wait_empty(deadline).await;
+    tracing::info!(
+        sessions,
+        clean,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "shutdown complete"
+    );
+}
