@@ -339,14 +339,14 @@ impl Session {
         }
         // Every slave fd is closed or the shell exited: wait for its status, then finish. A shell
         // that closed its terminal but lives on gets hung up on.
-        if !shell_exited && self.exit_code().is_none() {
-            if tokio::time::timeout(HANGUP_GRACE, self.inner.exited.notified())
+        if !shell_exited
+            && self.exit_code().is_none()
+            && tokio::time::timeout(HANGUP_GRACE, self.inner.exited.notified())
                 .await
                 .is_err()
-            {
-                self.hang_up(HANGUP_GRACE);
-                self.inner.exited.notified().await;
-            }
+        {
+            self.hang_up(HANGUP_GRACE);
+            self.inner.exited.notified().await;
         }
         let code = self.exit_code().unwrap_or(-1);
         // Background jobs of the shell go with it.

@@ -1,0 +1,118 @@
+//! The plain HTTP routes and their headers.
+
+mod common;
+
+use common::*;
+
+#[tokio::test]
+async fn health_reports_ok_and_the_version() {
+    let server = TestServer::start().await;
+    let response = http_get(server.addr, "/health").await;
+    assert_eq!(response.status, 200);
+    let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn ready_turns_503_when_shutdown_starts() {
+    let server = TestServer::start().await;
+    assert_eq!(http_get(server.addr, "/ready").await.status, 200);
+    // Hold a connection open so the server keeps serving during the drain.
+    let _client = server.open().await;
+    server.shutdown.shut_down();
+    assert!(!server.state.is_ready());
+}
+
+#[tokio::test]
+async fn index_carries_security_headers_and_no_cache() {
+    let server = TestServer::start_with(|config| {
+        config.frame_ancestors = vec!["'self'".into(), "https://backstage.example.com".into()];
+    })
+    .await;
+    let response = http_get(server.addr, "/").await;
+    assert_eq!(response.status, 200);
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+    let csp = response.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        csp.ends_with("frame-ancestors 'self' https://backstage.example.com"),
+        "{csp}"
+    );
+    // No inline script in the page itself.
+    assert!(!response.body.contains("<script>"), "{}", response.body);
+}
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_unknown_paths_404() {
+    let server = TestServer::start().await;
+    let index = http_get(server.addr, "/").await.body;
+    // Every asset the page references is served with a year-long immutable cache.
+    let assets: Vec<&str> = index
+        .split('"')
+        .filter(|part| part.starts_with("/assets/"))
+        .collect();
+    if web_terminal::assets::ui_embedded() {
+        assert!(
+            !assets.is_empty(),
+            "the built UI references no /assets/: {index}"
+        );
+    }
+    for asset in assets {
+        let response = http_get(server.addr, asset).await;
+        assert_eq!(response.status, 200, "{asset}");
+        assert_eq!(
+            response.header("cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{asset}"
+        );
+    }
+    assert_eq!(http_get(server.addr, "/assets/nope.js").await.status, 404);
+    assert_eq!(http_get(server.addr, "/../Cargo.toml").await.status, 404);
+}
+
+#[tokio::test]
+async fn metrics_expose_the_documented_names() {
+    let server = TestServer::start().await;
+    let mut client = server.open().await;
+    client.type_line("echo m-$((1+1))").await;
+    client.read_until("m-2").await;
+    let _ = http_get(server.addr, "/health").await;
+    let response = http_get(server.addr, "/api/v1/metrics").await;
+    assert_eq!(response.status, 200);
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    for name in [
+        "web_terminal_sessions_active 1",
+        "web_terminal_sessions_total{outcome=\"opened\"} 1",
+        "web_terminal_session_duration_seconds",
+        "web_terminal_websocket_connections_active 1",
+        "web_terminal_bytes_total{direction=\"in\"}",
+        "web_terminal_bytes_total{direction=\"out\"}",
+        "web_terminal_http_requests_total{route=\"/health\",status=\"200\"} 1",
+        "web_terminal_http_request_duration_seconds_bucket{route=\"/health\"",
+        "web_terminal_sessions_limit 64",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_cpu_seconds_total",
+    ] {
+        assert!(
+            response.body.contains(name),
+            "missing {name} in\n{}",
+            response.body
+        );
+    }
+}
