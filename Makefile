@@ -37,7 +37,8 @@ checks:
 	checks/nix.sh
 
 bench: ui
-	$(CARGO) run --profile bench-fast --example bench
+	$(CARGO) build --profile bench-fast --bins --examples
+	target/bench-fast/examples/bench target/bench-fast/web-terminal
 
 clean:
 	$(CARGO) clean

@@ -22,6 +22,8 @@ use crate::session::{SessionError, Viewer, ViewerEvent, ViewerInput};
 const ANONYMOUS: &str = "anonymous";
 /// How long a close frame may take to go out before the connection is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Initial WebSocket read buffer per connection.
+const READ_BUFFER: usize = 4 * 1024;
 /// A peer silent (no frames, no completed sends) for this many ping intervals is dead.
 const SILENT_INTERVALS: u32 = 3;
 
@@ -37,6 +39,9 @@ pub async fn upgrade(
     upgrade
         .max_message_size(limit)
         .max_frame_size(limit)
+        // Input is mostly keystrokes; the buffer grows for a paste. The 128 KiB default would
+        // cost every idle connection its own large allocation.
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| {
             let span = tracing::info_span!(
                 "connection",

@@ -28,6 +28,8 @@ pub use scrollback::ScrollbackRing;
 pub const SLOW_VIEWER_LIMIT: Duration = Duration::from_secs(2);
 /// Largest chunk read from the PTY or handed to a viewer at once.
 pub const CHUNK: usize = 64 * 1024;
+/// First size of a session's PTY read buffer.
+const SMALL_READ: usize = 4 * 1024;
 /// Input chunks queued per session before senders wait (each at most `max_message_bytes`).
 const INPUT_QUEUE: usize = 8;
 /// After SIGHUP, how long a session's processes get before SIGKILL.
@@ -298,7 +300,9 @@ impl Session {
 
     /// Copies PTY output into the ring until the shell is gone.
     async fn pump(self) {
-        let mut buf = vec![0u8; CHUNK];
+        // Idle sessions are the common case: start with a small buffer and grow to CHUNK only
+        // once a read fills it, so a thousand quiet shells do not pin 64 KiB each.
+        let mut buf = vec![0u8; SMALL_READ];
         let mut shell_exited = false;
         loop {
             let room = self.lock().room();
@@ -311,7 +315,8 @@ impl Session {
                 }
                 continue;
             }
-            let read = self.inner.pty.read(&mut buf[..room.min(CHUNK)]);
+            let want = room.min(buf.len());
+            let read = self.inner.pty.read(&mut buf[..want]);
             let result = if shell_exited {
                 // The shell is gone; take what is buffered, but a background job holding the
                 // PTY open must not keep the session alive.
@@ -330,7 +335,12 @@ impl Session {
             };
             match result {
                 Ok(0) => break,
-                Ok(count) => self.push_output(&buf[..count]),
+                Ok(count) => {
+                    self.push_output(&buf[..count]);
+                    if count == buf.len() && buf.len() < CHUNK {
+                        buf.resize(CHUNK, 0);
+                    }
+                }
                 Err(error) => {
                     tracing::debug!(session_id = %self.inner.id, %error, "PTY read failed");
                     break;

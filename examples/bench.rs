@@ -1,0 +1,550 @@
+//! The performance benchmark: starts the real server binary and a native loopback client,
+//! measures throughput, keystroke echo latency, memory and start-up time, prints JSON and writes
+//! `docs/performance.md`.
+//!
+//! Run with `make bench` (which builds with the `bench-fast` profile). Usage:
+//! `bench <path to web-terminal binary> [--quick]`. Every target is a ratio or a bound measured
+//! in the same run on the same machine; nothing here is a unit test.
+
+use std::io::{BufWriter, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Bytes in the throughput workload (before the PTY turns `\n` into `\r\n`).
+const WORKLOAD_BYTES: usize = 100 * 1000 * 1000;
+const IDLE_SESSIONS: usize = 200;
+const FLOOD_SESSIONS: usize = 10;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let binary = PathBuf::from(
+        args.next()
+            .expect("usage: bench <web-terminal binary> [--quick]"),
+    );
+    let quick = args.any(|arg| arg == "--quick");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(run(&binary, quick));
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    if !quick {
+        let markdown = render_markdown(&report);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/performance.md");
+        std::fs::write(&path, markdown).unwrap();
+        eprintln!("wrote {}", path.display());
+    }
+    if report["all_targets_met"] != json!(true) {
+        std::process::exit(1);
+    }
+}
+
+async fn run(binary: &Path, quick: bool) -> Value {
+    let workdir = tempfile::tempdir().unwrap();
+    let workload = workdir.path().join("workload.txt");
+    let workload_bytes = if quick {
+        WORKLOAD_BYTES / 10
+    } else {
+        WORKLOAD_BYTES
+    };
+    write_workload(&workload, workload_bytes);
+
+    let startup = measure_startup(binary, workdir.path()).await;
+    let raw = tokio::task::spawn_blocking({
+        let workload = workload.clone();
+        move || raw_pty_drain(&workload)
+    })
+    .await
+    .unwrap();
+    let server = ServerProcess::start(binary, workdir.path()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_idle = server.rss();
+    let throughput = websocket_throughput(&server, &workload).await;
+    let echo_one = echo_latency(&server, if quick { 300 } else { 2000 }).await;
+    let mut idle = Vec::new();
+    for _ in 0..IDLE_SESSIONS {
+        idle.push(open(&server, "cat").await.0);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_with_idle = server.rss();
+    let echo_loaded = echo_latency(&server, if quick { 300 } else { 2000 }).await;
+    drop(idle);
+    let flood = flood_with_slow_readers(&server, if quick { 3 } else { 8 }).await;
+    drop(server);
+
+    let ratio = throughput.mb_per_s / raw.mb_per_s;
+    let per_session = (rss_with_idle as f64 - rss_idle as f64) / IDLE_SESSIONS as f64;
+    let targets = json!({
+        "throughput_ratio_at_least_0.85": ratio >= 0.85,
+        "echo_p99_1_session_at_most_0.5ms": echo_one.p99_ms <= 0.5,
+        "echo_p99_200_idle_at_most_2ms": echo_loaded.p99_ms <= 2.0,
+        "rss_idle_at_most_10MiB": rss_idle <= 10 * 1024 * 1024,
+        "rss_per_idle_session_at_most_100KiB": per_session <= 100.0 * 1024.0,
+        "rss_flood_under_64MiB": flood.max_rss < 64 * 1024 * 1024,
+        "ready_under_100ms": startup.median_ms < 100.0,
+    });
+    let all_met = targets
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|met| met == &json!(true));
+    json!({
+        "machine": machine(),
+        "quick": quick,
+        "workload": format!("cat of {workload_bytes} bytes of 100-column lines"),
+        "raw_pty_drain": {"mb_per_s": round(raw.mb_per_s), "bytes": raw.bytes},
+        "websocket_throughput": {
+            "mb_per_s": round(throughput.mb_per_s),
+            "bytes": throughput.bytes,
+            "ratio_to_raw": round(ratio),
+            "client_cpu_s": round(throughput.client_cpu_s),
+            "server_cpu_s": round(throughput.server_cpu_s),
+        },
+        "echo_1_session": echo_one.to_json(),
+        "echo_200_idle_sessions": echo_loaded.to_json(),
+        "rss_idle_bytes": rss_idle,
+        "rss_200_idle_sessions_bytes": rss_with_idle,
+        "rss_per_idle_session_bytes": per_session.round(),
+        "rss_flood_max_bytes": flood.max_rss,
+        "flood_bytes_delivered": flood.delivered,
+        "ready_after_start_ms": {"median": round(startup.median_ms), "max": round(startup.max_ms)},
+        "targets": targets,
+        "all_targets_met": all_met,
+    })
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn write_workload(path: &Path, bytes: usize) {
+    let mut file = BufWriter::new(std::fs::File::create(path).unwrap());
+    let line: Vec<u8> = (0..99u8).map(|i| b'!' + (i % 90)).chain([b'\n']).collect();
+    for _ in 0..bytes / line.len() {
+        file.write_all(&line).unwrap();
+    }
+    file.flush().unwrap();
+}
+
+struct Rate {
+    mb_per_s: f64,
+    bytes: usize,
+}
+
+/// `cat` of the workload on a bare PTY, read with blocking reads as fast as possible.
+fn raw_pty_drain(workload: &Path) -> Rate {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new("cat");
+    command.arg(workload);
+    let started = Instant::now();
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut bytes = 0;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(count) => bytes += count,
+        }
+    }
+    let elapsed = started.elapsed();
+    child.wait().unwrap();
+    Rate {
+        mb_per_s: bytes as f64 / 1e6 / elapsed.as_secs_f64(),
+        bytes,
+    }
+}
+
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    async fn start(binary: &Path, workdir: &Path) -> Self {
+        let port = free_port();
+        let child = Command::new(binary)
+            .arg("start")
+            .env("WEB_TERMINAL_PORT", port.to_string())
+            .env("WEB_TERMINAL_WORKSPACES_DIR", workdir.join("workspaces"))
+            .env("WEB_TERMINAL_SHELL", "/bin/sh")
+            .env("WEB_TERMINAL_MAX_SESSIONS", "400")
+            .env("WEB_TERMINAL_MAX_SESSIONS_PER_USER", "400")
+            .env("WEB_TERMINAL_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let server = Self { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ready(addr).await {
+            assert!(Instant::now() < deadline, "server did not become ready");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server
+    }
+
+    fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))
+            .unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            * 1024
+    }
+
+    /// User plus system CPU seconds of the server process.
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / clock_ticks_per_second()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    let output = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn ready(addr: SocketAddr) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return false;
+    };
+    let request = format!("GET /ready HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200")
+}
+
+struct Startup {
+    median_ms: f64,
+    max_ms: f64,
+}
+
+/// Time from spawning the process to the first 200 from `/ready`, over five starts.
+async fn measure_startup(binary: &Path, workdir: &Path) -> Startup {
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .arg("start")
+            .env("WEB_TERMINAL_PORT", port.to_string())
+            .env("WEB_TERMINAL_WORKSPACES_DIR", workdir.join("workspaces"))
+            .env("WEB_TERMINAL_LOG_LEVEL", "warn")
+            .spawn()
+            .unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        while !ready(addr).await {
+            assert!(started.elapsed() < Duration::from_secs(10), "never ready");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+    samples.sort_by(f64::total_cmp);
+    Startup {
+        median_ms: samples[samples.len() / 2],
+        max_ms: samples[samples.len() - 1],
+    }
+}
+
+/// Opens a session and runs `command` in it; returns the socket once the command's first
+/// output marker is seen.
+async fn open(server: &ServerProcess, command: &str) -> (Socket, String) {
+    let url = format!("ws://{}/api/v1/ws", server.addr);
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let open = json!({"type": "open", "cols": 100, "rows": 50}).to_string();
+    socket.send(Message::Text(open.into())).await.unwrap();
+    let session = loop {
+        match socket.next().await.unwrap().unwrap() {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                break value["session"].as_str().unwrap().to_owned();
+            }
+            _ => continue,
+        }
+    };
+    let line = format!("echo ready-$((40+2)); exec {command}\n");
+    socket
+        .send(Message::Binary(Bytes::from(line)))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("ready-42") {
+        if let Message::Binary(bytes) = socket.next().await.unwrap().unwrap() {
+            seen.extend_from_slice(&bytes);
+        }
+    }
+    (socket, session)
+}
+
+struct Throughput {
+    mb_per_s: f64,
+    bytes: usize,
+    client_cpu_s: f64,
+    server_cpu_s: f64,
+}
+
+/// The same workload through the server to a native client.
+async fn websocket_throughput(server: &ServerProcess, workload: &Path) -> Throughput {
+    let (mut socket, _) = open(server, "/bin/sh").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Drain anything left (the prompt).
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(100), socket.next()).await {}
+    let command = format!("exec cat {}\n", workload.display());
+    let server_cpu = server.cpu_seconds();
+    let client_cpu = own_cpu_seconds();
+    let started = Instant::now();
+    socket
+        .send(Message::Binary(Bytes::from(command)))
+        .await
+        .unwrap();
+    let mut bytes = 0;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Binary(chunk))) => bytes += chunk.len(),
+            Some(Ok(Message::Text(_))) | Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(_)) => {}
+            Some(Err(error)) => panic!("{error}"),
+        }
+    }
+    let elapsed = started.elapsed();
+    Throughput {
+        mb_per_s: bytes as f64 / 1e6 / elapsed.as_secs_f64(),
+        bytes,
+        client_cpu_s: own_cpu_seconds() - client_cpu,
+        server_cpu_s: server.cpu_seconds() - server_cpu,
+    }
+}
+
+fn own_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / clock_ticks_per_second()
+}
+
+struct Latency {
+    samples: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+impl Latency {
+    fn to_json(&self) -> Value {
+        json!({
+            "samples": self.samples,
+            "p50_ms": round(self.p50_ms),
+            "p99_ms": round(self.p99_ms),
+            "max_ms": round(self.max_ms),
+        })
+    }
+}
+
+/// Keystroke to echo: one byte into `cat`'s canonical-mode line, until its echo arrives, then
+/// DEL to keep the line short (its echo is a round trip too).
+async fn echo_latency(server: &ServerProcess, keystrokes: usize) -> Latency {
+    let (mut socket, _) = open(server, "cat").await;
+    let mut samples = Vec::with_capacity(keystrokes * 2);
+    for index in 0..keystrokes + 50 {
+        for key in [b'k', 0x7f] {
+            let started = Instant::now();
+            socket
+                .send(Message::Binary(Bytes::from_static(if key == b'k' {
+                    b"k"
+                } else {
+                    b"\x7f"
+                })))
+                .await
+                .unwrap();
+            loop {
+                if let Message::Binary(_) = socket.next().await.unwrap().unwrap() {
+                    break;
+                }
+            }
+            if index >= 50 {
+                samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    let at = |quantile: f64| {
+        samples[((samples.len() as f64 * quantile) as usize).min(samples.len() - 1)]
+    };
+    Latency {
+        samples: samples.len(),
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        max_ms: samples[samples.len() - 1],
+    }
+}
+
+struct Flood {
+    max_rss: u64,
+    delivered: usize,
+}
+
+/// Ten sessions run `yes` to clients that read one message every 50 ms.
+async fn flood_with_slow_readers(server: &ServerProcess, seconds: u64) -> Flood {
+    let mut sockets = Vec::new();
+    for _ in 0..FLOOD_SESSIONS {
+        sockets.push(open(server, "yes").await.0);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut max_rss = 0;
+    let mut delivered = 0;
+    while Instant::now() < deadline {
+        for socket in &mut sockets {
+            if let Some(Ok(Message::Binary(bytes))) = socket.next().await {
+                delivered += bytes.len();
+            }
+        }
+        max_rss = max_rss.max(server.rss());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Flood { max_rss, delivered }
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, name)| name.trim().to_owned())
+        .unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "kernel": kernel.trim(),
+    })
+}
+
+fn render_markdown(report: &Value) -> String {
+    let target = |key: &str| {
+        if report["targets"][key] == json!(true) {
+            "met"
+        } else {
+            "**missed**"
+        }
+    };
+    format!(
+        "# Performance\n\n\
+         Measured by `make bench` (`examples/bench.rs`): it starts the real server binary (built with the \
+         `bench-fast` profile: release optimisations without LTO) and a native Rust WebSocket client on \
+         loopback, and compares against numbers it measures itself in the same run. This file is \
+         written by that run; do not edit it by hand.\n\n\
+         Machine: {cpu}, {cores} cores, Linux {kernel}. Shared and noisy: compare ratios, not absolutes.\n\n\
+         | measure | result | target | |\n|---|---|---|---|\n\
+         | raw PTY drain (`cat` of {workload_mb} MB, blocking reads) | {raw} MB/s | reference | |\n\
+         | PTY → WebSocket → native client, same workload | {ws} MB/s ({ratio} of raw); client CPU {client_cpu} s, server CPU {server_cpu} s | ≥ 0.85 of raw | {t1} |\n\
+         | keystroke echo round trip, 1 session | p50 {e1p50} ms, p99 {e1p99} ms | p99 ≤ 0.5 ms | {t2} |\n\
+         | keystroke echo round trip, 200 idle sessions open | p50 {e2p50} ms, p99 {e2p99} ms | p99 ≤ 2 ms | {t3} |\n\
+         | server RSS, idle | {rss_idle} KiB | ≤ 10240 KiB | {t4} |\n\
+         | server RSS growth per idle session (shells not counted) | {per_session} KiB | ≤ 100 KiB | {t5} |\n\
+         | server RSS, 10 sessions flooding (`yes`) to slow readers | max {rss_flood} KiB | < 65536 KiB | {t6} |\n\
+         | start to first 200 from `/ready` | median {ready} ms (max {ready_max} ms) | < 100 ms | {t7} |\n\n\
+         How each is measured:\n\n\
+         - **Throughput.** The workload is lines of 99 printable characters plus a newline. The raw rate is \
+         `cat` on a bare PTY read with 64 KiB blocking reads; the server rate is the same `cat` in a session, \
+         timed from the command to the last byte at the client. CPU times are user + system.\n\
+         - **Echo.** One byte is sent into `cat`'s canonical-mode line and timed until the echo arrives; then \
+         a DEL, timed the same way. The first 50 pairs are warm-up.\n\
+         - **Memory.** `VmRSS` of the server process from `/proc`; the shells are separate processes.\n\
+         - **Start-up.** Five starts; each is timed from `spawn` to the first HTTP 200 from `/ready`.\n\n\
+         Raw JSON of this run:\n\n```json\n{json}\n```\n",
+        cpu = report["machine"]["cpu"].as_str().unwrap_or(""),
+        cores = report["machine"]["cores"],
+        kernel = report["machine"]["kernel"].as_str().unwrap_or(""),
+        workload_mb = WORKLOAD_BYTES / 1_000_000,
+        raw = report["raw_pty_drain"]["mb_per_s"],
+        ws = report["websocket_throughput"]["mb_per_s"],
+        ratio = report["websocket_throughput"]["ratio_to_raw"],
+        client_cpu = report["websocket_throughput"]["client_cpu_s"],
+        server_cpu = report["websocket_throughput"]["server_cpu_s"],
+        e1p50 = report["echo_1_session"]["p50_ms"],
+        e1p99 = report["echo_1_session"]["p99_ms"],
+        e2p50 = report["echo_200_idle_sessions"]["p50_ms"],
+        e2p99 = report["echo_200_idle_sessions"]["p99_ms"],
+        rss_idle = report["rss_idle_bytes"].as_u64().unwrap_or(0) / 1024,
+        per_session = report["rss_per_idle_session_bytes"].as_f64().unwrap_or(0.0) / 1024.0,
+        rss_flood = report["rss_flood_max_bytes"].as_u64().unwrap_or(0) / 1024,
+        ready = report["ready_after_start_ms"]["median"],
+        ready_max = report["ready_after_start_ms"]["max"],
+        t1 = target("throughput_ratio_at_least_0.85"),
+        t2 = target("echo_p99_1_session_at_most_0.5ms"),
+        t3 = target("echo_p99_200_idle_at_most_2ms"),
+        t4 = target("rss_idle_at_most_10MiB"),
+        t5 = target("rss_per_idle_session_at_most_100KiB"),
+        t6 = target("rss_flood_under_64MiB"),
+        t7 = target("ready_under_100ms"),
+        json = serde_json::to_string_pretty(report).unwrap(),
+    )
+}
