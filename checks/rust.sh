@@ -11,8 +11,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
-echo "== cargo clippy (no default features)"
+echo "== cargo clippy (no default features; and the tls feature)"
 cargo clippy --lib --no-default-features --locked -- -D warnings
+cargo clippy --all-targets --features tls --locked -- -D warnings
 
 if cargo nextest --version >/dev/null 2>&1; then
   echo "== cargo nextest run"
@@ -23,3 +24,6 @@ else
   echo "== cargo test"
   cargo test --locked --no-fail-fast
 fi
+
+echo "== cargo test --features tls --test tls"
+cargo test --locked --features tls --test tls

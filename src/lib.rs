@@ -20,6 +20,8 @@ pub mod routes;
 pub mod server;
 pub mod session;
 pub mod telemetry;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod ws;
 
 pub use config::Config;

@@ -43,7 +43,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Healthcheck => {
-            match healthcheck::probe(config.listen_addr(), Duration::from_secs(3)) {
+            let tls_cert = config.tls_cert.as_deref();
+            match healthcheck::probe(config.listen_addr(), tls_cert, Duration::from_secs(3)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("web-terminal: unhealthy: {error}");

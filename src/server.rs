@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::extract::connect_info::Connected;
+use axum::serve::IncomingStream;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -157,20 +159,57 @@ impl ShutdownHandle {
     }
 }
 
+/// The remote address of a connection, whether plain TCP or TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, TcpListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
 /// A bound, not yet serving, web-terminal server.
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    /// Set when `tls_cert` and `tls_key` are configured: serve HTTPS.
+    #[cfg(feature = "tls")]
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
-    /// Binds the configured address (port 0 picks a free port).
+    /// Binds the configured address (port 0 picks a free port), loading the TLS certificate
+    /// and key first when configured, so a bad file stops the start.
     pub async fn bind(config: Config) -> std::io::Result<Self> {
+        #[cfg(feature = "tls")]
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(crate::tls::server_config(cert, key).map_err(std::io::Error::other)?)
+            }
+            _ => None,
+        };
         let listener = TcpListener::bind(config.listen_addr()).await?;
         Ok(Self {
             listener,
             state: AppState::new(config),
+            #[cfg(feature = "tls")]
+            tls,
         })
     }
 
@@ -193,14 +232,23 @@ impl Server {
 
     /// Serves until shutdown; see the module docs for the order of events.
     pub async fn run(self) -> std::io::Result<()> {
-        let Self { listener, state } = self;
+        let state = self.state.clone();
         tokio::spawn(state.registry().clone().run_housekeeping());
-        let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = routes::router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
         let mut shutting_down = state.shutdown_signal();
         let stop_accepting = async move {
             let _ = shutting_down.wait_for(|down| *down).await;
         };
-        axum::serve(listener, app)
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.tls {
+            let listener = crate::tls::TlsListener::new(self.listener, tls);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop_accepting)
+                .await?;
+            drain(&state).await;
+            return Ok(());
+        }
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(stop_accepting)
             .await?;
         drain(&state).await;

@@ -1,7 +1,6 @@
 //! The terminal WebSocket (`docs/protocol.md`): upgrade, origin check, handshake, then one task
 //! per connection driving output and input side by side until one of them ends the connection.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use tracing::Instrument;
 
 use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
-use crate::server::AppState;
+use crate::server::{AppState, PeerAddr};
 use crate::session::{SessionError, Viewer, ViewerEvent, ViewerInput};
 
 /// The owner of every session while authentication is off.
@@ -30,7 +29,7 @@ const SILENT_INTERVALS: u32 = 3;
 /// `GET /api/v1/ws`: upgrades, then checks the origin and speaks the protocol.
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    ConnectInfo(PeerAddr(remote)): ConnectInfo<PeerAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
