@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { chunkBytes, decodeServerMessage, encodeClientMessage, MAX_INPUT_FRAME_BYTES } from "./protocol";
+
+const SESSION = "0123456789abcdef0123456789abcdef";
+
+describe("encodeClientMessage", () => {
+  it("writes the wire shape of open, attach and resize", () => {
+    expect(JSON.parse(encodeClientMessage({ type: "open", cols: 80, rows: 24 }))).toEqual({ type: "open", cols: 80, rows: 24 });
+    expect(JSON.parse(encodeClientMessage({ type: "attach", session: SESSION, cols: 100, rows: 30, token: "t" }))).toEqual({
+      type: "attach",
+      session: SESSION,
+      cols: 100,
+      rows: 30,
+      token: "t",
+    });
+    expect(encodeClientMessage({ type: "resize", cols: 120, rows: 40 })).toBe('{"type":"resize","cols":120,"rows":40}');
+  });
+
+  it("leaves out an absent token instead of sending null", () => {
+    expect(encodeClientMessage({ type: "open", cols: 1, rows: 1 })).not.toContain("token");
+  });
+});
+
+describe("decodeServerMessage", () => {
+  it("accepts opened and exit", () => {
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}"}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: SESSION },
+    });
+    expect(decodeServerMessage('{"type":"exit","code":130}')).toEqual({ ok: true, message: { type: "exit", code: 130 } });
+  });
+
+  it("ignores unknown fields, which v1 may gain", () => {
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","motd":"hi"}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: SESSION },
+    });
+  });
+
+  it.each([
+    ["not JSON", "{", "not JSON"],
+    ["an array", "[]", "not a JSON object"],
+    ["null", "null", "not a JSON object"],
+    ["no type", '{"session":"x"}', "no type field"],
+    ["a numeric type", '{"type":1}', "no type field"],
+    ["an unknown type", '{"type":"hello"}', "unknown message type"],
+    ["an inherited property as type", '{"type":"toString"}', "unknown message type"],
+    ["opened without a session", '{"type":"opened"}', "opened:"],
+    ["opened with a short session", '{"type":"opened","session":"abc"}', "opened:"],
+    ["opened with an uppercase session", `{"type":"opened","session":"${SESSION.toUpperCase()}"}`, "opened:"],
+    ["exit with a string code", '{"type":"exit","code":"1"}', "exit:"],
+    ["exit with a fractional code", '{"type":"exit","code":1.5}', "exit:"],
+    ["exit with a negative code", '{"type":"exit","code":-1}', "exit:"],
+  ])("rejects %s", (_name, text, error) => {
+    const result = decodeServerMessage(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toContain(error);
+    }
+  });
+});
+
+describe("chunkBytes", () => {
+  it("splits a large paste into frames of at most 64 KiB, in order and without loss", () => {
+    const paste = new Uint8Array(MAX_INPUT_FRAME_BYTES * 2 + 10).map((_, index) => index % 251);
+    const chunks = chunkBytes(paste);
+    expect(chunks.map((chunk) => chunk.length)).toEqual([MAX_INPUT_FRAME_BYTES, MAX_INPUT_FRAME_BYTES, 10]);
+    const joined = new Uint8Array(paste.length);
+    let offset = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, offset);
+      offset += chunk.length;
+    }
+    expect(joined).toEqual(paste);
+  });
+
+  it("keeps small input in one frame and sends nothing for nothing", () => {
+    expect(chunkBytes(new Uint8Array([1, 2, 3]))).toHaveLength(1);
+    expect(chunkBytes(new Uint8Array(MAX_INPUT_FRAME_BYTES))).toHaveLength(1);
+    expect(chunkBytes(new Uint8Array(0))).toHaveLength(0);
+  });
+
+  it("refuses a limit that would never end", () => {
+    expect(() => chunkBytes(new Uint8Array(1), 0)).toThrow(RangeError);
+  });
+});

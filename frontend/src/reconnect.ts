@@ -1,0 +1,423 @@
+// The connection state machine: one session over a sequence of WebSockets. It opens or attaches,
+// reconnects with backoff after the close codes the protocol says to retry, and reports its state.
+// The WebSocket, timers and randomness are injected, so all of this runs in unit tests.
+import { CLOSE_CODES } from "./generated/protocol";
+import type { ClientMessage } from "./generated/protocol";
+import { chunkBytes, decodeServerMessage, encodeClientMessage } from "./protocol";
+
+/** Close code a browser reports when a connection dropped without a close frame (never on the wire). */
+export const ABNORMAL_CLOSURE = 1006;
+/** Close code a browser reports when the close frame carried no code. */
+export const NO_STATUS_RECEIVED = 1005;
+
+export interface BackoffPolicy {
+  /** Delay before the first retry, before jitter. */
+  initialMs: number;
+  /** Upper bound of the delay. */
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000 };
+
+/**
+ * Delay before retry number `attempt` (1-based): `initialMs` doubling up to `maxMs`, then "equal
+ * jitter" (uniform in the upper half), so clients dropped together do not return together while
+ * the wait still grows with every failure.
+ */
+export function backoffDelay(attempt: number, random: () => number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+  const exponent = Math.min(Math.max(attempt, 1) - 1, 30);
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * 2 ** exponent);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export type RetryCause = "network" | "server-restart" | "too-slow" | "handshake-timeout" | "sign-in";
+
+/** What the UI does after a close code (docs/protocol.md, "Close codes"). */
+export type CloseAction =
+  /** Reconnect by itself with backoff; after 1001 the session is gone, so open a new one. */
+  | { action: "retry"; cause: RetryCause; forgetSession: boolean }
+  /** 4404: the session is unknown or expired; open a new one at once and say so. */
+  | { action: "new-session" }
+  /** 4401: get a fresh token (from the embedding page), then reattach. */
+  | { action: "sign-in" }
+  /** 4403: not allowed; wait for the user. */
+  | { action: "denied" }
+  /** 1000: the shell exited. */
+  | { action: "ended" }
+  /** Anything else: show the server's reason and wait for the user. */
+  | { action: "refused" };
+
+export function closeAction(code: number): CloseAction {
+  switch (code) {
+    case CLOSE_CODES.normal:
+      return { action: "ended" };
+    case CLOSE_CODES.goingAway:
+      return { action: "retry", cause: "server-restart", forgetSession: true };
+    case CLOSE_CODES.tooSlow:
+      return { action: "retry", cause: "too-slow", forgetSession: false };
+    // Not in the protocol's lists. The UI sends its first message at once, so a handshake
+    // timeout means the network stalled: retrying is what a user would do.
+    case CLOSE_CODES.handshakeTimeout:
+      return { action: "retry", cause: "handshake-timeout", forgetSession: false };
+    case ABNORMAL_CLOSURE:
+    case NO_STATUS_RECEIVED:
+      return { action: "retry", cause: "network", forgetSession: false };
+    case CLOSE_CODES.unauthorized:
+      return { action: "sign-in" };
+    case CLOSE_CODES.forbidden:
+      return { action: "denied" };
+    case CLOSE_CODES.unknownSession:
+      return { action: "new-session" };
+    default:
+      // 1007, 1008, 1009, 1011, 4400, 4429 and codes this version does not know.
+      return { action: "refused" };
+  }
+}
+
+export type ConnectionState =
+  | { kind: "connecting" }
+  | { kind: "connected"; session: string }
+  /** `retryAt` is the clock time of the next try, or null while that try is under way. */
+  | { kind: "reconnecting"; attempt: number; cause: RetryCause; retryAt: number | null }
+  /** `code` is null when the server closed normally without an exit message. */
+  | { kind: "exited"; code: number | null }
+  | { kind: "refused"; code: number; reason: string }
+  | { kind: "sign-in-required" }
+  | { kind: "access-denied"; reason: string };
+
+/** One-off messages for the user, on top of the state. */
+export type Notice =
+  /** 4404 on attach: the old session had expired, this is a new one. */
+  | "session-expired"
+  /** Reconnected after 1001: the old session ended with the server. */
+  | "server-restarted";
+
+/** Callbacks from one socket. A socket that was closed locally calls none of them any more. */
+export interface SocketHandlers {
+  open(): void;
+  message(data: string | ArrayBuffer): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SocketLike {
+  send(data: string | Uint8Array<ArrayBuffer>): void;
+  /** Closes and detaches the handlers. */
+  close(): void;
+}
+
+export type SocketFactory = (url: string, handlers: SocketHandlers) => SocketLike;
+
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Where the session id is kept between reloads (sessionStorage in the browser). */
+export interface SessionStore {
+  get(): string | null;
+  set(session: string): void;
+  clear(): void;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  createSocket: SocketFactory;
+  clock: Clock;
+  random: () => number;
+  sessions: SessionStore;
+  /** The terminal's current size. */
+  size(): { cols: number; rows: number };
+  /** The current bearer token, if any. */
+  token(): string | null;
+  /** Output bytes for the terminal. */
+  output(bytes: Uint8Array): void;
+  /** Clear the terminal: called on attach, before the replay is written. */
+  reset(): void;
+  stateChanged(state: ConnectionState): void;
+  notice?(notice: Notice): void;
+  /** Called on 4401: ask for a fresh token and call `tokenAvailable()` when one arrives. */
+  signInRequired?(): void;
+  backoff?: BackoffPolicy;
+  /** Give up on a socket that has not been answered with `opened` after this long. */
+  handshakeTimeoutMs?: number;
+}
+
+type Pending = { kind: "open" } | { kind: "attach"; session: string };
+
+export class TerminalConnection {
+  private readonly options: ConnectionOptions;
+  private currentState: ConnectionState = { kind: "connecting" };
+  private socket: SocketLike | null = null;
+  private pending: Pending | null = null;
+  private connectedSession: string | null = null;
+  private exitCode: number | null = null;
+  private lastSentSize: { cols: number; rows: number } | null = null;
+  /** Failed tries since the last `opened`. */
+  private failures = 0;
+  private retryTimer: unknown = null;
+  private handshakeTimer: unknown = null;
+  private pendingNotice: Notice | null = null;
+  private disposed = false;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The id of the session this connection is attached to, or would reattach to. */
+  get sessionId(): string | null {
+    return this.connectedSession ?? this.options.sessions.get();
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Sends keyboard input or a paste, in frames of at most 64 KiB. False when not connected. */
+  sendInput(bytes: Uint8Array<ArrayBuffer>): boolean {
+    if (this.currentState.kind !== "connected" || this.socket === null) {
+      return false;
+    }
+    for (const chunk of chunkBytes(bytes)) {
+      this.socket.send(chunk);
+    }
+    return true;
+  }
+
+  /** Tells the server about a new size, unless it already has it. */
+  resize(cols: number, rows: number): void {
+    if (this.currentState.kind !== "connected" || this.socket === null) {
+      return; // The next open/attach carries the size.
+    }
+    if (this.lastSentSize?.cols === cols && this.lastSentSize.rows === rows) {
+      return;
+    }
+    this.send({ type: "resize", cols, rows });
+    this.lastSentSize = { cols, rows };
+  }
+
+  /** The user asked for a new start (after exit, refusal or denial). */
+  restart(): void {
+    if (this.currentState.kind === "connected" || this.currentState.kind === "connecting") {
+      return;
+    }
+    if (this.currentState.kind === "exited") {
+      this.options.sessions.clear();
+    }
+    this.failures = 0;
+    this.connect();
+  }
+
+  /** The user asked not to wait for the next retry. */
+  retryNow(): void {
+    if (this.currentState.kind === "reconnecting" && this.currentState.retryAt !== null) {
+      this.connect(this.currentState.attempt, this.currentState.cause);
+    }
+  }
+
+  /** A fresh token arrived: reconnect if we were waiting for one. */
+  tokenAvailable(): void {
+    if (this.currentState.kind === "sign-in-required") {
+      this.scheduleRetry("sign-in");
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimers();
+    this.dropSocket();
+  }
+
+  private connect(attempt = 0, cause: RetryCause = "network"): void {
+    if (this.disposed) {
+      return;
+    }
+    this.clearTimers();
+    this.dropSocket();
+    this.exitCode = null;
+    this.connectedSession = null;
+    this.setState(attempt === 0 ? { kind: "connecting" } : { kind: "reconnecting", attempt, cause, retryAt: null });
+    const handlers: SocketHandlers = {
+      open: () => {
+        this.handleOpen();
+      },
+      message: (data) => {
+        this.handleMessage(data);
+      },
+      close: (code, reason) => {
+        this.handleClose(code, reason);
+      },
+    };
+    this.socket = this.options.createSocket(this.options.url, handlers);
+    this.handshakeTimer = this.options.clock.setTimeout(() => {
+      this.handshakeTimer = null;
+      this.dropSocket();
+      this.scheduleRetry("handshake-timeout");
+    }, this.options.handshakeTimeoutMs ?? 20_000);
+  }
+
+  private handleOpen(): void {
+    const stored = this.options.sessions.get();
+    const { cols, rows } = this.options.size();
+    const token = this.options.token();
+    const message: ClientMessage =
+      stored === null
+        ? { type: "open", cols, rows, ...(token === null ? {} : { token }) }
+        : { type: "attach", session: stored, cols, rows, ...(token === null ? {} : { token }) };
+    this.pending = stored === null ? { kind: "open" } : { kind: "attach", session: stored };
+    this.lastSentSize = { cols, rows };
+    this.send(message);
+  }
+
+  private handleMessage(data: string | ArrayBuffer): void {
+    if (typeof data !== "string") {
+      this.options.output(new Uint8Array(data));
+      return;
+    }
+    const decoded = decodeServerMessage(data);
+    if (!decoded.ok) {
+      // A server speaking another protocol: stop instead of guessing.
+      this.dropSocket();
+      this.settle({ kind: "refused", code: CLOSE_CODES.badMessage, reason: `unexpected message from the server (${decoded.error})` });
+      return;
+    }
+    const message = decoded.message;
+    switch (message.type) {
+      case "opened":
+        this.handleOpened(message.session);
+        break;
+      case "exit":
+        this.exitCode = message.code;
+        this.options.sessions.clear();
+        break;
+    }
+  }
+
+  private handleOpened(session: string): void {
+    if (this.handshakeTimer !== null) {
+      this.options.clock.clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+    if (this.pending?.kind === "attach") {
+      // The replay follows at once: clear the screen so that output is not shown twice.
+      this.options.reset();
+    }
+    this.pending = null;
+    this.failures = 0;
+    this.connectedSession = session;
+    this.options.sessions.set(session);
+    this.setState({ kind: "connected", session });
+    if (this.pendingNotice !== null) {
+      this.options.notice?.(this.pendingNotice);
+      this.pendingNotice = null;
+    }
+    // The window may have been resized while the handshake was in flight.
+    const { cols, rows } = this.options.size();
+    this.resize(cols, rows);
+  }
+
+  private handleClose(code: number, reason: string): void {
+    this.socket = null;
+    const wasAttaching = this.pending?.kind === "attach";
+    this.pending = null;
+    if (this.handshakeTimer !== null) {
+      this.options.clock.clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+    if (this.exitCode !== null) {
+      this.settle({ kind: "exited", code: this.exitCode });
+      return;
+    }
+    const outcome = closeAction(code);
+    switch (outcome.action) {
+      case "retry":
+        if (outcome.forgetSession) {
+          this.options.sessions.clear();
+          this.pendingNotice = "server-restarted";
+        }
+        this.scheduleRetry(outcome.cause);
+        break;
+      case "new-session":
+        this.options.sessions.clear();
+        // Only an attach can meet an unknown session; an open cannot, so this cannot loop.
+        if (wasAttaching) {
+          this.pendingNotice = "session-expired";
+          this.connect();
+        } else {
+          this.settle({ kind: "refused", code, reason: reason || "unknown session" });
+        }
+        break;
+      case "sign-in":
+        this.failures += 1;
+        this.settle({ kind: "sign-in-required" });
+        this.options.signInRequired?.();
+        break;
+      case "denied":
+        this.settle({ kind: "access-denied", reason: reason || "access denied" });
+        break;
+      case "ended":
+        this.options.sessions.clear();
+        this.settle({ kind: "exited", code: null });
+        break;
+      case "refused":
+        this.settle({ kind: "refused", code, reason: reason || `closed with code ${String(code)}` });
+        break;
+    }
+  }
+
+  private scheduleRetry(cause: RetryCause): void {
+    if (this.disposed) {
+      return;
+    }
+    if (cause !== "sign-in") {
+      this.failures += 1;
+    }
+    const attempt = Math.max(this.failures, 1);
+    const delay = backoffDelay(attempt, this.options.random, this.options.backoff);
+    const retryAt = this.options.clock.now() + delay;
+    this.clearTimers();
+    this.setState({ kind: "reconnecting", attempt, cause, retryAt });
+    this.retryTimer = this.options.clock.setTimeout(() => {
+      this.retryTimer = null;
+      this.connect(attempt, cause);
+    }, delay);
+  }
+
+  /** Enters a state that waits for the user (or a token). */
+  private settle(state: ConnectionState): void {
+    this.clearTimers();
+    this.connectedSession = null;
+    this.setState(state);
+  }
+
+  private send(message: ClientMessage): void {
+    this.socket?.send(encodeClientMessage(message));
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.pending = null;
+    socket?.close();
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer !== null) {
+      this.options.clock.clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (this.handshakeTimer !== null) {
+      this.options.clock.clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    this.currentState = state;
+    this.options.stateChanged(state);
+  }
+}

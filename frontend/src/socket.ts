@@ -1,0 +1,40 @@
+// The browser's WebSocket behind the small SocketLike interface the state machine uses.
+import type { SocketFactory, SocketHandlers, SocketLike } from "./reconnect";
+
+export const browserSocket: SocketFactory = (url: string, handlers: SocketHandlers): SocketLike => {
+  const socket = new WebSocket(url);
+  socket.binaryType = "arraybuffer";
+  socket.onopen = () => {
+    handlers.open();
+  };
+  socket.onmessage = (event: MessageEvent<string | ArrayBuffer>) => {
+    handlers.message(event.data);
+  };
+  socket.onclose = (event: CloseEvent) => {
+    handlers.close(event.code, event.reason);
+  };
+  // An error is always followed by a close event, which carries what we need.
+  socket.onerror = null;
+  return {
+    send(data) {
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.send(data);
+      }
+    },
+    close() {
+      socket.onopen = null;
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.close();
+    },
+  };
+};
+
+/** The WebSocket URL next to the page, so the UI also works under a path prefix. */
+export function webSocketUrl(page: { href: string }): string {
+  const url = new URL("api/v1/ws", page.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.hash = "";
+  url.search = "";
+  return url.toString();
+}

@@ -1,0 +1,69 @@
+// What the status bar says for each connection state: plain words, and at most one action.
+import type { ConnectionState, Notice } from "./reconnect";
+
+export type StatusAction = "restart" | "retry-now";
+
+export interface StatusView {
+  text: string;
+  tone: "info" | "ok" | "warn" | "error";
+  action: { kind: StatusAction; label: string } | null;
+}
+
+function secondsUntil(at: number, now: number): number {
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export function describeState(state: ConnectionState, now: number, embedded: boolean): StatusView {
+  switch (state.kind) {
+    case "connecting":
+      return { text: "Connecting…", tone: "info", action: null };
+    case "connected":
+      return { text: "Connected", tone: "ok", action: null };
+    case "reconnecting": {
+      const lead = {
+        network: "Connection lost, reconnecting",
+        "server-restart": "Server restarting, reconnecting…",
+        "too-slow": "Fell behind the output, reattaching",
+        "handshake-timeout": "No answer from the server, reconnecting",
+        "sign-in": "Signing in again",
+      }[state.cause];
+      if (state.retryAt === null) {
+        return { text: `${lead} (attempt ${state.attempt})…`, tone: "warn", action: null };
+      }
+      const seconds = secondsUntil(state.retryAt, now);
+      return {
+        text: `${lead} (attempt ${state.attempt}, next try in ${seconds} s)`,
+        tone: "warn",
+        action: { kind: "retry-now", label: "Retry now" },
+      };
+    }
+    case "exited":
+      return {
+        text:
+          state.code === null
+            ? "Session ended. Press Enter for a new session."
+            : `Session exited with code ${state.code}. Press Enter for a new session.`,
+        tone: state.code === null || state.code === 0 ? "info" : "warn",
+        action: { kind: "restart", label: "New session" },
+      };
+    case "refused":
+      return { text: `Refused by the server: ${state.reason}`, tone: "error", action: { kind: "restart", label: "Try again" } };
+    case "sign-in-required":
+      return {
+        text: embedded ? "Sign-in required: waiting for the page to provide a new token…" : "Sign-in required: open this terminal with a valid token.",
+        tone: "error",
+        action: null,
+      };
+    case "access-denied":
+      return { text: `Access denied: ${state.reason}`, tone: "error", action: { kind: "restart", label: "Try again" } };
+  }
+}
+
+export function describeNotice(notice: Notice): string {
+  switch (notice) {
+    case "session-expired":
+      return "The previous session had ended; this is a new session.";
+    case "server-restarted":
+      return "The server restarted; this is a new session.";
+  }
+}
