@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# GitOps bundle checks (issue 6): render every overlay and the Argo CD bootstrap with kustomize,
+# validate them (kubernetes-validate, CRD schemas, policy, checkov), lint them (yamllint,
+# actionlint, ShellCheck, action pins), check the Prometheus rules and dashboard with promtool, then
+# run the pytest suite: the broken-copy tests that show each check failing, the promotion script's tests
+# and the live Prometheus test.
+#
+# On a fresh Debian machine it installs what it needs, idempotently: Python tools in .tools/venv
+# and checkov in .tools/checkov (rebuilt only when checks/gitops/requirements*.txt change), and
+# promtool from Debian's prometheus package. With CHECKS_NO_INSTALL=1 (the Nix sandbox) it
+# installs nothing and uses the tools on PATH. The CRD schemas are read from ../shared beside the
+# checkout, or from WEB_TERMINAL_SHARED_DIR.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+tools=$root/.tools
+
+say() { printf '\n=== %s\n' "$*"; }
+
+as_root() {
+  if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# A venv at $1 holding the requirements files $2..., reinstalled only when their hash changes.
+ensure_venv() {
+  local venv=$1 marker hash
+  shift
+  marker=$venv/.requirements.sha256
+  hash=$(cat "$@" | sha256sum | cut -d' ' -f1)
+  if [[ -x $venv/bin/python && -f $marker && $(cat "$marker") == "$hash" ]]; then
+    echo "$venv is up to date"
+    return
+  fi
+  echo "installing $venv from $*"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+  local requirement
+  for requirement in "$@"; do
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirement"
+  done
+  echo "$hash" >"$marker"
+}
+
+ensure_promtool() {
+  if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
+    echo "promtool: $(command -v promtool)"
+    return
+  fi
+  echo "installing Debian's prometheus package (for promtool and the live test)"
+  # Keep the package from starting a prometheus service that would hold port 9090: a
+  # policy-rc.d that denies service starts, removed again only if we created it.
+  local created_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if [[ $created_policy == 1 ]]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+  # Without systemd nothing starts anyway; with it, make sure no daemon was left running.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    as_root systemctl disable --now prometheus
+  fi
+}
+
+if [[ ${CHECKS_NO_INSTALL:-0} == 1 ]]; then
+  say "CHECKS_NO_INSTALL=1: using the tools on PATH, installing nothing"
+else
+  say "tools"
+  ensure_venv "$tools/venv" checks/gitops/requirements.txt
+  ensure_venv "$tools/checkov" checks/gitops/requirements-checkov.txt
+  ensure_promtool
+  export PATH="$tools/venv/bin:$tools/checkov/bin:$PATH"
+fi
+
+missing=()
+for tool in python3 kubernetes-validate checkov yamllint actionlint shellcheck promtool pytest; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then missing+=("kubectl or kustomize"); fi
+if ((${#missing[@]})); then
+  echo "gitops checks: missing tools: ${missing[*]}" >&2
+  exit 1
+fi
+
+# checkov: no calls home for guidelines; the checks themselves are all local.
+export BC_SKIP_MAPPING=TRUE
+python=$(command -v python3)
+
+say "checks on the real tree"
+"$python" checks/gitops/gitops_checks.py
+
+say "tests: every check fails on a broken copy; promote.sh; live Prometheus"
+"$python" -m pytest -q -p no:cacheprovider checks/gitops scripts/promote_test.py

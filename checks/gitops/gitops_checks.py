@@ -1,0 +1,395 @@
+"""The GitOps bundle's checks, one function each.
+
+`checks/gitops.sh` installs the tools and runs `main()`, which calls every check on the real tree;
+`test_broken_copies.py` calls the same functions on a copy of the tree with one thing broken and
+asserts that each of them fails. A check raises `CheckFailed` with the tool's output on failure.
+
+The tools come from PATH (the venv under .tools/, or the Nix sandbox): kubectl or kustomize,
+kubernetes-validate, checkov, yamllint, actionlint, shellcheck and promtool.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+import policy
+
+# The Kubernetes version the built-in kinds are validated against; docs/deploy.md states the same
+# one (a test keeps them equal). kubernetes-validate bundles its schemas.
+KUBERNETES_VERSION = "1.32.0"
+
+OVERLAYS = ("dev", "staging", "production")
+
+# CRD-backed kinds and the CRD file in ../shared/schemas that defines each.
+CRD_FILES = {
+    ("argoproj.io", "Application"): "argocd/application-crd.yaml",
+    ("argoproj.io", "ApplicationSet"): "argocd/applicationset-crd.yaml",
+    ("argoproj.io", "AppProject"): "argocd/appproject-crd.yaml",
+    ("monitoring.coreos.com", "ServiceMonitor"): "prometheus-operator/monitoring.coreos.com_servicemonitors.yaml",
+    ("monitoring.coreos.com", "PodMonitor"): "prometheus-operator/monitoring.coreos.com_podmonitors.yaml",
+    ("monitoring.coreos.com", "PrometheusRule"): "prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
+}
+
+# What yamllint, actionlint and the pin check look at. Rendered output is checked by the others.
+YAML_PATHS = ("kustomize", "argocd", "monitoring", ".github/workflows")
+
+
+class CheckFailed(Exception):
+    """A check found a problem; the message carries the tool's own words."""
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def shared_dir(root: Path) -> Path:
+    """../shared beside the checkout; WEB_TERMINAL_SHARED_DIR overrides it (the Nix sandbox)."""
+    override = os.environ.get("WEB_TERMINAL_SHARED_DIR")
+    return Path(override) if override else root.parent / "shared"
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def require(proc: subprocess.CompletedProcess[str], what: str) -> str:
+    if proc.returncode != 0:
+        raise CheckFailed(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return proc.stdout
+
+
+def load_all(text: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def kustomize_command() -> list[str]:
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    raise CheckFailed("neither kubectl nor kustomize is on PATH")
+
+
+def render(root: Path, out: Path) -> dict[str, Path]:
+    """`kubectl kustomize` every overlay and the Argo CD bootstrap into out/<name>.yaml."""
+    out.mkdir(parents=True, exist_ok=True)
+    targets = {name: root / "kustomize" / "overlays" / name for name in OVERLAYS}
+    targets["argocd"] = root / "argocd"
+    rendered = {}
+    for name, path in targets.items():
+        text = require(run([*kustomize_command(), str(path)]), f"kustomize build {path.relative_to(root)}")
+        if not load_all(text):
+            raise CheckFailed(f"kustomize build {path.relative_to(root)} rendered nothing")
+        rendered[name] = out / f"{name}.yaml"
+        rendered[name].write_text(text)
+    return rendered
+
+
+# --- schema validation --------------------------------------------------------------------------
+
+
+def is_crd_kind(doc: dict) -> bool:
+    group = doc.get("apiVersion", "").rpartition("/")[0]
+    return (group, doc.get("kind")) in CRD_FILES or group.endswith(("argoproj.io", "coreos.com"))
+
+
+def check_kubernetes_validate(rendered: dict[str, Path], work: Path) -> None:
+    """Built-in kinds, strictly (unknown fields refused), for KUBERNETES_VERSION."""
+    work.mkdir(parents=True, exist_ok=True)
+    for name, path in rendered.items():
+        builtin = [doc for doc in load_all(path.read_text()) if not is_crd_kind(doc)]
+        if not builtin:
+            continue
+        target = work / f"{name}.builtin.yaml"
+        target.write_text(yaml.safe_dump_all(builtin, sort_keys=False))
+        require(
+            run(["kubernetes-validate", "--strict", "--quiet", "-k", KUBERNETES_VERSION, str(target)]),
+            f"kubernetes-validate {name}",
+        )
+
+
+def strict_schema(schema: dict) -> dict:
+    """The API server's strict field validation as plain JSON Schema: every object schema that
+    lists properties refuses others, unless it preserves unknown fields (see shared/schemas)."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if (
+                "properties" in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+                and "additionalProperties" not in node
+            ):
+                node["additionalProperties"] = False
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
+
+
+def crd_schemas(schemas: Path) -> dict[tuple[str, str], dict]:
+    result = {}
+    for key, relative in CRD_FILES.items():
+        crd = yaml.safe_load((schemas / relative).read_text())
+        version = crd["spec"]["versions"][0]
+        result[key] = strict_schema(version["schema"]["openAPIV3Schema"])
+    return result
+
+
+def check_crd_schemas(rendered: dict[str, Path], schemas: Path) -> None:
+    """Argo CD and prometheus-operator objects against their CRDs, unknown fields refused."""
+    validators = {key: jsonschema.Draft7Validator(schema) for key, schema in crd_schemas(schemas).items()}
+    problems = []
+    for name, path in rendered.items():
+        for doc in load_all(path.read_text()):
+            if not is_crd_kind(doc):
+                continue
+            group = doc["apiVersion"].rpartition("/")[0]
+            label = f"{name}: {doc['kind']}/{doc.get('metadata', {}).get('name')}"
+            validator = validators.get((group, doc["kind"]))
+            if validator is None:
+                problems.append(f"{label}: no schema for {doc['apiVersion']} {doc['kind']}")
+                continue
+            for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
+                where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+                problems.append(f"{label}: {where}: {error.message}")
+    if problems:
+        raise CheckFailed("CRD schema validation failed:\n" + "\n".join(problems))
+
+
+# --- linters ------------------------------------------------------------------------------------
+
+
+def check_checkov(rendered: dict[str, Path]) -> None:
+    """Zero failed checks; skips only as annotated `checkov.io/skipN: CKV_ID=reason` (the policy
+    tests require the reason)."""
+    files = [str(path) for path in rendered.values()]
+    args = ["checkov", "--framework", "kubernetes", "--quiet", "--compact", "--skip-download"]
+    proc = run([*args, *[arg for path in files for arg in ("-f", path)]])
+    require(proc, "checkov")
+
+
+def check_yamllint(root: Path) -> None:
+    paths = [path for path in YAML_PATHS if (root / path).exists()]
+    require(run(["yamllint", "--strict", "-c", str(root / ".yamllint"), *paths], cwd=root), "yamllint")
+
+
+def check_actionlint(root: Path) -> None:
+    workflows = sorted((root / ".github" / "workflows").glob("*.y*ml"))
+    if not workflows:
+        raise CheckFailed("no workflows under .github/workflows")
+    require(run(["actionlint", *[str(path) for path in workflows]], cwd=root), "actionlint")
+
+
+def shell_scripts(root: Path) -> list[Path]:
+    """Every *.sh in the repository: git's list when there is one, else a walk (the Nix sandbox
+    has no .git)."""
+    if (root / ".git").exists():
+        listed = run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.sh"], cwd=root)
+        if listed.returncode == 0:
+            return [root / line for line in listed.stdout.splitlines() if (root / line).exists()]
+    skip = {".git", ".tools", "node_modules", "target", "result"}
+    return sorted(
+        path for path in root.rglob("*.sh") if not skip.intersection(path.relative_to(root).parts)
+    )
+
+
+def check_shellcheck(root: Path) -> None:
+    scripts = shell_scripts(root)
+    if not scripts:
+        raise CheckFailed("no shell scripts found")
+    require(run(["shellcheck", "--external-sources", *[str(path) for path in scripts]], cwd=root), "shellcheck")
+
+
+def check_action_pins(root: Path, pins_file: Path) -> None:
+    """Every `uses:` of a third-party action is a full commit SHA listed in ACTION-PINS.md for
+    that action. Where that file is absent (a GitHub runner has no ../shared), a full SHA is still
+    required."""
+    if pins_file.exists():
+        text = pins_file.read_text()
+        pinned = set(re.findall(r"^\| ([\w.-]+/[\w.-]+) \| [^|]+ \| ([0-9a-f]{40}) \|", text, re.M))
+    else:
+        print(f"   note: {pins_file} is missing; requiring full commit SHAs only", flush=True)
+        pinned = None
+    problems = []
+    for workflow in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        for number, line in enumerate(workflow.read_text().splitlines(), 1):
+            match = re.match(r"^\s*(?:-\s+)?uses:\s*['\"]?([^'\"\s#]+)", line)
+            if not match or match.group(1).startswith("./"):
+                continue
+            action, _, ref = match.group(1).partition("@")
+            repo = "/".join(action.split("/")[:2])
+            ok = (repo, ref) in pinned if pinned is not None else re.fullmatch(r"[0-9a-f]{40}", ref)
+            if not ok:
+                problems.append(f"{workflow.relative_to(root)}:{number}: {match.group(1)} is not a pinned SHA from ACTION-PINS.md")
+    if problems:
+        raise CheckFailed("unpinned actions:\n" + "\n".join(problems))
+
+
+def check_workflow_policy(root: Path) -> None:
+    """No permissions by default and least privilege per job; a concurrency group everywhere, and
+    production changes never cancel each other; no secret but GITHUB_TOKEN."""
+    problems = []
+    for workflow in sorted((root / ".github" / "workflows").glob("*.y*ml")):
+        name = workflow.relative_to(root)
+        text = workflow.read_text()
+        doc = yaml.safe_load(text)
+        if doc.get("permissions") != {}:
+            problems.append(f"{name}: top-level permissions must be {{}} (each job asks for its own)")
+        if "concurrency" not in doc:
+            problems.append(f"{name}: needs a concurrency group")
+        for job_name, job in doc.get("jobs", {}).items():
+            if "permissions" not in job:
+                problems.append(f"{name}: job {job_name} has no permissions block")
+            elif "write-all" in str(job["permissions"]):
+                problems.append(f"{name}: job {job_name} asks for write-all")
+        for group in [doc.get("concurrency", {})] + [j.get("concurrency", {}) for j in doc.get("jobs", {}).values()]:
+            if isinstance(group, dict) and "production" in str(group.get("group", "")) and group.get("cancel-in-progress") is not False:
+                problems.append(f"{name}: production concurrency must not cancel in progress")
+        for secret in sorted(set(re.findall(r"secrets\.(\w+)", text)) - {"GITHUB_TOKEN"}):
+            problems.append(f"{name}: uses secrets.{secret}; only GITHUB_TOKEN and OIDC are allowed")
+    if problems:
+        raise CheckFailed("workflow policy:\n" + "\n".join(problems))
+
+
+# --- Prometheus ---------------------------------------------------------------------------------
+
+
+def rule_file_from(root: Path, work: Path) -> Path:
+    """The PrometheusRule's spec as a plain rule file (the PrometheusRule is the one source)."""
+    rule = yaml.safe_load((root / "monitoring" / "web-terminal-rules.yaml").read_text())
+    target = work / "web-terminal.rules.yaml"
+    work.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(rule["spec"], sort_keys=False))
+    return target
+
+
+def check_promtool_rules(root: Path, work: Path) -> None:
+    rules = rule_file_from(root, work)
+    require(run(["promtool", "check", "rules", str(rules)]), "promtool check rules")
+    tests = work / "web-terminal-rules.test.yaml"
+    shutil.copy(root / "monitoring" / "web-terminal-rules.test.yaml", tests)
+    require(run(["promtool", "test", "rules", tests.name], cwd=work), "promtool test rules")
+    config = work / "prometheus.yml"
+    shutil.copy(root / "monitoring" / "prometheus.yml", config)
+    require(run(["promtool", "check", "config", config.name], cwd=work), "promtool check config")
+
+
+def check_alert_coverage(root: Path) -> None:
+    """Each alert has a promtool case that fires it and one that expects silence."""
+    rule = yaml.safe_load((root / "monitoring" / "web-terminal-rules.yaml").read_text())
+    alerts = {r["alert"] for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r}
+    tests = yaml.safe_load((root / "monitoring" / "web-terminal-rules.test.yaml").read_text())
+    fires, silent = set(), set()
+    for test in tests["tests"]:
+        for case in test.get("alert_rule_test", []):
+            (fires if case.get("exp_alerts") else silent).add(case["alertname"])
+    missing = [f"{a}: no firing case" for a in sorted(alerts - fires)]
+    missing += [f"{a}: no silent case" for a in sorted(alerts - silent)]
+    if missing:
+        raise CheckFailed("alert test coverage:\n" + "\n".join(missing))
+
+
+def check_dashboard(root: Path, work: Path) -> None:
+    """The dashboard is JSON, and every query parses as PromQL (Grafana variables replaced by
+    sample values, then run through `promtool check rules` as recording rules)."""
+    try:
+        dashboard = json.loads((root / "monitoring" / "dashboard.json").read_text())
+    except json.JSONDecodeError as error:
+        raise CheckFailed(f"monitoring/dashboard.json is not JSON: {error}") from error
+    exprs = []
+    for panel in dashboard.get("panels", []):
+        for target in panel.get("targets", []):
+            expr = target.get("expr", "")
+            expr = expr.replace("$__rate_interval", "1m").replace("$namespace", ".*")
+            exprs.append({"record": f"dashboard:panel_{panel['id']}_{target['refId']}", "expr": expr})
+    if not exprs:
+        raise CheckFailed("the dashboard has no queries")
+    rules = work / "dashboard-queries.rules.yaml"
+    work.mkdir(parents=True, exist_ok=True)
+    rules.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": exprs}]}))
+    require(run(["promtool", "check", "rules", str(rules)]), "promtool check of the dashboard queries")
+
+
+# --- policy -------------------------------------------------------------------------------------
+
+
+def check_policy(rendered: dict[str, Path]) -> None:
+    docs = {name: load_all(path.read_text()) for name, path in rendered.items()}
+    problems = policy.violations(docs)
+    if problems:
+        raise CheckFailed("policy violations:\n" + "\n".join(problems))
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    root = repo_root()
+    schemas = shared_dir(root) / "schemas"
+    pins = shared_dir(root) / "github" / "ACTION-PINS.md"
+    work = Path(tempfile.mkdtemp(prefix="gitops-checks-"))
+    failures = []
+
+    def step(title: str, check, *args) -> None:
+        print(f"== {title}", flush=True)
+        try:
+            check(*args)
+        except CheckFailed as failure:
+            failures.append(title)
+            print(f"FAILED: {failure}", flush=True)
+        else:
+            print("   ok", flush=True)
+
+    print("== kustomize: render overlays dev, staging, production and the argocd/ bootstrap", flush=True)
+    try:
+        rendered = render(root, work / "rendered")
+    except CheckFailed as failure:
+        print(f"FAILED: {failure}")
+        return 1
+    print(f"   ok ({work / 'rendered'})")
+    for name in ("staging", "production"):
+        if policy.PLACEHOLDER_DIGEST in rendered[name].read_text():
+            print(f"   note: {name} still carries the all-zero placeholder digest (no release yet)")
+
+    step(f"kubernetes-validate --strict, Kubernetes {KUBERNETES_VERSION}: built-in kinds", check_kubernetes_validate, rendered, work / "builtin")
+    step("CRD schemas (Argo CD, prometheus-operator) with unknown fields refused", check_crd_schemas, rendered, schemas)
+    step("policy: pod security, probes, shutdown, network, images, replicas, Argo CD project", check_policy, rendered)
+    step("checkov: zero failed checks on the rendered manifests", check_checkov, rendered)
+    step("yamllint --strict: " + " ".join(YAML_PATHS), check_yamllint, root)
+    step("actionlint: .github/workflows", check_actionlint, root)
+    step("action pins: every uses: is a SHA from ../shared/github/ACTION-PINS.md", check_action_pins, root, pins)
+    step("workflow policy: permissions {} and per job, concurrency, GITHUB_TOKEN only", check_workflow_policy, root)
+    step("shellcheck: every *.sh in the repository", check_shellcheck, root)
+    step("promtool: check rules, test rules, check config", check_promtool_rules, root, work / "prometheus")
+    step("alert tests: a firing and a silent case for every alert", check_alert_coverage, root)
+    step("dashboard: JSON, and every query is valid PromQL", check_dashboard, root, work / "dashboard")
+
+    shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        print(f"\n{len(failures)} GitOps check(s) failed: {', '.join(failures)}")
+        return 1
+    print("\nAll GitOps checks passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

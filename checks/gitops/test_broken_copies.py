@@ -1,0 +1,283 @@
+"""Every check is shown to fail: each test breaks one thing in a copy of the bundle and asserts
+that the check meant to catch it fails, for the right reason. (checks/gitops.sh runs the same
+checks on the real tree first, where they all pass.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import gitops_checks as checks
+from conftest import Tree
+from gitops_checks import CheckFailed
+
+PLACEHOLDER = "sha256:" + "0" * 64
+DEPLOYMENT = "kustomize/base/deployment.yaml"
+
+
+def policy_fails(tree: Tree, pattern: str) -> None:
+    with pytest.raises(CheckFailed, match=pattern):
+        checks.check_policy(tree.render())
+
+
+# --- rendering and schemas ----------------------------------------------------------------------
+
+
+def test_render_fails_on_a_missing_patch(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/staging/kustomization.yaml", "- path: replicas.yaml", "- path: replica.yaml")
+    with pytest.raises(CheckFailed, match="kustomize build kustomize/overlays/staging"):
+        tree.render()
+
+
+def test_crd_schema_refuses_a_misspelled_application_field(tree: Tree, shared) -> None:
+    tree.edit("argocd/application-production.yaml", "selfHeal: true", "selfheal: true")
+    with pytest.raises(CheckFailed, match=r"Application/web-terminal-production: spec/syncPolicy/automated: .*'selfheal'"):
+        checks.check_crd_schemas(tree.render(), shared / "schemas")
+
+
+def test_crd_schema_refuses_a_misspelled_servicemonitor_field(tree: Tree, shared) -> None:
+    tree.edit("kustomize/components/monitoring/servicemonitor.yaml", "scrapeTimeout:", "scrapeTimout:")
+    with pytest.raises(CheckFailed, match=r"ServiceMonitor/web-terminal: spec/endpoints/0: .*'scrapeTimout'"):
+        checks.check_crd_schemas(tree.render(), shared / "schemas")
+
+
+def test_crd_schema_refuses_a_wrong_type_in_a_prometheusrule(tree: Tree, shared) -> None:
+    tree.edit("monitoring/web-terminal-rules.yaml", "for: 2m", "for: [2m]")
+    with pytest.raises(CheckFailed, match=r"PrometheusRule/web-terminal: spec/groups/0/rules/0/for"):
+        checks.check_crd_schemas(tree.render(), shared / "schemas")
+
+
+def test_kubernetes_validate_refuses_an_unknown_deployment_field(tree: Tree, tmp_path) -> None:
+    tree.edit(DEPLOYMENT, "readinessProbe:", "readinesProbe:")
+    with pytest.raises(CheckFailed, match=r"(?s)kubernetes-validate dev.*'readinesProbe' was unexpected"):
+        checks.check_kubernetes_validate(tree.render(), tmp_path / "builtin")
+
+
+def test_kubernetes_validate_refuses_a_wrong_type(tree: Tree, tmp_path) -> None:
+    tree.edit("kustomize/overlays/production/replicas.yaml", "replicas: 3", "replicas: three")
+    with pytest.raises(CheckFailed, match="kubernetes-validate production"):
+        checks.check_kubernetes_validate(tree.render(), tmp_path / "builtin")
+
+
+# --- policy -------------------------------------------------------------------------------------
+
+
+def test_policy_missing_drop_all(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "            capabilities:\n              drop:\n                - ALL\n", "")
+    policy_fails(tree, "capabilities.drop must contain ALL")
+
+
+def test_policy_automount_token_true(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "automountServiceAccountToken: false", "automountServiceAccountToken: true")
+    policy_fails(tree, "automountServiceAccountToken must be false")
+
+
+def test_policy_service_account_automount_true(tree: Tree) -> None:
+    tree.edit("kustomize/base/serviceaccount.yaml", "automountServiceAccountToken: false", "automountServiceAccountToken: true")
+    policy_fails(tree, "ServiceAccount/web-terminal: automountServiceAccountToken must be false")
+
+
+def test_policy_tag_instead_of_digest(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/version.yaml", f"@{PLACEHOLDER}", ":0.1.0")
+    policy_fails(tree, r"production: container web-terminal image .*:0\.1\.0: production must pin")
+
+
+def test_policy_latest_tag(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/dev/version.yaml", ":0.1.0", ":latest")
+    policy_fails(tree, "the latest tag is never used")
+
+
+def test_policy_default_appproject(tree: Tree) -> None:
+    tree.edit("argocd/project.yaml", "name: web-terminal\n", "name: default\n")
+    policy_fails(tree, "the AppProject must be web-terminal")
+
+
+def test_policy_application_in_default_project(tree: Tree) -> None:
+    tree.edit("argocd/application-staging.yaml", "project: web-terminal", "project: default")
+    policy_fails(tree, "Application/web-terminal-staging: project must be web-terminal")
+
+
+def test_policy_wildcard_source_repo(tree: Tree) -> None:
+    tree.edit("argocd/project.yaml", "- https://github.com/web-terminal/web-terminal.git", "- '*'")
+    policy_fails(tree, "sourceRepos must be")
+
+
+def test_policy_production_single_replica(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/replicas.yaml", "replicas: 3", "replicas: 1")
+    policy_fails(tree, "production: 1 replica")
+
+
+def test_policy_missing_networkpolicy(tree: Tree) -> None:
+    tree.edit("kustomize/base/kustomization.yaml", "  - networkpolicy.yaml\n", "")
+    for env in ("dev", "staging", "production"):
+        tree.edit(f"kustomize/overlays/{env}/kustomization.yaml", "  - path: networkpolicy.yaml\n    target:\n      kind: NetworkPolicy\n      name: web-terminal\n", "")
+    policy_fails(tree, "dev: no NetworkPolicy selects the pods")
+
+
+def test_policy_wider_egress(tree: Tree) -> None:
+    path = tree.root / "kustomize/base/networkpolicy.yaml"
+    path.write_text(path.read_text() + "    - ports:\n        - port: 22\n          protocol: TCP\n")
+    policy_fails(tree, "egress allowed only to DNS and HTTPS")
+
+
+def test_policy_loadbalancer_service(tree: Tree) -> None:
+    tree.edit("kustomize/base/service.yaml", "type: ClusterIP", "type: LoadBalancer")
+    policy_fails(tree, "must be ClusterIP")
+
+
+def test_policy_readiness_on_health(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "path: /ready", "path: /health")
+    policy_fails(tree, "readinessProbe must GET /ready")
+
+
+def test_policy_grace_period_below_shutdown_timeout(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 10")
+    policy_fails(tree, "terminationGracePeriodSeconds 10 < shutdown_timeout_secs 20")
+
+
+def test_policy_max_unavailable(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "maxUnavailable: 0", "maxUnavailable: 1")
+    policy_fails(tree, "maxUnavailable: 0")
+
+
+def test_policy_writable_root_filesystem(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false")
+    policy_fails(tree, "readOnlyRootFilesystem must be true")
+
+
+def test_policy_extra_writable_mount(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "mountPath: /app/data/logs", "mountPath: /var/log")
+    policy_fails(tree, "/var/log is mounted writable")
+
+
+def test_policy_missing_pod_security_label(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/staging/namespace.yaml", "pod-security.kubernetes.io/enforce: restricted", "pod-security.kubernetes.io/enforce: baseline")
+    policy_fails(tree, "must enforce the restricted Pod Security Standard")
+
+
+def test_policy_secret_in_git(tree: Tree) -> None:
+    tree.write("kustomize/overlays/staging/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: oops\nstringData:\n  token: x\n")
+    tree.edit("kustomize/overlays/staging/kustomization.yaml", "  - namespace.yaml\n", "  - namespace.yaml\n  - secret.yaml\n")
+    policy_fails(tree, "Secret/oops in git")
+
+
+def test_policy_json_logs_outside_dev(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/config/logging.env", "WEB_TERMINAL_LOG_FORMAT=json", "WEB_TERMINAL_LOG_FORMAT=pretty")
+    policy_fails(tree, "log_format must be json outside dev")
+
+
+def test_policy_auth_without_providers(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/staging/config/auth.env", "AUTH_JWKS_PROVIDERS=[{", "AUTH_JWKS_PROVIDERS_UNUSED=[{")
+    policy_fails(tree, "staging: AUTH_JWKS_PROVIDERS needs at least one provider")
+
+
+def test_policy_checkov_skip_without_reason(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, re.search(r"checkov.io/skip1: CKV_K8S_40=.*", (tree.root / DEPLOYMENT).read_text()).group(0), "checkov.io/skip1: CKV_K8S_40")
+    policy_fails(tree, "needs CKV_ID=written reason")
+
+
+# --- checkov ------------------------------------------------------------------------------------
+
+
+def test_checkov_fails_on_a_privileged_container(tree: Tree) -> None:
+    tree.edit(DEPLOYMENT, "privileged: false", "privileged: true")
+    rendered = tree.render()
+    with pytest.raises(CheckFailed, match="CKV_K8S_16"):
+        checks.check_checkov({"dev": rendered["dev"]})
+
+
+# --- linters ------------------------------------------------------------------------------------
+
+
+def test_yamllint_fails_on_bad_indentation(tree: Tree) -> None:
+    tree.edit("kustomize/base/service.yaml", "  type: ClusterIP", "  type:   ClusterIP  ")
+    with pytest.raises(CheckFailed, match="trailing-spaces"):
+        checks.check_yamllint(tree.root)
+
+
+def test_actionlint_fails_on_an_unknown_job_key(tree: Tree) -> None:
+    tree.edit(".github/workflows/ci.yml", "    runs-on: ubuntu-24.04\n", "    runs_on: ubuntu-24.04\n")
+    with pytest.raises(CheckFailed, match="actionlint"):
+        checks.check_actionlint(tree.root)
+
+
+def test_actionlint_fails_on_a_shell_error_in_a_run_block(tree: Tree) -> None:
+    tree.edit(".github/workflows/promote.yml", 'scripts/promote.sh production "$ROLLBACK_DIGEST"', "scripts/promote.sh production $ROLLBACK_DIGEST")
+    with pytest.raises(CheckFailed, match="SC2086"):
+        checks.check_actionlint(tree.root)
+
+
+def test_unpinned_action(tree: Tree, shared) -> None:
+    tree.edit(".github/workflows/ci.yml", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@v7")
+    with pytest.raises(CheckFailed, match=r"ci.yml:\d+: actions/checkout@v7 is not a pinned SHA"):
+        checks.check_action_pins(tree.root, shared / "github" / "ACTION-PINS.md")
+
+
+def test_action_pinned_to_an_unlisted_sha(tree: Tree, shared) -> None:
+    tree.edit(".github/workflows/ci.yml", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@" + "1" * 40)
+    with pytest.raises(CheckFailed, match="is not a pinned SHA"):
+        checks.check_action_pins(tree.root, shared / "github" / "ACTION-PINS.md")
+
+
+def test_workflow_without_job_permissions(tree: Tree) -> None:
+    tree.edit(".github/workflows/ci.yml", "    permissions:\n      contents: read\n", "")
+    with pytest.raises(CheckFailed, match="job nix-flake-check has no permissions"):
+        checks.check_workflow_policy(tree.root)
+
+
+def test_workflow_with_a_long_lived_secret(tree: Tree) -> None:
+    tree.edit(".github/workflows/promote.yml", "secrets.GITHUB_TOKEN", "secrets.DEPLOY_PAT")
+    with pytest.raises(CheckFailed, match="secrets.DEPLOY_PAT"):
+        checks.check_workflow_policy(tree.root)
+
+
+def test_production_concurrency_that_cancels(tree: Tree) -> None:
+    tree.edit(".github/workflows/promote.yml", "cancel-in-progress: false", "cancel-in-progress: true")
+    with pytest.raises(CheckFailed, match="must not cancel in progress"):
+        checks.check_workflow_policy(tree.root)
+
+
+def test_shellcheck_fails_on_a_broken_script(tree: Tree) -> None:
+    tree.write("scripts/broken.sh", '#!/usr/bin/env bash\nset -euo pipefail\ncd $1\n')
+    with pytest.raises(CheckFailed, match="SC2086"):
+        checks.check_shellcheck(tree.root)
+
+
+# --- Prometheus ---------------------------------------------------------------------------------
+
+
+def test_promtool_fails_on_bad_promql(tree: Tree, tmp_path) -> None:
+    tree.edit("monitoring/web-terminal-rules.yaml", 'expr: up{job="web-terminal"} == 0', 'expr: up{job="web-terminal" == 0')
+    with pytest.raises(CheckFailed, match="promtool check rules"):
+        checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
+
+
+def test_promtool_test_fails_when_a_rule_changes(tree: Tree, tmp_path) -> None:
+    tree.edit("monitoring/web-terminal-rules.yaml", "web_terminal_sessions_limit > 0.9", "web_terminal_sessions_limit > 0.95")
+    with pytest.raises(CheckFailed, match="promtool test rules"):
+        checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
+
+
+def test_promtool_fails_on_a_bad_example_config(tree: Tree, tmp_path) -> None:
+    tree.edit("monitoring/prometheus.yml", "scrape_interval: 15s", "scrape_interval: fifteen")
+    with pytest.raises(CheckFailed, match="promtool check config"):
+        checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
+
+
+def test_alert_without_a_silent_case(tree: Tree) -> None:
+    tree.edit("monitoring/web-terminal-rules.test.yaml", "alertname: WebTerminalDown\n        exp_alerts: []", "alertname: WebTerminalSessionsNearLimit\n        exp_alerts: []")
+    with pytest.raises(CheckFailed, match="WebTerminalDown: no silent case"):
+        checks.check_alert_coverage(tree.root)
+
+
+def test_dashboard_with_bad_promql(tree: Tree, tmp_path) -> None:
+    tree.edit("monitoring/dashboard.json", "sum by (direction) (rate(", "sum by (direction) (rate((")
+    with pytest.raises(CheckFailed, match="dashboard queries"):
+        checks.check_dashboard(tree.root, tmp_path / "dashboard")
+
+
+def test_dashboard_that_is_not_json(tree: Tree, tmp_path) -> None:
+    tree.write("monitoring/dashboard.json", "{ not json")
+    with pytest.raises(CheckFailed, match="not JSON"):
+        checks.check_dashboard(tree.root, tmp_path / "dashboard")
