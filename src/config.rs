@@ -108,6 +108,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Time allowed for a graceful shutdown before remaining sessions are killed.
     pub shutdown_timeout_secs: u64,
+    /// Async runtime threads; 0 means half the CPUs, at least one (see `docs/performance.md`).
+    pub worker_threads: usize,
     /// Allow listening on a non-loopback address with authentication off.
     pub allow_unauthenticated: bool,
     /// Serve `/api/v1/metrics` without a token when authentication is on.
@@ -142,6 +144,7 @@ impl Default for Config {
             log_level: "info".to_owned(),
             log_format: LogFormat::Pretty,
             shutdown_timeout_secs: 20,
+            worker_threads: 0,
             allow_unauthenticated: false,
             metrics_public: true,
             trusted_proxies: Vec::new(),
@@ -234,6 +237,12 @@ impl Config {
                 return Err(invalid(key, "must be at least 1"));
             }
         }
+        if self.worker_threads > 256 {
+            return Err(invalid(
+                "worker_threads",
+                "must be at most 256 (0 picks automatically)",
+            ));
+        }
         for origin in &self.allowed_origins {
             check_origin(origin).map_err(|reason| invalid("allowed_origins", reason))?;
         }
@@ -297,6 +306,17 @@ impl Config {
     /// Ping interval as a duration.
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval_secs)
+    }
+
+    /// Runtime threads to start: `worker_threads`, or half the CPUs (at least one) when 0. The
+    /// per-byte work is small, and on few cores one thread avoids cross-thread wake-ups between
+    /// a session's PTY pump and its WebSocket (measured in `docs/performance.md`).
+    pub fn runtime_threads(&self) -> usize {
+        if self.worker_threads > 0 {
+            return self.worker_threads;
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cpus / 2).max(1)
     }
 
     /// Shutdown timeout as a duration.

@@ -65,8 +65,15 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn start(config: Config) -> anyhow::Result<()> {
+fn start(config: Config) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.runtime_threads())
+        .enable_all()
+        .build()?
+        .block_on(serve(config))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
     let server = Server::bind(config.clone())
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen_addr()))?;
