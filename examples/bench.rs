@@ -585,7 +585,10 @@ fn render_markdown(report: &Value) -> String {
         e2p50 = report["echo_200_idle_sessions"]["p50_ms"],
         e2p99 = report["echo_200_idle_sessions"]["p99_ms"],
         rss_idle = report["rss_idle_bytes"].as_u64().unwrap_or(0) / 1024,
-        per_session = report["rss_per_idle_session_bytes"].as_f64().unwrap_or(0.0) / 1024.0,
+        per_session = format!(
+            "{:.1}",
+            report["rss_per_idle_session_bytes"].as_f64().unwrap_or(0.0) / 1024.0
+        ),
         rss_flood = report["rss_flood_max_bytes"].as_u64().unwrap_or(0) / 1024,
         ready = report["ready_after_start_ms"]["median"],
         ready_max = report["ready_after_start_ms"]["max"],
