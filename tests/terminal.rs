@@ -294,3 +294,13 @@ async fn sessions_over_the_limit_are_refused_with_4429() {
         .await;
     c.expect_close(4429).await;
 }
+
+#[tokio::test]
+async fn an_idle_session_is_hung_up_after_the_idle_timeout() {
+    let server = TestServer::start_with(|config| config.idle_timeout_secs = 1).await;
+    let mut client = server.open().await;
+    // No input and no output from here on: the shell gets SIGHUP (exit code 128 + 1).
+    let (exit, frame) = client.read_to_end().await;
+    assert_eq!(exit, Some(129));
+    assert_eq!(u16::from(frame.unwrap().code), 1000);
+}
