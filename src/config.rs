@@ -120,6 +120,10 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Authentication, from `WEB_TERMINAL_AUTH_CONFIG` and `AUTH_*` (see
+    /// [`AuthConfig::load`](crate::auth::AuthConfig::load)); not a TOML key.
+    #[serde(skip)]
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl Default for Config {
@@ -150,6 +154,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls_cert: None,
             tls_key: None,
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }

@@ -8,9 +8,12 @@
 //!   [`ws`] the WebSocket connection, speaking the wire types of [`protocol`];
 //! - [`session`] holds the shells: sessions that outlive connections, with scrollback and
 //!   backpressure, on the PTYs of [`pty`];
+//! - [`auth`] verifies tokens against JWKS, applies the allow and deny lists, keeps the audit
+//!   log and names per-user workspaces;
 //! - [`metrics`], [`telemetry`] and [`healthcheck`] are the operational edges.
 
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod healthcheck;
 pub mod metrics;

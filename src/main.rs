@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use web_terminal::auth::AuthConfig;
 use web_terminal::{Config, Server, healthcheck, telemetry};
 
 /// A self-hosted browser terminal.
@@ -30,8 +31,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref(), std::env::vars(), false) {
-        Ok(config) => config,
+    // Authentication first: whether it is on decides whether a network address is acceptable.
+    let auth = match AuthConfig::load(std::env::vars()) {
+        Ok(auth) => auth,
+        Err(error) => {
+            eprintln!("web-terminal: authentication configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match Config::load(cli.config.as_deref(), std::env::vars(), auth.enabled) {
+        Ok(config) => Config { auth, ..config },
         Err(error) => {
             eprintln!("web-terminal: configuration error: {error}");
             return ExitCode::from(2);
@@ -40,6 +49,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::CheckConfig => {
             print!("{}", config.to_redacted_toml());
+            print!(
+                "\n# Authentication (YAML, as in WEB_TERMINAL_AUTH_CONFIG, with AUTH_* applied)\n{}",
+                config.auth.to_redacted_yaml()
+            );
             ExitCode::SUCCESS
         }
         Command::Healthcheck => {

@@ -13,7 +13,8 @@ pub struct Metrics {
 #[cfg(feature = "metrics")]
 mod collectors {
     use prometheus::{
-        Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+        Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+        Opts, Registry,
     };
 
     /// Every collector, registered in `registry`.
@@ -29,6 +30,9 @@ mod collectors {
         pub(super) bytes_out: IntCounter,
         pub(super) http_requests_total: IntCounterVec,
         pub(super) http_request_duration: HistogramVec,
+        pub(super) auth_total: IntCounterVec,
+        pub(super) jwks_refresh_total: IntCounterVec,
+        pub(super) jwks_keys: IntGaugeVec,
     }
 
     impl Collectors {
@@ -86,6 +90,30 @@ mod collectors {
                 ]),
                 &["route"],
             )?;
+            let auth_total = IntCounterVec::new(
+                Opts::new(
+                    "web_terminal_auth_total",
+                    "Authentication outcomes: result = success, failure (no valid token) or denied (by policy or session owner), with a reason label.",
+                ),
+                &["result", "reason"],
+            )?;
+            let jwks_refresh_total = IntCounterVec::new(
+                Opts::new(
+                    "web_terminal_jwks_refresh_total",
+                    "JWKS fetches per provider by result (success or failure).",
+                ),
+                &["provider", "result"],
+            )?;
+            let jwks_keys = IntGaugeVec::new(
+                Opts::new(
+                    "web_terminal_jwks_keys",
+                    "Usable signing keys cached per provider (0 when none load).",
+                ),
+                &["provider"],
+            )?;
+            registry.register(Box::new(auth_total.clone()))?;
+            registry.register(Box::new(jwks_refresh_total.clone()))?;
+            registry.register(Box::new(jwks_keys.clone()))?;
             registry.register(Box::new(sessions_active.clone()))?;
             registry.register(Box::new(sessions_limit.clone()))?;
             registry.register(Box::new(sessions_total.clone()))?;
@@ -109,6 +137,9 @@ mod collectors {
                 bytes_out: bytes.with_label_values(&["out"]),
                 http_requests_total,
                 http_request_duration,
+                auth_total,
+                jwks_refresh_total,
+                jwks_keys,
             })
         }
     }
@@ -225,5 +256,38 @@ impl Metrics {
         }
         #[cfg(not(feature = "metrics"))]
         let _ = (route, status, elapsed);
+    }
+
+    /// An authentication ended with `result` (`success`, `failure`, `denied`) for `reason`.
+    pub fn auth_result(&self, result: &str, reason: &str) {
+        #[cfg(feature = "metrics")]
+        self.inner
+            .auth_total
+            .with_label_values(&[result, reason])
+            .inc();
+        #[cfg(not(feature = "metrics"))]
+        let _ = (result, reason);
+    }
+
+    /// A JWKS fetch for `provider` succeeded or failed.
+    pub fn jwks_refresh(&self, provider: &str, success: bool) {
+        #[cfg(feature = "metrics")]
+        self.inner
+            .jwks_refresh_total
+            .with_label_values(&[provider, if success { "success" } else { "failure" }])
+            .inc();
+        #[cfg(not(feature = "metrics"))]
+        let _ = (provider, success);
+    }
+
+    /// `provider` now has `count` usable keys.
+    pub fn jwks_keys(&self, provider: &str, count: usize) {
+        #[cfg(feature = "metrics")]
+        self.inner
+            .jwks_keys
+            .with_label_values(&[provider])
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+        #[cfg(not(feature = "metrics"))]
+        let _ = (provider, count);
     }
 }

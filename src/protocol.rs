@@ -130,8 +130,8 @@ pub enum CloseReason {
     MessageTooBig,
     /// A malformed or unexpected message; the text says which.
     BadMessage(String),
-    /// A missing, invalid or expired token.
-    Unauthorized,
+    /// A missing, invalid or expired token; the text (a constant, never internals) says which.
+    Unauthorized(&'static str),
     /// A valid token whose user may not have this session.
     Forbidden,
     /// `attach` named a session that does not exist (any more).
@@ -158,7 +158,7 @@ impl CloseReason {
             Self::OriginNotAllowed => 1008,
             Self::MessageTooBig => 1009,
             Self::BadMessage(_) => 4400,
-            Self::Unauthorized => 4401,
+            Self::Unauthorized(_) => 4401,
             Self::Forbidden => 4403,
             Self::UnknownSession => 4404,
             Self::HandshakeTimeout => 4408,
@@ -177,7 +177,7 @@ impl CloseReason {
             Self::OriginNotAllowed => "origin not allowed",
             Self::MessageTooBig => "message too big",
             Self::BadMessage(detail) => detail,
-            Self::Unauthorized => "authentication required",
+            Self::Unauthorized(detail) => detail,
             Self::Forbidden => "access denied",
             Self::UnknownSession => "unknown or expired session",
             Self::HandshakeTimeout => "no open or attach message in time",
@@ -198,7 +198,7 @@ impl CloseReason {
             Self::OriginNotAllowed => "origin",
             Self::MessageTooBig => "too_big",
             Self::BadMessage(_) => "bad_message",
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::UnknownSession => "unknown_session",
             Self::HandshakeTimeout => "handshake_timeout",
@@ -218,7 +218,7 @@ impl CloseReason {
             Self::OriginNotAllowed,
             Self::MessageTooBig,
             Self::BadMessage(String::new()),
-            Self::Unauthorized,
+            Self::Unauthorized("authentication required"),
             Self::Forbidden,
             Self::UnknownSession,
             Self::HandshakeTimeout,
@@ -329,7 +329,7 @@ mod tests {
             ("policyViolation", CloseReason::OriginNotAllowed),
             ("messageTooBig", CloseReason::MessageTooBig),
             ("badMessage", CloseReason::BadMessage(String::new())),
-            ("unauthorized", CloseReason::Unauthorized),
+            ("unauthorized", CloseReason::Unauthorized("")),
             ("forbidden", CloseReason::Forbidden),
             ("unknownSession", CloseReason::UnknownSession),
             ("handshakeTimeout", CloseReason::HandshakeTimeout),

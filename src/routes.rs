@@ -5,14 +5,15 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::assets;
-use crate::server::AppState;
+use crate::auth::{self, ClientInfo};
+use crate::server::{AppState, PeerAddr};
 use crate::ws;
 
 /// The application's routes over `state`.
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/v1/metrics", get(metrics))
+        .route("/api/v1/ui-config", get(ui_config))
         .route("/api/v1/ws", get(ws::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
@@ -37,17 +39,58 @@ async fn health() -> Response {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
-        json_response(StatusCode::OK, serde_json::json!({"status": "ready"}))
-    } else {
+    if !state.is_ready() {
         json_response(
             StatusCode::SERVICE_UNAVAILABLE,
             serde_json::json!({"status": "draining"}),
         )
+    } else if !state.keys_ready() {
+        // The JWKS refresh task logs why at every failed attempt.
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "waiting for signing keys"}),
+        )
+    } else {
+        json_response(StatusCode::OK, serde_json::json!({"status": "ready"}))
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// What the UI needs before it has a token: whether one is required, and which embedding
+/// pages may hand it one by `postMessage`. Public, like the UI itself; nothing secret in it.
+async fn ui_config(State(state): State<AppState>) -> Response {
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({
+            "auth": state.auth().is_some(),
+            "embed_origins": state.config().allowed_origins,
+        }),
+    )
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(auth) = state.auth().filter(|_| !state.config().metrics_public) {
+        let client = ClientInfo::new(
+            auth::client_addr(peer, &headers, &state.config().trusted_proxies),
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|agent| agent.to_str().ok()),
+        );
+        if let Err(refusal) = auth
+            .authenticate(auth::bearer_token(&headers), &client)
+            .await
+        {
+            return (
+                refusal.status(),
+                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+                "a valid bearer token of an allowed user is required\n",
+            )
+                .into_response();
+        }
+    }
     match state.metrics().render() {
         Some(text) => (
             [(

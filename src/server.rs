@@ -17,6 +17,7 @@ use axum::serve::IncomingStream;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::{AuditLog, AuthError, Authenticator};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::pty::ShellCommand;
@@ -39,11 +40,15 @@ struct AppInner {
     shutting_down: watch::Sender<bool>,
     /// Open WebSocket connections, so shutdown can wait for their close frames to go out.
     connections: AtomicUsize,
+    /// Token verification and policy; `None` while authentication is off.
+    auth: Option<Authenticator>,
+    /// The audit log, when enabled.
+    audit: Option<AuditLog>,
 }
 
 impl AppState {
-    /// State for a server with `config`.
-    pub fn new(config: Config) -> Self {
+    /// State for a server with `config`. Fails when the audit log cannot be opened.
+    pub fn new(config: Config) -> Result<Self, AuthError> {
         let metrics = Metrics::new(config.max_sessions);
         let registry = SessionRegistry::new(
             SessionLimits {
@@ -56,15 +61,52 @@ impl AppState {
             shell_command(&config),
             metrics.clone(),
         );
-        Self {
+        let audit = if config.auth.audit_enabled() {
+            Some(AuditLog::open(&config.auth.audit)?)
+        } else {
+            None
+        };
+        if let Some(audit) = audit.clone() {
+            registry.on_close(Box::new(move |id, owner, code, lifetime| {
+                audit.session_closed(id, owner, code, lifetime);
+            }));
+        }
+        let auth = if config.auth.enabled {
+            Some(Authenticator::new(
+                &config.auth,
+                metrics.clone(),
+                audit.clone(),
+            )?)
+        } else {
+            None
+        };
+        Ok(Self {
             inner: Arc::new(AppInner {
                 config,
                 registry,
                 metrics,
                 shutting_down: watch::Sender::new(false),
                 connections: AtomicUsize::new(0),
+                auth,
+                audit,
             }),
-        }
+        })
+    }
+
+    /// Token verification and policy, when authentication is on.
+    pub fn auth(&self) -> Option<&Authenticator> {
+        self.inner.auth.as_ref()
+    }
+
+    /// The audit log, when enabled.
+    pub fn audit(&self) -> Option<&AuditLog> {
+        self.inner.audit.as_ref()
+    }
+
+    /// Whether tokens can be verified: always with authentication off, else once at least one
+    /// provider's signing keys are loaded.
+    pub fn keys_ready(&self) -> bool {
+        self.inner.auth.as_ref().is_none_or(Authenticator::is_ready)
     }
 
     /// The effective configuration.
@@ -207,7 +249,7 @@ impl Server {
         let listener = TcpListener::bind(config.listen_addr()).await?;
         Ok(Self {
             listener,
-            state: AppState::new(config),
+            state: AppState::new(config).map_err(std::io::Error::other)?,
             #[cfg(feature = "tls")]
             tls,
         })
@@ -234,6 +276,9 @@ impl Server {
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
         tokio::spawn(state.registry().clone().run_housekeeping());
+        if let Some(auth) = state.auth() {
+            tokio::spawn(auth.jwks().clone().run_refresh());
+        }
         let app = routes::router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
         let mut shutting_down = state.shutdown_signal();
         let stop_accepting = async move {

@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tracing::Instrument;
 
+use crate::auth::verify::VerifyError;
+use crate::auth::{self, AuditEvent, ClientInfo, Failure, Identity, Refusal};
 use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
 use crate::server::{AppState, PeerAddr};
 use crate::session::{SessionError, Viewer, ViewerEvent, ViewerInput};
@@ -30,10 +32,20 @@ const SILENT_INTERVALS: u32 = 3;
 pub async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(PeerAddr(remote)): ConnectInfo<PeerAddr>,
+    uri: Uri,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let origin_allowed = origin_allowed(&headers, &state.config().allowed_origins);
+    // Refused whether or not authentication is on: URLs end up in proxy logs and histories.
+    let token_in_url = auth::query_has_token(uri.query());
+    let header_token = auth::bearer_token(&headers).map(str::to_owned);
+    let client = ClientInfo::new(
+        auth::client_addr(remote, &headers, &state.config().trusted_proxies),
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok()),
+    );
     let limit = state.config().max_message_bytes;
     upgrade
         .max_message_size(limit)
@@ -50,11 +62,20 @@ pub async fn upgrade(
             );
             async move {
                 let _counted = state.track_connection();
-                let reason = if origin_allowed {
-                    Connection::new(state).serve(socket).await
-                } else {
+                let reason = if !origin_allowed {
                     close(socket, CloseReason::OriginNotAllowed).await;
                     Some(CloseReason::OriginNotAllowed)
+                } else if token_in_url {
+                    let refusal = Refusal::Unauthenticated(Failure::InUrl);
+                    if let Some(auth) = state.auth() {
+                        auth.record_refusal(&refusal, &client);
+                    }
+                    close(socket, refusal.close_reason()).await;
+                    Some(refusal.close_reason())
+                } else {
+                    Connection::new(state, client)
+                        .serve(socket, header_token)
+                        .await
                 };
                 match reason {
                     Some(reason) => tracing::info!(
@@ -101,6 +122,8 @@ type Outcome = Option<CloseReason>;
 /// One WebSocket connection after the upgrade.
 struct Connection {
     state: AppState,
+    /// Where the connection comes from, for the audit log.
+    client: ClientInfo,
     /// Milliseconds since `started` when the peer last showed life.
     last_seen: AtomicU64,
     /// Set while input waits for room in the session's input queue; the peer is busy, not dead.
@@ -109,9 +132,10 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(state: AppState) -> Self {
+    fn new(state: AppState, client: ClientInfo) -> Self {
         Self {
             state,
+            client,
             last_seen: AtomicU64::new(0),
             input_waiting: AtomicBool::new(false),
             started: Instant::now(),
@@ -123,18 +147,19 @@ impl Connection {
         self.last_seen.store(now, Ordering::Relaxed);
     }
 
-    /// Runs the connection to its end; returns the close reason sent, if any.
-    async fn serve(&self, mut socket: WebSocket) -> Outcome {
+    /// Runs the connection to its end; returns the close reason sent, if any. `header_token` is
+    /// the upgrade's bearer token, if it had one.
+    async fn serve(&self, mut socket: WebSocket, header_token: Option<String>) -> Outcome {
         let mut shutdown = self.state.shutdown_signal();
         let handshake = tokio::select! {
             outcome = tokio::time::timeout(
                 self.state.config().handshake_timeout(),
-                self.handshake(&mut socket),
+                self.handshake(&mut socket, header_token),
             ) => outcome.unwrap_or(Err(Some(CloseReason::HandshakeTimeout))),
             _ = shutdown.wait_for(|down| *down) => Err(Some(CloseReason::ShuttingDown)),
         };
-        let mut viewer = match handshake {
-            Ok(viewer) => viewer,
+        let (mut viewer, token_expires) = match handshake {
+            Ok(opened) => opened,
             Err(Some(reason)) => {
                 close(socket, reason.clone()).await;
                 return Some(reason);
@@ -147,6 +172,7 @@ impl Connection {
             outcome = self.send_output(&mut sink, &mut viewer) => outcome,
             outcome = self.receive_input(&mut stream, &input) => outcome,
             outcome = self.watch_liveness() => outcome,
+            outcome = expiry(token_expires) => outcome,
             _ = shutdown.wait_for(|down| *down) => Some(CloseReason::ShuttingDown),
         };
         drop(viewer);
@@ -166,8 +192,13 @@ impl Connection {
         outcome
     }
 
-    /// Reads the first message and opens or attaches a session. `Err(None)`: the peer left.
-    async fn handshake(&self, socket: &mut WebSocket) -> Result<Viewer, Outcome> {
+    /// Reads the first message, authenticates when authentication is on, and opens or attaches
+    /// a session. Returns the viewer and when the token expires. `Err(None)`: the peer left.
+    async fn handshake(
+        &self,
+        socket: &mut WebSocket,
+        header_token: Option<String>,
+    ) -> Result<(Viewer, Option<tokio::time::Instant>), Outcome> {
         let text = loop {
             match socket.recv().await {
                 None | Some(Ok(Message::Close(_))) => return Err(None),
@@ -182,35 +213,80 @@ impl Connection {
             }
         };
         let message = ClientMessage::parse(&text).map_err(Some)?;
-        let registry = self.state.registry();
-        let user = ANONYMOUS;
-        tracing::Span::current().record("user", user);
-        let viewer = match message {
-            ClientMessage::Open { cols, rows, .. } => {
-                registry.open(user, &self.workspace(user), cols, rows)
-            }
-            ClientMessage::Attach { ref session, .. } => {
-                registry.attach(session, user, message.size())
+        let message_token = match &message {
+            ClientMessage::Open { token, .. } | ClientMessage::Attach { token, .. } => {
+                token.as_deref()
             }
             ClientMessage::Resize { .. } => {
                 return Err(Some(CloseReason::BadMessage(
                     "resize before open or attach".into(),
                 )));
             }
+        };
+        let (identity, token_expires) = match self.state.auth() {
+            None => (anonymous(), None),
+            Some(auth) => {
+                // The header wins when both are sent.
+                let token = header_token.as_deref().or(message_token);
+                let grant = auth
+                    .authenticate(token, &self.client)
+                    .await
+                    .map_err(|refusal| Some(refusal.close_reason()))?;
+                let expires = tokio::time::Instant::now() + grant.remaining();
+                (grant.identity, Some(expires))
+            }
+        };
+        let user = identity.user.as_str();
+        tracing::Span::current().record("user", user);
+        let registry = self.state.registry();
+        let viewer = match message {
+            ClientMessage::Open { cols, rows, .. } => {
+                registry.open(user, &self.workspace(user)?, cols, rows)
+            }
+            ClientMessage::Attach { ref session, .. } => registry
+                .attach(session, user, message.size())
+                .inspect_err(|error| {
+                    if let (SessionError::NotOwner, Some(auth)) = (error, self.state.auth()) {
+                        auth.record_denied(&identity, &self.client, session, "not_owner");
+                    }
+                }),
+            ClientMessage::Resize { .. } => unreachable!("refused above"),
         }
         .map_err(|error| Some(self.refusal(error)))?;
         let id = viewer.session().id().to_owned();
         tracing::Span::current().record("session_id", id.as_str());
+        if let Some(audit) = self.state.audit() {
+            match message {
+                ClientMessage::Open { .. } => audit.session_opened(&id, &identity, &self.client),
+                _ => audit.record(
+                    AuditEvent::SessionAttach,
+                    auth::audit::Record {
+                        identity: Some(&identity),
+                        session_id: Some(&id),
+                        client: Some(&self.client),
+                        ..Default::default()
+                    },
+                ),
+            }
+        }
         let opened = ServerMessage::Opened { session: id }.to_json();
         if socket.send(Message::Text(opened.into())).await.is_err() {
             return Err(None);
         }
-        Ok(viewer)
+        Ok((viewer, token_expires))
     }
 
-    /// The folder a user's shells start in. With authentication off, everyone shares one.
-    fn workspace(&self, _user: &str) -> PathBuf {
-        self.state.config().workspaces_dir.join("shared")
+    /// The folder a user's shells start in: their own with authentication on, else the one
+    /// everybody shares.
+    fn workspace(&self, user: &str) -> Result<PathBuf, Outcome> {
+        let root = &self.state.config().workspaces_dir;
+        if self.state.auth().is_none() {
+            return Ok(root.join(auth::workspace::SHARED));
+        }
+        auth::workspace::ensure(root, user).map_err(|error| {
+            tracing::error!(%error, "cannot prepare the user's workspace");
+            Some(CloseReason::Internal)
+        })
     }
 
     /// Maps a registry refusal to its close reason, logging what the client is not told.
@@ -304,6 +380,27 @@ impl Connection {
                 return Some(CloseReason::PeerUnresponsive);
             }
         }
+    }
+}
+
+/// The identity of everyone while authentication is off.
+fn anonymous() -> Identity {
+    Identity {
+        user: ANONYMOUS.to_owned(),
+        groups: Vec::new(),
+        provider: String::new(),
+    }
+}
+
+/// Returns when the connection's token expires (never without one): the session stays for its
+/// grace period, and the client reattaches with a fresh token.
+async fn expiry(deadline: Option<tokio::time::Instant>) -> Outcome {
+    match deadline {
+        Some(deadline) => {
+            tokio::time::sleep_until(deadline).await;
+            Some(Refusal::Unauthenticated(Failure::Invalid(VerifyError::Expired)).close_reason())
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -56,6 +56,10 @@ pub struct SessionLimits {
     pub scrollback_bytes: usize,
 }
 
+/// Called when a session ends, with its id, owner, exit code and lifetime (the audit log's
+/// `session_close`).
+pub type CloseHook = Box<dyn Fn(&str, &str, i32, Duration) + Send + Sync>;
+
 /// All live sessions. Cheap to clone: a handle over shared state.
 #[derive(Debug, Clone)]
 pub struct SessionRegistry {
@@ -70,6 +74,18 @@ struct Inner {
     /// A std mutex: held only to insert, remove or copy out handles, never across an await.
     sessions: Mutex<HashMap<SessionId, Session>>,
     draining: std::sync::atomic::AtomicBool,
+    on_close: OnClose,
+}
+
+/// The optional [`CloseHook`], set once.
+struct OnClose(OnceLock<CloseHook>);
+
+impl std::fmt::Debug for OnClose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OnClose")
+            .field(&self.0.get().is_some())
+            .finish()
+    }
 }
 
 impl SessionRegistry {
@@ -82,8 +98,14 @@ impl SessionRegistry {
                 metrics,
                 sessions: Mutex::new(HashMap::new()),
                 draining: Default::default(),
+                on_close: OnClose(OnceLock::new()),
             }),
         }
+    }
+
+    /// Sets the hook called whenever a session ends; only the first call has an effect.
+    pub fn on_close(&self, hook: CloseHook) {
+        let _ = self.inner.on_close.0.set(hook);
     }
 
     fn sessions(&self) -> MutexGuard<'_, HashMap<SessionId, Session>> {
@@ -165,6 +187,9 @@ impl SessionRegistry {
                 .metrics
                 .session_closed(if code == 0 { "exited" } else { "failed" }, session.age());
             tracing::info!(session_id = %session.id(), user = session.owner(), code, "session closed");
+            if let Some(hook) = registry.inner.on_close.0.get() {
+                hook(session.id(), session.owner(), code, session.age());
+            }
         });
         Ok(viewer)
     }
