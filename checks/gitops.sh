@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # GitOps bundle checks (issue 6): render every overlay and the Argo CD bootstrap with kustomize,
 # validate them (kubernetes-validate, CRD schemas, policy, checkov), lint them (yamllint,
-# actionlint, ShellCheck, action pins), check the Prometheus rules and dashboard with promtool, then
-# run the pytest suite: the broken-copy tests that show each check failing, the promotion script's tests
-# and the live Prometheus test.
+# actionlint, ShellCheck, action pins), check the Prometheus rules and dashboard with promtool,
+# then run the pytest suite: the broken-copy tests that show each check failing, the promotion
+# script's tests and the live Prometheus test (checks/gitops/gitops_checks.py has the checks).
 #
 # On a fresh Debian machine it installs what it needs, idempotently: Python tools in .tools/venv
 # and checkov in .tools/checkov (rebuilt only when checks/gitops/requirements*.txt change), and

@@ -343,10 +343,17 @@ def check_policy(rendered: dict[str, Path]) -> None:
 
 
 def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="gitops-checks-"))
+    try:
+        return run_all(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_all(work: Path) -> int:
     root = repo_root()
     schemas = shared_dir(root) / "schemas"
     pins = shared_dir(root) / "github" / "ACTION-PINS.md"
-    work = Path(tempfile.mkdtemp(prefix="gitops-checks-"))
     failures = []
 
     def step(title: str, check, *args) -> None:
@@ -365,7 +372,7 @@ def main() -> int:
     except CheckFailed as failure:
         print(f"FAILED: {failure}")
         return 1
-    print(f"   ok ({work / 'rendered'})")
+    print("   ok")
     for name in ("staging", "production"):
         if policy.PLACEHOLDER_DIGEST in rendered[name].read_text():
             print(f"   note: {name} still carries the all-zero placeholder digest (no release yet)")
@@ -383,7 +390,6 @@ def main() -> int:
     step("alert tests: a firing and a silent case for every alert", check_alert_coverage, root)
     step("dashboard: JSON, and every query is valid PromQL", check_dashboard, root, work / "dashboard")
 
-    shutil.rmtree(work, ignore_errors=True)
     if failures:
         print(f"\n{len(failures)} GitOps check(s) failed: {', '.join(failures)}")
         return 1
