@@ -88,6 +88,8 @@ fi
 
 # checkov: no calls home for guidelines; the checks themselves are all local.
 export BC_SKIP_MAPPING=TRUE
+# No __pycache__ in the checkout.
+export PYTHONDONTWRITEBYTECODE=1
 python=$(command -v python3)
 
 say "checks on the real tree"
