@@ -215,9 +215,12 @@ def test_unpinned_action(tree: Tree, shared) -> None:
 
 
 def test_action_pinned_to_an_unlisted_sha(tree: Tree, shared) -> None:
+    pins = shared / "github" / "ACTION-PINS.md"
+    if not pins.exists():
+        pytest.skip(f"{pins} is absent (the Nix sandbox): only the full-SHA rule applies there")
     tree.edit(".github/workflows/ci.yml", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@" + "1" * 40)
     with pytest.raises(CheckFailed, match="is not a pinned SHA"):
-        checks.check_action_pins(tree.root, shared / "github" / "ACTION-PINS.md")
+        checks.check_action_pins(tree.root, pins)
 
 
 def test_workflow_without_job_permissions(tree: Tree) -> None:
