@@ -1,6 +1,8 @@
 //! Test helpers: a real server on 127.0.0.1:0 and a real WebSocket client.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod jwks;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
