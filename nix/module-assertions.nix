@@ -1,0 +1,104 @@
+# The NixOS module's assertion, by evaluation alone (no VM): listening on a non-loopback address
+# with authentication off is refused unless allow_unauthenticated is set on purpose, and the
+# configurations that are fine pass.
+{
+  lib,
+  stdenv,
+  runCommand,
+  nixosSystem,
+  nixosModule,
+}:
+let
+  # The messages of the module's failed assertions for these services.web-terminal settings.
+  failures =
+    webTerminal:
+    let
+      nixos = nixosSystem {
+        modules = [
+          nixosModule
+          {
+            nixpkgs.hostPlatform = stdenv.hostPlatform.system;
+            # A minimal machine, so that only this module's assertions can fail.
+            boot.loader.grub.enable = false;
+            fileSystems."/" = {
+              device = "/dev/vda";
+              fsType = "ext4";
+            };
+            system.stateVersion = "26.05";
+            services.web-terminal = webTerminal // {
+              enable = true;
+            };
+          }
+        ];
+      };
+      failed = lib.filter (assertion: !assertion.assertion) nixos.config.assertions;
+    in
+    lib.filter (lib.hasPrefix "services.web-terminal") (map (assertion: assertion.message) failed);
+
+  authOn = {
+    authentication = {
+      enabled = true;
+      jwks_providers = [
+        {
+          name = "example";
+          url = "https://login.example.com/jwks.json";
+          issuer = "https://login.example.com";
+        }
+      ];
+    };
+  };
+
+  cases = {
+    "defaults (loopback, auth off)" = {
+      settings = { };
+      refused = false;
+    };
+    "0.0.0.0 with auth off" = {
+      settings.host = "0.0.0.0";
+      refused = true;
+    };
+    "[::] with auth off" = {
+      settings.host = "::";
+      refused = true;
+    };
+    "0.0.0.0 with allow_unauthenticated" = {
+      settings = {
+        host = "0.0.0.0";
+        allow_unauthenticated = true;
+      };
+      refused = false;
+    };
+    "0.0.0.0 with auth on" = {
+      settings.host = "0.0.0.0";
+      auth = authOn;
+      refused = false;
+    };
+    "::1 with auth off" = {
+      settings.host = "::1";
+      refused = false;
+    };
+  };
+
+  wrong = lib.filterAttrs (
+    _: case:
+    let
+      messages = failures {
+        inherit (case) settings;
+        auth.settings = case.auth or { };
+      };
+    in
+    (messages != [ ]) != case.refused
+  ) cases;
+in
+runCommand "web-terminal-nixos-module-assertions" { } (
+  if wrong == { } then
+    ''
+      echo "${toString (lib.length (lib.attrNames cases))} configurations evaluated as expected"
+      touch $out
+    ''
+  else
+    ''
+      echo "the assertion decided wrongly for: ${lib.concatStringsSep "; " (lib.attrNames wrong)}"
+      exit 1
+    ''
+)

@@ -1,0 +1,80 @@
+# The server, built with crane in the layout of crane's quick-start example: the dependencies are
+# built once (`cargoArtifacts`) and reused by the package and by every cargo check.
+{
+  lib,
+  craneLib,
+  frontend,
+  procps,
+}:
+let
+  root = ../.;
+
+  # crane's Cargo sources (.rs, .toml, Cargo.lock; build.rs and deny.toml included), plus the
+  # generated TypeScript protocol types that a unit test compares with src/protocol.rs.
+  src = lib.fileset.toSource {
+    inherit root;
+    fileset = lib.fileset.unions [
+      (craneLib.fileset.commonCargoSources root)
+      ../frontend/src/generated/protocol.ts
+    ];
+  };
+
+  commonArgs = {
+    inherit src;
+    strictDeps = true;
+  };
+
+  # Never given WEB_TERMINAL_UI_DIST: the UI is no input of the dependency build, so a UI change
+  # does not rebuild the dependencies. Without it (and without frontend/dist, which `src` leaves
+  # out) build.rs embeds a placeholder page, which is all clippy and the tests need.
+  cargoArtifacts = craneLib.buildDepsOnly commonArgs;
+in
+{
+  package = craneLib.buildPackage (
+    commonArgs
+    // {
+      inherit cargoArtifacts;
+      # build.rs embeds this directory (index.html and assets/) into the binary.
+      WEB_TERMINAL_UI_DIST = frontend;
+      # The tests run once, in checks.nextest.
+      doCheck = false;
+      meta = {
+        description = "Self-hosted browser terminal: one binary serving an xterm.js UI and PTY sessions over WebSocket";
+        homepage = "https://github.com/web-terminal/web-terminal";
+        # Cargo.toml: license = "MIT".
+        license = lib.licenses.mit;
+        mainProgram = "web-terminal";
+        platforms = lib.platforms.unix;
+      };
+    }
+  );
+
+  checks = {
+    clippy = craneLib.cargoClippy (
+      commonArgs
+      // {
+        inherit cargoArtifacts;
+        cargoClippyExtraArgs = "--all-targets -- --deny warnings";
+      }
+    );
+
+    fmt = craneLib.cargoFmt { inherit src; };
+
+    # deny.toml: licenses, bans and sources (crates.io only). Advisories need a network database.
+    deny = craneLib.cargoDeny { inherit src; };
+
+    # Every unit and integration test, the `tls` feature's included. The integration tests run real
+    # PTYs with /bin/sh (the sandbox has /dev/ptmx and /bin/sh); the shell commands they type use
+    # coreutils from stdenv, and tests/cli.rs runs `kill`, which comes from procps.
+    nextest = craneLib.cargoNextest (
+      commonArgs
+      // {
+        inherit cargoArtifacts;
+        partitions = 1;
+        partitionType = "count";
+        cargoNextestExtraArgs = "--features tls";
+        nativeCheckInputs = [ procps ];
+      }
+    );
+  };
+}
