@@ -339,6 +339,19 @@ describe("TerminalConnection", () => {
     expect(h.connection.sessionId).toBe(SESSION_B);
   });
 
+  it("keeps saying the server is restarting while it is away", () => {
+    h = connected();
+    h.last().closeWith(CLOSE_CODES.goingAway);
+    h.clock.advance(500);
+    h.last().closeWith(ABNORMAL_CLOSURE); // connection refused while it restarts
+    expect(h.connection.state).toMatchObject({ kind: "reconnecting", attempt: 2, cause: "server-restart" });
+    h.clock.advance(1000);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_B });
+    h.last().closeWith(ABNORMAL_CLOSURE); // a later, unrelated drop
+    expect(h.connection.state).toMatchObject({ kind: "reconnecting", attempt: 1, cause: "network" });
+  });
+
   it("after 4404 opens a new session at once and says so", () => {
     h.sessions.value = SESSION_A;
     h.connection.start();

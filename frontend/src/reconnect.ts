@@ -376,6 +376,11 @@ export class TerminalConnection {
     if (cause !== "sign-in") {
       this.failures += 1;
     }
+    // While a restarting server is away, its tries fail as network errors: keep saying why.
+    const previous = this.currentState;
+    if (cause === "network" && previous.kind === "reconnecting" && previous.cause === "server-restart") {
+      cause = "server-restart";
+    }
     const attempt = Math.max(this.failures, 1);
     const delay = backoffDelay(attempt, this.options.random, this.options.backoff);
     const retryAt = this.options.clock.now() + delay;

@@ -13,8 +13,11 @@ describe("describeState", () => {
   });
 
   it("says the server is restarting after 1001", () => {
-    expect(describeState({ kind: "reconnecting", attempt: 1, cause: "server-restart", retryAt: 500 }, 0, false).text).toMatch(
-      /^Server restarting, reconnecting…/,
+    expect(describeState({ kind: "reconnecting", attempt: 1, cause: "server-restart", retryAt: 500 }, 0, false).text).toBe(
+      "Server restarting, reconnecting (attempt 1, next try in 1 s)",
+    );
+    expect(describeState({ kind: "reconnecting", attempt: 2, cause: "server-restart", retryAt: null }, 0, false).text).toBe(
+      "Server restarting, reconnecting (attempt 2)…",
     );
   });
 

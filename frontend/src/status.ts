@@ -22,7 +22,7 @@ export function describeState(state: ConnectionState, now: number, embedded: boo
     case "reconnecting": {
       const lead = {
         network: "Connection lost, reconnecting",
-        "server-restart": "Server restarting, reconnecting…",
+        "server-restart": "Server restarting, reconnecting",
         "too-slow": "Fell behind the output, reattaching",
         "handshake-timeout": "No answer from the server, reconnecting",
         "sign-in": "Signing in again",
