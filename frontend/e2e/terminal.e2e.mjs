@@ -1,0 +1,482 @@
+// @ts-check
+// End-to-end test: the real server binary, Debian's Chromium through playwright-core, and a TCP
+// proxy of our own between them so the test can drop the browser's connections for real.
+//
+//   WEB_TERMINAL_BIN=../target/debug/web-terminal npm run e2e     (checks/e2e.sh does all of it)
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const FRONTEND = fileURLToPath(new URL("..", import.meta.url));
+const BIN = path.resolve(FRONTEND, process.env.WEB_TERMINAL_BIN ?? "../target/debug/web-terminal");
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = path.join(FRONTEND, "e2e", "artifacts");
+const STEP_TIMEOUT_MS = 60_000;
+
+/** @typedef {import("playwright-core").Page} Page */
+/** @typedef {{ cols: number; rows: number }} Size */
+
+/** @param {string} prefix */
+const marker = (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`;
+/** @param {number} ms */
+const sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/**
+ * Polls `probe` until `accept` holds; fails with the last value seen.
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} probe
+ * @param {(value: T) => boolean} accept
+ * @returns {Promise<T>}
+ */
+async function waitFor(what, probe, accept, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await probe();
+    if (accept(last)) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    }
+    await sleep(100);
+  }
+}
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve(undefined);
+    });
+  });
+  const address = server.address();
+  await new Promise((resolve) => {
+    server.close(() => {
+      resolve(undefined);
+    });
+  });
+  assert.ok(address !== null && typeof address === "object");
+  return address.port;
+}
+
+/** A TCP proxy that can drop every connection it carries and refuse new ones. */
+class DroppingProxy {
+  /** @param {number} targetPort */
+  constructor(targetPort) {
+    /** @type {Set<net.Socket>} */
+    this.sockets = new Set();
+    this.refusing = false;
+    this.server = net.createServer((client) => {
+      if (this.refusing) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect(targetPort, "127.0.0.1");
+      this.pipe(client, upstream);
+      this.pipe(upstream, client);
+    });
+  }
+
+  /**
+   * @param {net.Socket} from
+   * @param {net.Socket} to
+   */
+  pipe(from, to) {
+    this.sockets.add(from);
+    from.pipe(to);
+    from.on("error", () => {
+      to.destroy();
+    });
+    from.on("close", () => {
+      this.sockets.delete(from);
+      to.destroy();
+    });
+  }
+
+  async listen() {
+    await new Promise((resolve) => {
+      this.server.listen(0, "127.0.0.1", () => {
+        resolve(undefined);
+      });
+    });
+    const address = this.server.address();
+    assert.ok(address !== null && typeof address === "object");
+    return address.port;
+  }
+
+  /** Cuts every connection at once, as a network failure would (the browser sees 1006). */
+  dropAll() {
+    const count = this.sockets.size;
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+    return count;
+  }
+
+  close() {
+    this.dropAll();
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve(undefined);
+      });
+    });
+  }
+}
+
+/**
+ * The server's environment: ours without WEB_TERMINAL_* and AUTH_* (the server refuses unknown
+ * WEB_TERMINAL_ keys, and WEB_TERMINAL_BIN is one).
+ * @param {number} port
+ * @param {string} workDir
+ */
+function serverEnv(port, workDir) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("WEB_TERMINAL_") && !key.startsWith("AUTH_")) {
+      env[key] = value;
+    }
+  }
+  return {
+    ...env,
+    HOME: workDir,
+    WEB_TERMINAL_HOST: "127.0.0.1",
+    WEB_TERMINAL_PORT: String(port),
+    WEB_TERMINAL_WORKSPACES_DIR: path.join(workDir, "workspaces"),
+    WEB_TERMINAL_SHELL: "/bin/bash",
+    // No rc files: a predictable prompt, and nothing that sets the window title behind our back.
+    WEB_TERMINAL_SHELL_ARGS: "--norc,--noprofile",
+  };
+}
+
+describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () => {
+  /** @type {import("node:child_process").ChildProcess | undefined} */
+  let server;
+  let serverLog = "";
+  /** @type {Promise<number | null> | undefined} */
+  let serverExited;
+  /** @type {DroppingProxy | undefined} */
+  let proxy;
+  /** @type {import("playwright-core").Browser | undefined} */
+  let browser;
+  /** @type {Page} */
+  let page;
+  let baseUrl = "";
+  let workDir = "";
+  /** @type {string[]} */
+  const consoleErrors = [];
+  /** @type {string[]} */
+  const pageErrors = [];
+  /** @type {import("playwright-core").Response | null} */
+  let firstResponse = null;
+  // Shared between steps: the session and a line of its output.
+  let firstSession = "";
+  let firstOutput = "";
+
+  // The UI's test hook (window.webTerminal, see e2e/hook.d.ts).
+  const state = () => page.evaluate(() => window.webTerminal?.state() ?? "no hook");
+  const sessionId = () => page.evaluate(() => window.webTerminal?.sessionId() ?? null);
+  const size = () => page.evaluate(() => window.webTerminal?.size() ?? { cols: 0, rows: 0 });
+  const renderer = () => page.evaluate(() => window.webTerminal?.renderer() ?? "none");
+  const screenLines = async () =>
+    (await page.evaluate(() => window.webTerminal?.screenText() ?? "")).split("\n").map((line) => line.trimEnd());
+  const statusText = () => page.evaluate(() => document.getElementById("status")?.textContent ?? "");
+  /** @param {string} wanted */
+  const waitForState = (wanted) => waitFor(`state ${wanted}`, state, (value) => value === wanted);
+  /**
+   * Waits for an output line equal to `line` (not the command line that echoed it).
+   * @param {string} line
+   */
+  const waitForLine = (line) => waitFor(`a line "${line}"`, screenLines, (lines) => lines.includes(line));
+  /**
+   * Types a command into the terminal, as a person would.
+   * @param {string} command
+   */
+  async function run(command) {
+    await page.focus(".xterm-helper-textarea");
+    await page.keyboard.type(command);
+    await page.keyboard.press("Enter");
+  }
+  /**
+   * The PTY's size as the shell sees it.
+   * @returns {Promise<Size>}
+   */
+  async function sttySize() {
+    const tag = marker("size");
+    await run(`echo "${tag}=$(stty size)"`);
+    const lines = await waitFor(`stty size (${tag})`, screenLines, (all) => all.some((line) => line.startsWith(`${tag}=`)));
+    const match = new RegExp(`^${tag}=(\\d+) (\\d+)$`).exec(lines.find((line) => line.startsWith(`${tag}=`)) ?? "");
+    assert.ok(match, `stty output: ${lines.join("|")}`);
+    return { rows: Number(match[1]), cols: Number(match[2]) };
+  }
+
+  before(async () => {
+    assert.ok(existsSync(BIN), `no server binary at ${BIN}: run cargo build, or set WEB_TERMINAL_BIN`);
+    assert.ok(existsSync(CHROMIUM), `no ${CHROMIUM}: apt-get install chromium (checks/e2e.sh does)`);
+    await mkdir(ARTIFACTS, { recursive: true });
+    workDir = await mkdtemp(path.join(tmpdir(), "web-terminal-e2e-"));
+
+    const port = await freePort();
+    const child = spawn(BIN, ["start"], { cwd: workDir, env: serverEnv(port, workDir), stdio: ["ignore", "pipe", "pipe"] });
+    server = child;
+    /** @param {Buffer} chunk */
+    const log = (chunk) => {
+      serverLog += chunk.toString();
+    };
+    child.stdout.on("data", log);
+    child.stderr.on("data", log);
+    let exitedEarly = false;
+    serverExited = new Promise((resolve) => {
+      child.on("exit", (code) => {
+        exitedEarly = true;
+        resolve(code);
+      });
+    });
+    await waitFor(
+      "the server's /ready",
+      async () => {
+        assert.ok(!exitedEarly, `the server exited during start-up:\n${serverLog}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+        } catch {
+          return 0;
+        }
+      },
+      (status) => status === 200,
+    );
+
+    proxy = new DroppingProxy(port);
+    baseUrl = `http://127.0.0.1:${await proxy.listen()}/`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const context = await browser.newContext({
+      viewport: { width: 1000, height: 640 },
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
+    page = await context.newPage();
+    page.on("console", (message) => {
+      if (message.type() === "error") {
+        consoleErrors.push(message.text());
+      }
+    });
+    page.on("pageerror", (error) => {
+      pageErrors.push(String(error));
+    });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await proxy?.close().catch(() => undefined);
+    if (server?.exitCode === null && server.signalCode === null) {
+      server.kill("SIGKILL");
+      await serverExited;
+    }
+    await writeFile(path.join(ARTIFACTS, "server.log"), serverLog).catch(() => undefined);
+    if (workDir !== "") {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it("loads under the server's CSP, opens a session and runs a command", { timeout: STEP_TIMEOUT_MS }, async () => {
+    firstResponse = await page.goto(baseUrl);
+    assert.equal(firstResponse?.status(), 200);
+    const csp = firstResponse.headers()["content-security-policy"] ?? "";
+    assert.match(csp, /script-src 'self'/, "the page must be served with the server's CSP");
+    await waitForState("connected");
+    firstSession = (await sessionId()) ?? "";
+    assert.match(firstSession, /^[0-9a-f]{32}$/);
+    assert.equal(await page.title(), "web-terminal");
+    console.log(`renderer: ${await renderer()}`);
+
+    firstOutput = marker("hello");
+    await run(`echo ${firstOutput}`);
+    await waitForLine(firstOutput);
+  });
+
+  it("follows the window size", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const initial = await size();
+    assert.deepEqual(await sttySize(), initial, "the PTY starts at the terminal's size");
+
+    await page.setViewportSize({ width: 700, height: 420 });
+    const smaller = await waitFor("the terminal to refit", size, (now) => now.cols !== initial.cols || now.rows !== initial.rows);
+    assert.ok(smaller.cols < initial.cols && smaller.rows < initial.rows, `${JSON.stringify(initial)} -> ${JSON.stringify(smaller)}`);
+    assert.deepEqual(await sttySize(), smaller, "the PTY follows the terminal's new size");
+  });
+
+  it("sets the page title from the shell's OSC title", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const title = marker("title");
+    await run(`printf '\\033]0;%s\\007' ${title}`);
+    await waitFor("the page title", () => page.title(), (value) => value === title);
+  });
+
+  it("copies the selection with Ctrl+Shift+C", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const lines = await screenLines();
+    const row = lines.indexOf(firstOutput);
+    assert.ok(row >= 0, lines.join("\n"));
+    const box = await page.locator(".xterm-screen").boundingBox();
+    assert.ok(box);
+    const rows = (await size()).rows;
+    // Three clicks select a whole line in xterm.js.
+    await page.mouse.click(box.x + 20, box.y + (row + 0.5) * (box.height / rows), { clickCount: 3 });
+    await page.keyboard.press("Control+Shift+C");
+    const copied = await waitFor(
+      "the clipboard",
+      () => page.evaluate(() => navigator.clipboard.readText()),
+      (text) => text.trim() === firstOutput,
+    );
+    assert.equal(copied.trim(), firstOutput);
+  });
+
+  it("sends a paste larger than the server's 1 MiB message limit in chunks", { timeout: STEP_TIMEOUT_MS }, async () => {
+    // 625 lines of 2000 bytes: each line fits the tty's canonical-mode line buffer.
+    const line = "x".repeat(1999);
+    const paste = `${line}\n`.repeat(625);
+    // Paste only once wc reads: a paste that reaches bash while it is still switching the
+    // terminal out of readline's raw mode gets mangled by the tty, not by us.
+    const ready = marker("ready");
+    await run(`stty -echo; echo ${ready}; wc -c; stty echo`);
+    await waitForLine(ready);
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", text);
+      document.querySelector(".xterm-helper-textarea")?.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+    }, paste);
+    await page.keyboard.press("Control+D");
+    await waitForLine(String(paste.length));
+    assert.equal(await state(), "connected", "the server did not close the connection");
+    assert.equal(await sessionId(), firstSession);
+  });
+
+  it("reconnects to the same session after the connection drops, without duplicating output", { timeout: STEP_TIMEOUT_MS }, async () => {
+    assert.ok(proxy);
+    proxy.refusing = true;
+    assert.ok(proxy.dropAll() > 0, "the browser's connection went through the proxy");
+    await waitForState("reconnecting");
+    // Stay down long enough to see the backoff count attempts.
+    await waitFor("a second attempt", statusText, (text) => /reconnecting \(attempt [2-9]/.test(text));
+    await page.screenshot({ path: path.join(ARTIFACTS, "reconnecting.png") });
+
+    proxy.refusing = false;
+    await waitForState("connected");
+    assert.equal(await sessionId(), firstSession, "reattached to the same session");
+    await waitForLine(firstOutput); // replayed
+
+    // New output comes after the whole replay, so once it shows, the replay is all written.
+    const after = marker("after");
+    await run(`echo ${after}`);
+    await waitForLine(after);
+    const lines = await screenLines();
+    // The screen was reset before the replay: the earlier output shows exactly once.
+    assert.equal(lines.filter((line) => line === firstOutput).length, 1, lines.join("\n"));
+    await sleep(2_000); // let the "Connected" badge fade
+    await page.screenshot({ path: path.join(ARTIFACTS, "terminal.png") });
+  });
+
+  it("opens a new session and says so when the stored one is gone (4404)", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const gone = "0".repeat(32);
+    await page.evaluate((id) => {
+      sessionStorage.setItem("web-terminal.session", id);
+    }, gone);
+    await page.reload();
+    await waitForState("connected");
+    const session = (await sessionId()) ?? "";
+    assert.match(session, /^[0-9a-f]{32}$/);
+    assert.notEqual(session, gone);
+    assert.notEqual(session, firstSession);
+    assert.match(await statusText(), /previous session had ended/);
+  });
+
+  it("shows the exit code and starts a new session on Enter", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const before = await sessionId();
+    await run("exit 3");
+    await waitForState("exited");
+    assert.match(await statusText(), /exited with code 3/);
+    await page.screenshot({ path: path.join(ARTIFACTS, "exited.png") });
+    await page.keyboard.press("Enter");
+    await waitForState("connected");
+    assert.notEqual(await sessionId(), before);
+    const check = marker("again");
+    await run(`echo ${check}`);
+    await waitForLine(check);
+  });
+
+  it("falls back to the DOM renderer when the WebGL context is lost", { timeout: STEP_TIMEOUT_MS }, async (t) => {
+    if ((await renderer()) !== "webgl") {
+      t.skip("this browser gave the terminal no WebGL context");
+      return;
+    }
+    const lost = await page.evaluate(() => {
+      // The renderer's canvas is the one with a WebGL2 context (the link layer's is 2D, and
+      // getContext("webgl2") returns null for it).
+      for (const canvas of document.querySelectorAll(".xterm-screen canvas")) {
+        const gl = canvas instanceof HTMLCanvasElement ? canvas.getContext("webgl2") : null;
+        const extension = gl?.getExtension("WEBGL_lose_context");
+        if (extension) {
+          extension.loseContext();
+          return true;
+        }
+      }
+      return false;
+    });
+    assert.ok(lost, "found the WebGL canvas");
+    // The addon waits a few seconds for the context to come back before giving up on it.
+    await waitFor("the DOM renderer", renderer, (value) => value === "dom");
+    const check = marker("dom");
+    await run(`echo ${check}`);
+    await waitForLine(check);
+    // The DOM renderer, unlike WebGL, leaves the text in the page.
+    const rowsText = await page.evaluate(() => document.querySelector(".xterm-rows")?.textContent ?? "");
+    assert.ok(rowsText.includes(check), "the DOM renderer draws the output");
+  });
+
+  it("says the server is restarting when it shuts down (1001)", { timeout: STEP_TIMEOUT_MS }, async () => {
+    assert.ok(server && serverExited);
+    server.kill("SIGTERM");
+    await waitFor("the restart notice", statusText, (text) => text.startsWith("Server restarting, reconnecting"));
+    await page.screenshot({ path: path.join(ARTIFACTS, "restarting.png") });
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    /** @type {Promise<string>} */
+    const deadline = new Promise((resolve) => {
+      timer = setTimeout(() => {
+        resolve("still running after 30 s");
+      }, 30_000);
+    });
+    const code = await Promise.race([serverExited, deadline]);
+    clearTimeout(timer);
+    assert.equal(code, 0, "the server exits cleanly on SIGTERM");
+  });
+
+  it("ran without CSP violations or script errors", () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(
+      consoleErrors.filter((text) => /Content Security Policy|Refused to/i.test(text)),
+      [],
+      consoleErrors.join("\n"),
+    );
+  });
+});
