@@ -30,6 +30,7 @@ let
         (lib.fileset.maybeMissing ../.tools)
         (lib.fileset.maybeMissing ../frontend/node_modules)
         (lib.fileset.maybeMissing ../frontend/dist)
+        (lib.fileset.maybeMissing ../tests/oidc/node_modules)
       ]
     );
   };

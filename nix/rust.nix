@@ -64,8 +64,9 @@ in
     deny = craneLib.cargoDeny { inherit src; };
 
     # Every unit and integration test, the `tls` feature's included. The integration tests run real
-    # PTYs with /bin/sh (the sandbox has /dev/ptmx and /bin/sh); the shell commands they type use
-    # coreutils from stdenv, and tests/cli.rs runs `kill`, which comes from procps.
+    # PTYs with /bin/sh (the sandbox has /dev/ptmx and /bin/sh); the commands they type (stty,
+    # yes, sleep) and the `kill` that tests/cli.rs runs come from stdenv's coreutils. procps is
+    # there for ps and kill should a test want them.
     nextest = craneLib.cargoNextest (
       commonArgs
       // {
