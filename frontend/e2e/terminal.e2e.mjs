@@ -231,6 +231,12 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     const port = await freePort();
     const child = spawn(BIN, ["start"], { cwd: workDir, env: serverEnv(port, workDir), stdio: ["ignore", "pipe", "pipe"] });
     server = child;
+    // Should this process die without running after(), do not leave the server behind.
+    process.on("exit", () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+      }
+    });
     /** @param {Buffer} chunk */
     const log = (chunk) => {
       serverLog += chunk.toString();
@@ -292,8 +298,12 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     await browser?.close().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
     if (server?.exitCode === null && server.signalCode === null) {
-      server.kill("SIGKILL");
+      // Let it end its shells; kill it if it does not go within 5 s.
+      const running = server;
+      running.kill("SIGTERM");
+      const timer = setTimeout(() => running.kill("SIGKILL"), 5_000);
       await serverExited;
+      clearTimeout(timer);
     }
     await writeFile(path.join(ARTIFACTS, "server.log"), serverLog).catch(() => undefined);
     if (workDir !== "") {
