@@ -18,6 +18,7 @@
 nix_tracked_copy() {
   local repo=$1 dest=$2
   mkdir -p "$dest"
+  dest=$(cd "$dest" && pwd)
   (
     cd "$repo" || exit
     git ls-files -z --cached --others --exclude-standard |
