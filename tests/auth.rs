@@ -689,3 +689,84 @@ async fn ui_config_says_auth_is_off_and_everyone_shares_one_workspace() {
     client.type_line("pwd -P").await;
     client.read_until("/shared").await;
 }
+
+/// `web-terminal check-config` with `env` (and nothing else from this process).
+fn check_config(env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_web-terminal"))
+        .arg("check-config")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_config_validates_authentication_and_prints_the_effective_policy() {
+    let providers = r#"[{"name":"corp","url":"https://user:pw@login.example.com/jwks","issuer":"https://login.example.com/"}]"#;
+    let output = check_config(&[
+        ("AUTH_ENABLED", "true"),
+        ("AUTH_JWKS_PROVIDERS", providers),
+        ("AUTH_ALLOWED_GROUPS", r#"["platform"]"#),
+        ("AUTH_DENY_USERS", r#"["Mallory"]"#),
+        // A network address is fine with authentication on.
+        ("WEB_TERMINAL_HOST", "0.0.0.0"),
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("host = \"0.0.0.0\""), "{text}");
+    for expected in [
+        "enabled: true",
+        "group:default/platform",
+        "user:default/mallory",
+        "https://login.example.com/jwks",
+        "cache_ttl: 3600",
+        "groups_claim: groups",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+    assert!(
+        !text.contains("pw@"),
+        "URL credentials must be redacted:\n{text}"
+    );
+    assert!(!text.contains("# warning"), "{text}");
+
+    // Empty allow lists: valid, with a warning.
+    let output = check_config(&[("AUTH_ENABLED", "true"), ("AUTH_JWKS_PROVIDERS", providers)]);
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("# warning: ")
+    );
+
+    // The shipped example file.
+    let output = check_config(&[("WEB_TERMINAL_AUTH_CONFIG", "config/auth.yaml")]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("kind: backstage"), "{text}");
+
+    // Refusals exit 2 and name the problem.
+    for (env, expected) in [
+        (&[("AUTH_ENABLED", "true")][..], "jwks_providers"),
+        (&[("AUTH_ENABLED", "yes please")][..], "AUTH_ENABLED"),
+        (
+            &[("WEB_TERMINAL_AUTH_CONFIG", "/nonexistent.yaml")][..],
+            "/nonexistent.yaml",
+        ),
+        (
+            &[("WEB_TERMINAL_HOST", "0.0.0.0")][..],
+            "refusing to listen",
+        ),
+    ] {
+        let output = check_config(env);
+        assert_eq!(output.status.code(), Some(2), "{env:?}");
+        let error = String::from_utf8(output.stderr).unwrap();
+        assert!(error.contains(expected), "{env:?}: {error}");
+    }
+}

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::identity::{DefaultKind, normalize_ref};
+
 /// Names the YAML file.
 pub const AUTH_CONFIG_ENV: &str = "WEB_TERMINAL_AUTH_CONFIG";
 /// Default JWKS cache lifetime, in seconds.
@@ -510,6 +512,19 @@ impl AuthConfig {
             provider.algorithms = Some(provider.algorithm_names());
         }
         shown.audit.enabled = Some(self.audit_enabled());
+        // Show the lists as they are compared: `platform` in a group list is
+        // `group:default/platform`.
+        let lists = &mut shown.authorization;
+        for (list, kind) in [
+            (&mut lists.allowed_users, DefaultKind::User),
+            (&mut lists.allowed_groups, DefaultKind::Group),
+            (&mut lists.deny_users, DefaultKind::User),
+            (&mut lists.deny_groups, DefaultKind::Group),
+        ] {
+            for entry in list.iter_mut() {
+                *entry = normalize_ref(entry, kind);
+            }
+        }
         let mut text = String::new();
         for warning in self.warnings() {
             text.push_str(&format!("# warning: {warning}\n"));
