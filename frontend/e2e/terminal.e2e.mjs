@@ -420,6 +420,22 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     assert.match(await statusText(), /previous session had ended/);
   });
 
+  it("takes a #token= out of the address bar at once and keeps it for the tab", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const storedToken = () => page.evaluate(() => sessionStorage.getItem("web-terminal.token"));
+    // A fresh load of a URL with a token.
+    const token = marker("e2e-token");
+    await page.goto("about:blank");
+    await page.goto(`${baseUrl}#token=${token}`);
+    await waitForState("connected"); // authentication is off here: the server ignores the token
+    assert.equal(page.url(), baseUrl);
+    assert.equal(await storedToken(), token);
+    // A new token typed into the address bar of the open tab changes only the fragment.
+    const newer = marker("e2e-token");
+    await page.goto(`${baseUrl}#token=${newer}`);
+    await waitFor("the fragment to be cleared", () => Promise.resolve(page.url()), (url) => url === baseUrl);
+    assert.equal(await storedToken(), newer);
+  });
+
   it("shows the exit code and starts a new session on Enter", { timeout: STEP_TIMEOUT_MS }, async () => {
     const before = await sessionId();
     await run("exit 3");

@@ -239,6 +239,15 @@ terminal.onResize(({ cols, rows }) => {
   connection.resize(cols, rows);
 });
 
+// A token pasted into the address bar of an open tab only changes the fragment: take it too.
+window.addEventListener("hashchange", () => {
+  const fresh = takeFragmentToken(window.location, window.history, store);
+  if (fresh !== null && fresh !== token) {
+    token = fresh;
+    connection.tokenAvailable();
+  }
+});
+
 // The network came back: do not wait out the backoff.
 window.addEventListener("online", () => {
   connection.retryNow();
