@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the UI against the real server in Debian's headless Chromium: installs
 # Chromium if missing, builds the UI, builds the server (which embeds frontend/dist), then runs
-# frontend/e2e/terminal.e2e.mjs with node's test runner.
+# frontend/e2e/*.e2e.mjs (npm run e2e) with node's test runner.
 set -euo pipefail
 root="$(git rev-parse --show-toplevel)"
 cd "$root"
