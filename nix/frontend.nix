@@ -10,6 +10,11 @@
 let
   root = ../frontend;
   packageJson = lib.importJSON ../frontend/package.json;
+  leftovers = lib.fileset.unions [
+    (lib.fileset.maybeMissing ../frontend/node_modules)
+    (lib.fileset.maybeMissing ../frontend/dist)
+    (lib.fileset.maybeMissing ../frontend/e2e/artifacts)
+  ];
 in
 buildNpmPackage {
   pname = packageJson.name;
@@ -18,13 +23,7 @@ buildNpmPackage {
   # frontend/ without what a local `npm ci` or `npm run build` leaves behind.
   src = lib.fileset.toSource {
     inherit root;
-    fileset = lib.fileset.difference root (
-      lib.fileset.unions [
-        (lib.fileset.maybeMissing ../frontend/node_modules)
-        (lib.fileset.maybeMissing ../frontend/dist)
-        (lib.fileset.maybeMissing ../frontend/e2e/artifacts)
-      ]
-    );
+    fileset = lib.fileset.difference root leftovers;
   };
 
   # Every package is fetched by its package-lock.json integrity hash: no npmDepsHash to compute.

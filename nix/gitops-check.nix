@@ -21,18 +21,18 @@
 let
   root = ../.;
 
-  # The whole repository: ShellCheck covers every *.sh in it. Without a local build's leftovers.
+  # The whole repository, since ShellCheck covers every *.sh in it, without a local build's
+  # leftovers (a flake evaluated from git never has them; `path:` flakes can).
+  leftovers = lib.fileset.unions [
+    (lib.fileset.maybeMissing ../target)
+    (lib.fileset.maybeMissing ../.tools)
+    (lib.fileset.maybeMissing ../frontend/node_modules)
+    (lib.fileset.maybeMissing ../frontend/dist)
+    (lib.fileset.maybeMissing ../tests/oidc/node_modules)
+  ];
   src = lib.fileset.toSource {
     inherit root;
-    fileset = lib.fileset.difference root (
-      lib.fileset.unions [
-        (lib.fileset.maybeMissing ../target)
-        (lib.fileset.maybeMissing ../.tools)
-        (lib.fileset.maybeMissing ../frontend/node_modules)
-        (lib.fileset.maybeMissing ../frontend/dist)
-        (lib.fileset.maybeMissing ../tests/oidc/node_modules)
-      ]
-    );
+    fileset = lib.fileset.difference root leftovers;
   };
 
   # The CRD schemas the checks read from ../shared/schemas beside a checkout: the same upstream files
