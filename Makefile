@@ -35,6 +35,7 @@ test-e2e:
 checks:
 	checks/gitops.sh
 	checks/nix.sh
+	checks/auth-oidc.sh
 
 bench: ui
 	$(CARGO) build --profile bench-fast --bins --examples

@@ -550,7 +550,7 @@ fn render_markdown(report: &Value) -> String {
          | keystroke echo round trip, 1 session | p50 {e1p50} ms, p99 {e1p99} ms | p99 ≤ 0.5 ms | {t2} |\n\
          | keystroke echo round trip, 200 idle sessions open | p50 {e2p50} ms, p99 {e2p99} ms | p99 ≤ 2 ms | {t3} |\n\
          | server RSS, idle | {rss_idle} KiB | ≤ 10240 KiB | {t4} |\n\
-         | server RSS growth per idle session (shells not counted) | {per_session} KiB | ≤ 100 KiB | {t5} |\n\
+         | server RSS growth per idle session (shells not counted) | {per_session:.1} KiB | ≤ 100 KiB | {t5} |\n\
          | server RSS, 10 sessions flooding (`yes`) to slow readers | max {rss_flood} KiB | < 65536 KiB | {t6} |\n\
          | start to first 200 from `/ready` | median {ready} ms (max {ready_max} ms) | < 100 ms | {t7} |\n\n\
          How each is measured:\n\n\
@@ -585,10 +585,7 @@ fn render_markdown(report: &Value) -> String {
         e2p50 = report["echo_200_idle_sessions"]["p50_ms"],
         e2p99 = report["echo_200_idle_sessions"]["p99_ms"],
         rss_idle = report["rss_idle_bytes"].as_u64().unwrap_or(0) / 1024,
-        per_session = format!(
-            "{:.1}",
-            report["rss_per_idle_session_bytes"].as_f64().unwrap_or(0.0) / 1024.0
-        ),
+        per_session = report["rss_per_idle_session_bytes"].as_f64().unwrap_or(0.0) / 1024.0,
         rss_flood = report["rss_flood_max_bytes"].as_u64().unwrap_or(0) / 1024,
         ready = report["ready_after_start_ms"]["median"],
         ready_max = report["ready_after_start_ms"]["max"],

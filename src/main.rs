@@ -91,24 +91,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen_addr()))?;
     let address = server.local_addr()?;
-    tracing::info!(%address, version = env!("CARGO_PKG_VERSION"), ui = web_terminal::assets::ui_embedded(), "listening");
+    // Handlers go in before anyone can learn the address, so an early SIGTERM is graceful too.
+    let signals = termination_signals()?;
     let shutdown = server.shutdown_handle();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.await;
         tracing::info!("shutdown requested");
         shutdown.shut_down();
     });
+    tracing::info!(%address, version = env!("CARGO_PKG_VERSION"), ui = web_terminal::assets::ui_embedded(), "listening");
     server.run().await?;
     Ok(())
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn wait_for_signal() {
+/// Installs SIGTERM and SIGINT handlers now; the future resolves when either arrives.
+fn termination_signals() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
-    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler installs");
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = interrupt.recv() => {}
-    }
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
 }

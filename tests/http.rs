@@ -57,9 +57,13 @@ async fn hashed_assets_are_immutable_and_unknown_paths_404() {
     let server = TestServer::start().await;
     let index = http_get(server.addr, "/").await.body;
     // Every asset the page references is served with a year-long immutable cache.
-    let assets: Vec<&str> = index
+    // Vite may reference them relative to the page (`./assets/…`) or from the root.
+    let assets: Vec<String> = index
         .split('"')
-        .filter(|part| part.starts_with("/assets/"))
+        .filter_map(|part| {
+            let rest = part.strip_prefix("./").or_else(|| part.strip_prefix('/'))?;
+            rest.starts_with("assets/").then(|| format!("/{rest}"))
+        })
         .collect();
     if web_terminal::assets::ui_embedded() {
         assert!(
@@ -67,7 +71,7 @@ async fn hashed_assets_are_immutable_and_unknown_paths_404() {
             "the built UI references no /assets/: {index}"
         );
     }
-    for asset in assets {
+    for asset in &assets {
         let response = http_get(server.addr, asset).await;
         assert_eq!(response.status, 200, "{asset}");
         assert_eq!(

@@ -34,7 +34,12 @@ describe("describeState", () => {
     expect(describeState({ kind: "refused", code: 4429, reason: "session limit reached" }, 0, false).text).toBe(
       "Refused by the server: session limit reached",
     );
-    expect(describeState({ kind: "access-denied", reason: "user not allowed" }, 0, false).text).toBe("Access denied: user not allowed");
+    expect(describeState({ kind: "access-denied", reason: "user not allowed" }, 0, false).text).toBe(
+      "Access denied: user not allowed. This account may not use this terminal.",
+    );
+    expect(describeState({ kind: "access-denied", reason: "access denied" }, 0, false).text).toBe(
+      "Access denied. This account may not use this terminal.",
+    );
   });
 
   it("says sign-in is required, and what it waits for", () => {

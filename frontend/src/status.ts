@@ -54,8 +54,15 @@ export function describeState(state: ConnectionState, now: number, embedded: boo
         tone: "error",
         action: null,
       };
-    case "access-denied":
-      return { text: `Access denied: ${state.reason}`, tone: "error", action: { kind: "restart", label: "Try again" } };
+    case "access-denied": {
+      // The server's generic reason is the label itself; only a more specific one is worth adding.
+      const detail = state.reason.trim().toLowerCase() === "access denied" ? "" : `: ${state.reason}`;
+      return {
+        text: `Access denied${detail}. This account may not use this terminal.`,
+        tone: "error",
+        action: { kind: "restart", label: "Try again" },
+      };
+    }
   }
 }
 
