@@ -42,7 +42,8 @@ fi
 deadnix --version
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+export NIX_CHECK_STORE=$work/store
 nix_tracked_copy "$root" "$work/tree"
 
 failures=()

@@ -13,6 +13,12 @@
 # sources, that every nixpkgs function and attribute used exists in nixos-26.05, that the outputs
 # evaluate and build, that the checks pass and that the files are nixfmt-formatted.
 
+# Every Nix command uses a throwaway store: NIX_CHECK_STORE, a scratch directory (Nix makes it; a
+# chroot store, so no daemon and no root are needed, and /nix/store stays untouched).
+nix_store() {
+  echo "${NIX_CHECK_STORE:?set NIX_CHECK_STORE to a scratch directory}"
+}
+
 # Copies the files git knows (tracked, or new and not ignored) from the repository at $1 into $2,
 # so that target/, node_modules/ and .tools/ never reach the checks or the Nix store.
 nix_tracked_copy() {
@@ -35,7 +41,7 @@ nix_parse() {
   local tree=$1 file failed=0 count=0
   while IFS= read -r -d '' file; do
     count=$((count + 1))
-    if ! nix-instantiate --parse "$file" >/dev/null; then
+    if ! nix-instantiate --store "$(nix_store)" --parse "$file" >/dev/null; then
       echo "does not parse: ${file#"$tree"/}"
       failed=1
     fi
@@ -48,13 +54,14 @@ nix_parse() {
 }
 
 # flake.lock agrees with flake.nix: `nix flake metadata` reads the lock without fetching and,
-# with --no-update-lock-file, fails when the lock would have to change. Only flake.nix and
-# flake.lock are copied into the store for it: metadata does not evaluate the outputs.
+# with --no-update-lock-file, fails when the lock would have to change (offline it fails earlier,
+# trying to fetch the missing input). Only flake.nix and flake.lock are copied into the store for
+# it: metadata does not evaluate the outputs.
 nix_lock() {
   local tree=$1 flake
   flake=$(mktemp -d)
   cp "$tree/flake.nix" "$tree/flake.lock" "$flake/"
-  if ! nix flake metadata --offline --no-update-lock-file --no-write-lock-file \
+  if ! nix flake metadata --store "$(nix_store)" --offline --no-update-lock-file --no-write-lock-file \
     --extra-experimental-features 'nix-command flakes' "path:$flake" >"$flake/metadata.log" 2>&1; then
     echo "nix flake metadata: flake.lock does not agree with flake.nix:"
     sed 's/^/    /' "$flake/metadata.log"

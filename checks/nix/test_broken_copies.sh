@@ -9,7 +9,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/checks/nix/lib.sh"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+export NIX_CHECK_STORE=$work/store
 nix_tracked_copy "$root" "$work/pristine"
 
 # The pins the lock is compared with: shared/'s when it is there, else (a GitHub runner) the
