@@ -280,8 +280,9 @@ in
 
         # On SIGTERM the server turns /ready to 503, closes the clients and hangs up its shells
         # within shutdown_timeout_secs. KillMode=mixed sends SIGTERM to the server only (the
-        # shells would otherwise get it at the same moment) and SIGKILL to everything left after
-        # TimeoutStopSec.
+        # shells would otherwise get it at the same moment, before the server could close them),
+        # and SIGKILL to whatever is left in the unit (programs a shell left behind) once the
+        # server has exited, or to everything after TimeoutStopSec.
         KillMode = "mixed";
         TimeoutStopSec = cfg.settings.shutdown_timeout_secs + stopMarginSecs;
 
