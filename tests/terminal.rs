@@ -202,6 +202,16 @@ async fn a_viewer_that_stalls_the_others_is_dropped_with_4409() {
     assert_eq!(code, Some(4409));
 }
 
+/// The pid in `1234-ready-5…`, the shell's answer to `echo pid-$$-ready-$((2+3))`.
+fn pid_before_ready(part: &str) -> Option<i32> {
+    let (pid, rest) = part.split_once('-')?;
+    if rest.starts_with("ready-5") {
+        pid.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// Drains a client's socket fast, discarding output.
 trait NextMessage {
     async fn next_message(&mut self) -> Option<Message>;
@@ -258,12 +268,15 @@ async fn shutdown_closes_clients_with_1001_and_kills_the_shells() {
     let server = TestServer::start_with(|config| config.shutdown_timeout_secs = 5).await;
     let mut client = server.open().await;
     // A shell that ignores SIGHUP must still be gone after the timeout.
-    client.type_line("trap '' HUP; echo pid-$$-ready").await;
-    client.read_until("-ready").await;
+    client
+        .type_line("trap '' HUP; echo pid-$$-ready-$((2+3))")
+        .await;
+    // Only the shell's output has the computed `-ready-5`; the echoed command line does not.
+    client.read_until("-ready-5").await;
     let text = client.output_text();
     let pid: i32 = text
         .split("pid-")
-        .filter_map(|part| part.split('-').next()?.parse().ok())
+        .filter_map(pid_before_ready)
         .next()
         .unwrap();
     assert!(process_alive(pid));
