@@ -4,72 +4,30 @@
 //
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal npm run e2e     (checks/e2e.sh does all of it)
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import {
+  ARTIFACTS,
+  STEP_TIMEOUT_MS,
+  Server,
+  close,
+  freePort,
+  hookScreenText,
+  hookState,
+  launchChromium,
+  listen,
+  marker,
+  prepare,
+  removeWorkDir,
+  saveArtifact,
+  sleep,
+  statusBarText,
+  waitFor,
+} from "./support.mjs";
 
-const FRONTEND = fileURLToPath(new URL("..", import.meta.url));
-const BIN = path.resolve(FRONTEND, process.env.WEB_TERMINAL_BIN ?? "../target/debug/web-terminal");
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = path.join(FRONTEND, "e2e", "artifacts");
-const STEP_TIMEOUT_MS = 60_000;
-
-/** @typedef {import("playwright-core").Page} Page */
+/** @typedef {import("./support.mjs").Page} Page */
 /** @typedef {{ cols: number; rows: number }} Size */
-
-/** @param {string} prefix */
-const marker = (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`;
-/** @param {number} ms */
-const sleep = (ms) =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
-
-/**
- * Polls `probe` until `accept` holds; fails with the last value seen.
- * @template T
- * @param {string} what
- * @param {() => Promise<T>} probe
- * @param {(value: T) => boolean} accept
- * @returns {Promise<T>}
- */
-async function waitFor(what, probe, accept, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await probe();
-    if (accept(last)) {
-      return last;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    }
-    await sleep(100);
-  }
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      resolve(undefined);
-    });
-  });
-  const address = server.address();
-  await new Promise((resolve) => {
-    server.close(() => {
-      resolve(undefined);
-    });
-  });
-  assert.ok(address !== null && typeof address === "object");
-  return address.port;
-}
 
 /** A TCP proxy that can drop every connection it carries and refuse new ones. */
 class DroppingProxy {
@@ -105,15 +63,8 @@ class DroppingProxy {
     });
   }
 
-  async listen() {
-    await new Promise((resolve) => {
-      this.server.listen(0, "127.0.0.1", () => {
-        resolve(undefined);
-      });
-    });
-    const address = this.server.address();
-    assert.ok(address !== null && typeof address === "object");
-    return address.port;
+  listen() {
+    return listen(this.server);
   }
 
   /** Cuts every connection at once, as a network failure would (the browser sees 1006). */
@@ -127,46 +78,13 @@ class DroppingProxy {
 
   close() {
     this.dropAll();
-    return new Promise((resolve) => {
-      this.server.close(() => {
-        resolve(undefined);
-      });
-    });
+    return close(this.server);
   }
-}
-
-/**
- * The server's environment: ours without WEB_TERMINAL_* and AUTH_* (the server refuses unknown
- * WEB_TERMINAL_ keys, and WEB_TERMINAL_BIN is one).
- * @param {number} port
- * @param {string} workDir
- */
-function serverEnv(port, workDir) {
-  /** @type {Record<string, string>} */
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("WEB_TERMINAL_") && !key.startsWith("AUTH_")) {
-      env[key] = value;
-    }
-  }
-  return {
-    ...env,
-    HOME: workDir,
-    WEB_TERMINAL_HOST: "127.0.0.1",
-    WEB_TERMINAL_PORT: String(port),
-    WEB_TERMINAL_WORKSPACES_DIR: path.join(workDir, "workspaces"),
-    WEB_TERMINAL_SHELL: "/bin/bash",
-    // No rc files: a predictable prompt, and nothing that sets the window title behind our back.
-    WEB_TERMINAL_SHELL_ARGS: "--norc,--noprofile",
-  };
 }
 
 describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () => {
-  /** @type {import("node:child_process").ChildProcess | undefined} */
+  /** @type {Server | undefined} */
   let server;
-  let serverLog = "";
-  /** @type {Promise<number | null> | undefined} */
-  let serverExited;
   /** @type {DroppingProxy | undefined} */
   let proxy;
   /** @type {import("playwright-core").Browser | undefined} */
@@ -186,13 +104,13 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
   let firstOutput = "";
 
   // The UI's test hook (window.webTerminal, see e2e/hook.d.ts).
-  const state = () => page.evaluate(() => window.webTerminal?.state() ?? "no hook");
+  const state = () => hookState(page);
   const sessionId = () => page.evaluate(() => window.webTerminal?.sessionId() ?? null);
   const size = () => page.evaluate(() => window.webTerminal?.size() ?? { cols: 0, rows: 0 });
   const renderer = () => page.evaluate(() => window.webTerminal?.renderer() ?? "none");
   const screenLines = async () =>
-    (await page.evaluate(() => window.webTerminal?.screenText() ?? "")).split("\n").map((line) => line.trimEnd());
-  const statusText = () => page.evaluate(() => document.getElementById("status")?.textContent ?? "");
+    (await hookScreenText(page)).split("\n").map((line) => line.trimEnd());
+  const statusText = () => statusBarText(page);
   /** @param {string} wanted */
   const waitForState = (wanted) => waitFor(`state ${wanted}`, state, (value) => value === wanted);
   /**
@@ -223,62 +141,15 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
   }
 
   before(async () => {
-    assert.ok(existsSync(BIN), `no server binary at ${BIN}: run cargo build, or set WEB_TERMINAL_BIN`);
-    assert.ok(existsSync(CHROMIUM), `no ${CHROMIUM}: apt-get install chromium (checks/e2e.sh does)`);
-    await mkdir(ARTIFACTS, { recursive: true });
-    workDir = await mkdtemp(path.join(tmpdir(), "web-terminal-e2e-"));
-
+    workDir = await prepare("web-terminal-e2e-");
     const port = await freePort();
-    const child = spawn(BIN, ["start"], { cwd: workDir, env: serverEnv(port, workDir), stdio: ["ignore", "pipe", "pipe"] });
-    server = child;
-    // Should this process die without running after(), do not leave the server behind.
-    process.on("exit", () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGKILL");
-      }
-    });
-    /** @param {Buffer} chunk */
-    const log = (chunk) => {
-      serverLog += chunk.toString();
-    };
-    child.stdout.on("data", log);
-    child.stderr.on("data", log);
-    let exitedEarly = false;
-    serverExited = new Promise((resolve) => {
-      child.on("exit", (code) => {
-        exitedEarly = true;
-        resolve(code);
-      });
-    });
-    await waitFor(
-      "the server's /ready",
-      async () => {
-        assert.ok(!exitedEarly, `the server exited during start-up:\n${serverLog}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/ready`)).status;
-        } catch {
-          return 0;
-        }
-      },
-      (status) => status === 200,
-    );
+    server = new Server(port, workDir);
+    await server.ready();
 
     proxy = new DroppingProxy(port);
     baseUrl = `http://127.0.0.1:${await proxy.listen()}/`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: 1000, height: 640 },
       permissions: ["clipboard-read", "clipboard-write"],
@@ -297,18 +168,10 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
   after(async () => {
     await browser?.close().catch(() => undefined);
     await proxy?.close().catch(() => undefined);
-    if (server?.exitCode === null && server.signalCode === null) {
-      // Let it end its shells; kill it if it does not go within 5 s.
-      const running = server;
-      running.kill("SIGTERM");
-      const timer = setTimeout(() => running.kill("SIGKILL"), 5_000);
-      await serverExited;
-      clearTimeout(timer);
-    }
-    await writeFile(path.join(ARTIFACTS, "server.log"), serverLog).catch(() => undefined);
-    if (workDir !== "") {
-      await rm(workDir, { recursive: true, force: true });
-    }
+    // Let it end its shells; kill it if it does not go within 5 s.
+    await server?.stop("SIGTERM");
+    await saveArtifact("server.log", server?.log ?? "");
+    await removeWorkDir(workDir);
   });
 
   it("loads under the server's CSP, opens a session and runs a command", { timeout: STEP_TIMEOUT_MS }, async () => {
@@ -480,8 +343,8 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
   });
 
   it("says the server is restarting when it shuts down (1001)", { timeout: STEP_TIMEOUT_MS }, async () => {
-    assert.ok(server && serverExited);
-    server.kill("SIGTERM");
+    assert.ok(server);
+    server.child.kill("SIGTERM");
     await waitFor("the restart notice", statusText, (text) => text.startsWith("Server restarting, reconnecting"));
     await page.screenshot({ path: path.join(ARTIFACTS, "restarting.png") });
     /** @type {NodeJS.Timeout | undefined} */
@@ -492,7 +355,7 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
         resolve("still running after 30 s");
       }, 30_000);
     });
-    const code = await Promise.race([serverExited, deadline]);
+    const code = await Promise.race([server.exited, deadline]);
     clearTimeout(timer);
     assert.equal(code, 0, "the server exits cleanly on SIGTERM");
   });

@@ -1,0 +1,240 @@
+// @ts-check
+// What the end-to-end tests share: where things are, polling, ports, the server binary and
+// Debian's Chromium. Not a test itself (node --test runs only e2e/*.e2e.mjs).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const FRONTEND = fileURLToPath(new URL("..", import.meta.url));
+export const BIN = path.resolve(FRONTEND, process.env.WEB_TERMINAL_BIN ?? "../target/debug/web-terminal");
+export const CHROMIUM = "/usr/bin/chromium";
+export const ARTIFACTS = path.join(FRONTEND, "e2e", "artifacts");
+export const STEP_TIMEOUT_MS = 60_000;
+
+/** @typedef {import("playwright-core").Page} Page */
+
+/**
+ * A string unlikely to be on the screen already: `prefix-` and eight hex digits.
+ * @param {string} prefix
+ */
+export const marker = (prefix) => `${prefix}-${randomBytes(4).toString("hex")}`;
+
+/** @param {number} ms */
+export const sleep = (ms) =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/**
+ * Polls `probe` until `accept` holds; fails with the last value seen.
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} probe
+ * @param {(value: T) => boolean} accept
+ * @returns {Promise<T>}
+ */
+export async function waitFor(what, probe, accept, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await probe();
+    if (accept(last)) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Listens on an ephemeral port of 127.0.0.1; returns the port.
+ * @param {net.Server} server an http.Server is one too
+ */
+export async function listen(server) {
+  await new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve(undefined);
+    });
+  });
+  const address = server.address();
+  assert.ok(address !== null && typeof address === "object");
+  return address.port;
+}
+
+/** @param {net.Server} server an http.Server is one too */
+export function close(server) {
+  return new Promise((resolve) => {
+    server.close(() => {
+      resolve(undefined);
+    });
+  });
+}
+
+/** A port of 127.0.0.1 that was free a moment ago. */
+export async function freePort() {
+  const server = net.createServer();
+  const port = await listen(server);
+  await close(server);
+  return port;
+}
+
+/**
+ * What every test checks first: the server binary and Chromium are there. Creates the artifacts
+ * directory and returns a new temporary directory (the server's HOME and working directory).
+ * @param {string} prefix of the temporary directory's name
+ */
+export async function prepare(prefix) {
+  assert.ok(existsSync(BIN), `no server binary at ${BIN}: run cargo build, or set WEB_TERMINAL_BIN`);
+  assert.ok(existsSync(CHROMIUM), `no ${CHROMIUM}: apt-get install chromium (checks/e2e.sh does)`);
+  await mkdir(ARTIFACTS, { recursive: true });
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+/**
+ * Writes `text` to e2e/artifacts/`name`, ignoring failure.
+ * @param {string} name
+ * @param {string} text
+ */
+export async function saveArtifact(name, text) {
+  await writeFile(path.join(ARTIFACTS, name), text).catch(() => undefined);
+}
+
+/**
+ * Removes the temporary directory from prepare(), if there is one.
+ * @param {string} workDir "" when prepare() did not get that far
+ */
+export async function removeWorkDir(workDir) {
+  if (workDir !== "") {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The server's environment: ours without WEB_TERMINAL_* and AUTH_* (the server refuses unknown
+ * WEB_TERMINAL_ keys, and WEB_TERMINAL_BIN is one), then the test's settings, then `extra`.
+ * @param {number} port
+ * @param {string} workDir
+ * @param {Record<string, string>} extra
+ */
+export function serverEnv(port, workDir, extra = {}) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("WEB_TERMINAL_") && !key.startsWith("AUTH_")) {
+      env[key] = value;
+    }
+  }
+  return {
+    ...env,
+    HOME: workDir,
+    WEB_TERMINAL_HOST: "127.0.0.1",
+    WEB_TERMINAL_PORT: String(port),
+    WEB_TERMINAL_WORKSPACES_DIR: path.join(workDir, "workspaces"),
+    WEB_TERMINAL_SHELL: "/bin/bash",
+    // No rc files: a predictable prompt, and nothing that sets the window title behind our back.
+    WEB_TERMINAL_SHELL_ARGS: "--norc,--noprofile",
+    ...extra,
+  };
+}
+
+/** The server binary (`web-terminal start`) on 127.0.0.1:`port`, its output collected in `log`. */
+export class Server {
+  /**
+   * Starts it; ready() waits until it serves.
+   * @param {number} port
+   * @param {string} workDir its HOME and working directory
+   * @param {Record<string, string>} extraEnv on top of serverEnv()
+   */
+  constructor(port, workDir, extraEnv = {}) {
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}/`;
+    this.log = "";
+    this.hasExited = false;
+    const child = spawn(BIN, ["start"], { cwd: workDir, env: serverEnv(port, workDir, extraEnv), stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    // Should this process die without running after(), do not leave the server behind.
+    process.on("exit", () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+      }
+    });
+    /** @param {Buffer} chunk */
+    const log = (chunk) => {
+      this.log += chunk.toString();
+    };
+    child.stdout.on("data", log);
+    child.stderr.on("data", log);
+    /** @type {Promise<number | null>} its exit code */
+    this.exited = new Promise((resolve) => {
+      child.on("exit", (code) => {
+        this.hasExited = true;
+        resolve(code);
+      });
+    });
+  }
+
+  /** Waits for /ready to answer 200; fails, with the server's output, if it exits first. */
+  async ready() {
+    await waitFor(
+      "the server's /ready",
+      async () => {
+        assert.ok(!this.hasExited, `the server exited during start-up:\n${this.log}`);
+        try {
+          return (await fetch(`${this.url}ready`)).status;
+        } catch {
+          return 0;
+        }
+      },
+      (status) => status === 200,
+    );
+  }
+
+  /**
+   * Ends the server if it still runs: SIGKILL at once, or SIGTERM (it ends its shells) with a
+   * SIGKILL should it not be gone within 5 s.
+   * @param {"SIGTERM" | "SIGKILL"} signal
+   */
+  async stop(signal) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const running = this.child;
+      running.kill(signal);
+      const timer = signal === "SIGKILL" ? undefined : setTimeout(() => running.kill("SIGKILL"), 5_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Debian's Chromium, headless. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+// The UI's test hook (window.webTerminal, see e2e/hook.d.ts) and its status bar.
+
+/** @param {Page} page */
+export const hookState = (page) => page.evaluate(() => window.webTerminal?.state() ?? "no hook");
+/** @param {Page} page */
+export const hookScreenText = (page) => page.evaluate(() => window.webTerminal?.screenText() ?? "");
+/** @param {Page} page */
+export const statusBarText = (page) => page.evaluate(() => document.getElementById("status")?.textContent ?? "");
