@@ -82,6 +82,8 @@ pub struct Config {
     pub shell_env: BTreeMap<String, String>,
     /// Folder holding the workspaces the shells start in.
     pub workspaces_dir: PathBuf,
+    /// Most open TCP connections; more wait in the kernel's backlog until one closes.
+    pub max_connections: usize,
     /// Most live sessions on this server.
     pub max_sessions: usize,
     /// Most live sessions per user (with authentication off, all share one user).
@@ -135,6 +137,7 @@ impl Default for Config {
             shell_args: Vec::new(),
             shell_env: BTreeMap::new(),
             workspaces_dir: PathBuf::from("data/workspaces"),
+            max_connections: 1024,
             max_sessions: 64,
             max_sessions_per_user: 8,
             idle_timeout_secs: 0,
@@ -211,6 +214,9 @@ impl Config {
         }
         if self.workspaces_dir.as_os_str().is_empty() {
             return Err(invalid("workspaces_dir", "must not be empty"));
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("max_connections", "must be at least 1"));
         }
         if self.max_sessions == 0 {
             return Err(invalid("max_sessions", "must be at least 1"));

@@ -16,6 +16,7 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod healthcheck;
+pub mod listener;
 pub mod metrics;
 pub mod protocol;
 pub mod pty;

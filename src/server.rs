@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::auth::{AuditLog, AuthError, Authenticator};
 use crate::config::Config;
+use crate::listener::LimitedListener;
 use crate::metrics::Metrics;
 use crate::pty::ShellCommand;
 use crate::routes;
@@ -205,15 +206,15 @@ impl ShutdownHandle {
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
-impl Connected<IncomingStream<'_, TcpListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+impl Connected<IncomingStream<'_, LimitedListener<TcpListener>>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, LimitedListener<TcpListener>>) -> Self {
         Self(*stream.remote_addr())
     }
 }
 
 #[cfg(feature = "tls")]
-impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+impl Connected<IncomingStream<'_, LimitedListener<crate::tls::TlsListener>>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, LimitedListener<crate::tls::TlsListener>>) -> Self {
         Self(*stream.remote_addr())
     }
 }
@@ -287,13 +288,15 @@ impl Server {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls {
             let listener = crate::tls::TlsListener::new(self.listener, tls);
+            let listener = LimitedListener::new(listener, state.config().max_connections);
             axum::serve(listener, app)
                 .with_graceful_shutdown(stop_accepting)
                 .await?;
             drain(&state).await;
             return Ok(());
         }
-        axum::serve(self.listener, app)
+        let listener = LimitedListener::new(self.listener, state.config().max_connections);
+        axum::serve(listener, app)
             .with_graceful_shutdown(stop_accepting)
             .await?;
         drain(&state).await;

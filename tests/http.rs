@@ -120,3 +120,22 @@ async fn metrics_expose_the_documented_names() {
         );
     }
 }
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let server = TestServer::start_with(|config| config.max_connections = 2).await;
+    // Two clients connect and say nothing, holding both slots.
+    let first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let addr = server.addr;
+    let waiting = tokio::spawn(async move { http_get(addr, "/health").await.status });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served past the cap"
+    );
+    // One leaves; the waiting request is served.
+    drop(first);
+    let status = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
+    assert_eq!(status, 200);
+}
