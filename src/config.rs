@@ -314,6 +314,12 @@ impl Config {
         Duration::from_secs(self.handshake_timeout_secs)
     }
 
+    /// How long a connection may stay silent before it is closed: four ping intervals (80 s by
+    /// default), so a live WebSocket, which answers every ping, never hits it.
+    pub fn connection_idle_timeout(&self) -> Duration {
+        self.ping_interval() * 4
+    }
+
     /// Ping interval as a duration.
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval_secs)

@@ -1,30 +1,38 @@
-//! A cap on concurrent connections, wrapped around any axum listener.
+//! A cap on concurrent connections, and a read-idle timeout, wrapped around any axum listener.
 //!
 //! Every open TCP connection costs a file descriptor, and the PTYs need them too. At the cap the
 //! listener stops accepting, so further clients wait in the kernel's backlog instead of being
-//! accepted and starved; each connection gives its slot back when it closes.
+//! accepted and starved; each connection gives its slot back when it closes. A connection from
+//! which nothing arrives for the idle timeout is closed, so silent clients cannot keep slots for
+//! good. Terminal WebSockets are never that quiet: their peers answer the server's pings.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, Sleep};
 
 /// A listener that holds at most `limit` connections open at once.
 pub struct LimitedListener<L> {
     inner: L,
     slots: Arc<Semaphore>,
+    idle_timeout: Duration,
 }
 
 impl<L> LimitedListener<L> {
-    /// Wraps `inner`, allowing `limit` concurrent connections (at least one).
-    pub fn new(inner: L, limit: usize) -> Self {
+    /// Wraps `inner`, allowing `limit` concurrent connections (at least one), each closed after
+    /// `idle_timeout` without incoming bytes.
+    pub fn new(inner: L, limit: usize, idle_timeout: Duration) -> Self {
         Self {
             inner,
             slots: Arc::new(Semaphore::new(limit.max(1))),
+            idle_timeout,
         }
     }
 }
@@ -43,7 +51,14 @@ where
             .await
             .expect("the semaphore is never closed");
         let (io, addr) = self.inner.accept().await;
-        (Limited { io, _slot: slot }, addr)
+        let idle = Box::pin(tokio::time::sleep(self.idle_timeout));
+        let connection = Limited {
+            io,
+            _slot: slot,
+            idle,
+            idle_timeout: self.idle_timeout,
+        };
+        (connection, addr)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -55,6 +70,9 @@ where
 pub struct Limited<T> {
     io: T,
     _slot: OwnedSemaphorePermit,
+    /// Fires when nothing has arrived for `idle_timeout`; reset by every read.
+    idle: Pin<Box<Sleep>>,
+    idle_timeout: Duration,
 }
 
 impl<T> Limited<T> {
@@ -70,7 +88,25 @@ impl<T: AsyncRead + Unpin> AsyncRead for Limited<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let filled = buf.filled().len();
+        match Pin::new(&mut self.io).poll_read(cx, buf) {
+            Poll::Pending => {
+                if self.idle.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "nothing received within the idle timeout",
+                    )));
+                }
+                Poll::Pending
+            }
+            Poll::Ready(result) => {
+                if buf.filled().len() > filled {
+                    let deadline = Instant::now() + self.idle_timeout;
+                    self.idle.as_mut().reset(deadline);
+                }
+                Poll::Ready(result)
+            }
+        }
     }
 }
 

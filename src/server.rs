@@ -288,14 +288,22 @@ impl Server {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls {
             let listener = crate::tls::TlsListener::new(self.listener, tls);
-            let listener = LimitedListener::new(listener, state.config().max_connections);
+            let listener = LimitedListener::new(
+                listener,
+                state.config().max_connections,
+                state.config().connection_idle_timeout(),
+            );
             axum::serve(listener, app)
                 .with_graceful_shutdown(stop_accepting)
                 .await?;
             drain(&state).await;
             return Ok(());
         }
-        let listener = LimitedListener::new(self.listener, state.config().max_connections);
+        let listener = LimitedListener::new(
+            self.listener,
+            state.config().max_connections,
+            state.config().connection_idle_timeout(),
+        );
         axum::serve(listener, app)
             .with_graceful_shutdown(stop_accepting)
             .await?;

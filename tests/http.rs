@@ -139,3 +139,23 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     let status = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_four_ping_intervals() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start_with(|config| config.ping_interval_secs = 1).await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    // The server closes it: the read ends (0 bytes or a reset) instead of timing out.
+    let read = tokio::time::timeout(WAIT, silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    // A WebSocket that answers pings (the client library does, while it reads) stays open past
+    // that time.
+    let mut client = server.open().await;
+    let quiet_until = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while let Ok(message) = tokio::time::timeout_at(quiet_until, client.next()).await {
+        assert!(message.is_some(), "the WebSocket was closed");
+    }
+    client.type_line("echo still-$((9+9))").await;
+    client.read_until("still-18").await;
+}
