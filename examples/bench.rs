@@ -261,15 +261,7 @@ impl ServerProcess {
 
     /// User plus system CPU seconds of the server process.
     fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .unwrap()
-            .1
-            .split_whitespace()
-            .collect();
-        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-        ticks / clock_ticks_per_second()
+        cpu_seconds(&format!("/proc/{}/stat", self.child.id()))
     }
 }
 
@@ -419,7 +411,12 @@ async fn websocket_throughput(server: &ServerProcess, workload: &Path) -> Throug
 }
 
 fn own_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    cpu_seconds("/proc/self/stat")
+}
+
+/// User plus system CPU seconds from a `/proc/<pid>/stat` file.
+fn cpu_seconds(stat_path: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat_path).unwrap();
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .unwrap()

@@ -285,31 +285,31 @@ impl Server {
         let stop_accepting = async move {
             let _ = shutting_down.wait_for(|down| *down).await;
         };
+        let config = state.config();
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls {
-            let listener = crate::tls::TlsListener::new(self.listener, tls);
-            let listener = LimitedListener::new(
-                listener,
-                state.config().max_connections,
-                state.config().connection_idle_timeout(),
-            );
+            let listener = limited(crate::tls::TlsListener::new(self.listener, tls), config);
             axum::serve(listener, app)
                 .with_graceful_shutdown(stop_accepting)
                 .await?;
             drain(&state).await;
             return Ok(());
         }
-        let listener = LimitedListener::new(
-            self.listener,
-            state.config().max_connections,
-            state.config().connection_idle_timeout(),
-        );
-        axum::serve(listener, app)
+        axum::serve(limited(self.listener, config), app)
             .with_graceful_shutdown(stop_accepting)
             .await?;
         drain(&state).await;
         Ok(())
     }
+}
+
+/// `listener` under the configured connection cap and silence timeout.
+fn limited<L>(listener: L, config: &Config) -> LimitedListener<L> {
+    LimitedListener::new(
+        listener,
+        config.max_connections,
+        config.connection_idle_timeout(),
+    )
 }
 
 /// Ends every session within the shutdown timeout (steps 2 and 4 of the module docs).
