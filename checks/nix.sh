@@ -68,6 +68,7 @@ else
   say "flake.lock against the pins: SKIPPED, no $pins"
 fi
 check "no dead code (deadnix --fail)" nix_deadnix "$work/tree"
+check "the UI's lockfile installs as packages.frontend installs it" nix_npm_lock "$work/tree"
 
 say "tests: every check fails on a broken copy"
 if ! checks/nix/test_broken_copies.sh; then

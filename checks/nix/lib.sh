@@ -8,7 +8,10 @@
 #                  original reference (an added, renamed or re-pointed input fails);
 #   nix_pins       the lock is exactly ../shared/nix/flake-pins.json: revisions, narHashes and
 #                  dates, which Nix 2.8 cannot verify offline because it does not fetch inputs;
-#   nix_deadnix    no unused let bindings, function arguments or patterns.
+#   nix_deadnix    no unused let bindings, function arguments or patterns;
+#   nix_npm_lock   (needs npm and its registry) packages.frontend's dependency path works: every
+#                  UI package npm-packs to a tarball matching the lockfile's integrity hash, and an
+#                  offline install from those tarballs alone builds the UI.
 # What only `nix flake check` on GitHub proves: that the lock's narHashes match the fetched
 # sources, that every nixpkgs function and attribute used exists in nixos-26.05, that the outputs
 # evaluate and build, that the checks pass and that the files are nixfmt-formatted.
@@ -102,4 +105,12 @@ PYTHON
 nix_deadnix() {
   local tree=$1
   deadnix --fail "$tree"
+}
+
+# The UI's package-lock.json installs the way nix/frontend.nix installs it: each registry package
+# fetched by `npm pack` and checked against its integrity hash, then an offline install from those
+# tarballs alone (checks/nix/npm_lock.py says how closely this follows importNpmLock).
+nix_npm_lock() {
+  local tree=$1
+  python3 "$tree/checks/nix/npm_lock.py" "$tree/frontend"
 }

@@ -116,6 +116,34 @@ edit "$tree/nix/formatting-check.nix" "  gitMinimal," "  gitMinimal,
   jq,"
 expect fail "deadnix: an unused function argument" nix_deadnix "$tree"
 
+# nix_npm_lock passing on the repository is checks/nix.sh's own run; it is not repeated here.
+tree=$(copy npm-integrity)
+python3 - "$tree/frontend/package-lock.json" <<'PYTHON'
+import json
+import sys
+
+with open(sys.argv[1]) as file:
+    lock = json.load(file)
+entry = lock["packages"]["node_modules/@xterm/xterm"]
+entry["integrity"] = "sha512-" + "A" * 86 + "=="
+with open(sys.argv[1], "w") as file:
+    json.dump(lock, file, indent=2)
+PYTHON
+expect fail "npm lock: a package whose integrity hash is not its tarball's" nix_npm_lock "$tree"
+
+tree=$(copy npm-resolved)
+python3 - "$tree/frontend/package-lock.json" <<'PYTHON'
+import json
+import sys
+
+with open(sys.argv[1]) as file:
+    lock = json.load(file)
+lock["packages"]["node_modules/@xterm/xterm"]["resolved"] = "https://example.invalid/xterm.tgz"
+with open(sys.argv[1], "w") as file:
+    json.dump(lock, file, indent=2)
+PYTHON
+expect fail "npm lock: an entry with a download address" nix_npm_lock "$tree"
+
 echo
 echo "$passed passed, $failed failed"
 ((failed == 0))
