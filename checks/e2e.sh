@@ -6,7 +6,11 @@ set -euo pipefail
 root="$(git rev-parse --show-toplevel)"
 cd "$root"
 
-if [[ ! -x /usr/bin/chromium ]]; then
+# Debian's Chromium at /usr/bin/chromium, installed when missing. A machine whose distribution
+# ships no usable package (Ubuntu's is a snap wrapper) names another Chromium build in CHROMIUM.
+if [[ -n ${CHROMIUM:-} ]]; then
+  [[ -x $CHROMIUM ]] || { echo "CHROMIUM=$CHROMIUM is not an executable" >&2; exit 1; }
+elif [[ ! -x /usr/bin/chromium ]]; then
   echo "== installing chromium (Debian package)"
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then

@@ -96,7 +96,8 @@ pub struct Config {
     pub scrollback_bytes: usize,
     /// Largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Time a new connection has to send `open` or `attach`.
+    /// Time a client has to send an HTTP request head, and a new terminal WebSocket to send
+    /// `open` or `attach`.
     pub handshake_timeout_secs: u64,
     /// Interval between WebSocket pings; a peer silent for three intervals is dropped.
     pub ping_interval_secs: u64,

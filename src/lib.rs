@@ -4,7 +4,8 @@
 //! Prometheus metrics on one port. `ARCHITECTURE.md` has the bird's-eye view; in short:
 //!
 //! - [`config`] loads and validates the configuration;
-//! - [`server`] binds, serves and shuts down gracefully; [`routes`] are the HTTP routes and
+//! - [`server`] binds, serves (through `serve`, the HTTP connection loop) and shuts down
+//!   gracefully; [`routes`] are the HTTP routes and
 //!   [`ws`] the WebSocket connection, speaking the wire types of [`protocol`];
 //! - [`session`] holds the shells: sessions that outlive connections, with scrollback and
 //!   backpressure, on the PTYs of [`pty`];
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod pty;
 pub mod routes;
+mod serve;
 pub mod server;
 pub mod session;
 pub mod telemetry;

@@ -12,8 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -23,6 +21,7 @@ use crate::listener::LimitedListener;
 use crate::metrics::Metrics;
 use crate::pty::ShellCommand;
 use crate::routes;
+use crate::serve::serve;
 use crate::session::SessionRegistry;
 use crate::session::registry::SessionLimits;
 
@@ -202,22 +201,10 @@ impl ShutdownHandle {
     }
 }
 
-/// The remote address of a connection, whether plain TCP or TLS.
+/// The remote address of a connection, whether plain TCP or TLS; handlers extract it as
+/// `ConnectInfo<PeerAddr>`.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, LimitedListener<TcpListener>>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, LimitedListener<TcpListener>>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
-
-#[cfg(feature = "tls")]
-impl Connected<IncomingStream<'_, LimitedListener<crate::tls::TlsListener>>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, LimitedListener<crate::tls::TlsListener>>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
 
 /// A bound, not yet serving, web-terminal server.
 pub struct Server {
@@ -280,24 +267,27 @@ impl Server {
         if let Some(auth) = state.auth() {
             tokio::spawn(auth.jwks().clone().run_refresh());
         }
-        let app = routes::router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
+        let app = routes::router(state.clone());
         let mut shutting_down = state.shutdown_signal();
         let stop_accepting = async move {
             let _ = shutting_down.wait_for(|down| *down).await;
         };
         let config = state.config();
+        let header_timeout = config.handshake_timeout();
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls {
             let listener = limited(crate::tls::TlsListener::new(self.listener, tls), config);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop_accepting)
-                .await?;
+            serve(listener, app, header_timeout, stop_accepting).await;
             drain(&state).await;
             return Ok(());
         }
-        axum::serve(limited(self.listener, config), app)
-            .with_graceful_shutdown(stop_accepting)
-            .await?;
+        serve(
+            limited(self.listener, config),
+            app,
+            header_timeout,
+            stop_accepting,
+        )
+        .await;
         drain(&state).await;
         Ok(())
     }

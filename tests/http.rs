@@ -159,3 +159,37 @@ async fn a_silent_connection_is_closed_after_four_ping_intervals() {
     client.type_line("echo still-$((9+9))").await;
     client.read_until("still-18").await;
 }
+
+#[tokio::test]
+async fn a_request_head_sent_too_slowly_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The silence timeout is 80 s here; only the 1 s header deadline can end the drip below.
+    let server = TestServer::start_with(|config| config.handshake_timeout_secs = 1).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut closed = false;
+    let mut buf = [0u8; 256];
+    // One header byte every 100 ms, never silent for long, for at most 10 s.
+    for _ in 0..100 {
+        if slow.write_all(b"x").await.is_err() {
+            closed = true;
+            break;
+        }
+        let wait = std::time::Duration::from_millis(100);
+        match tokio::time::timeout(wait, slow.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+            Ok(Ok(_)) | Err(_) => {}
+        }
+    }
+    assert!(
+        closed,
+        "a client dripping its request head was never cut off"
+    );
+    // A client that sends its head at once is served as usual.
+    assert_eq!(http_get(server.addr, "/health").await.status, 200);
+}
