@@ -43,4 +43,4 @@ bench: ui
 
 clean:
 	$(CARGO) clean
-	rm -rf frontend/node_modules frontend/dist .tools
+	rm -rf frontend/node_modules frontend/dist

@@ -5,8 +5,9 @@
 # then run the pytest suite: the broken-copy tests that show each check failing, the promotion
 # script's tests and the live Prometheus test (checks/gitops/gitops_checks.py has the checks).
 #
-# On a fresh Debian machine it installs what it needs, idempotently: Python tools in .tools/venv
-# and checkov in .tools/checkov (rebuilt only when checks/gitops/requirements*.txt change), and
+# On a fresh Debian machine it installs what it needs, idempotently: Python tools in a venv and
+# checkov in another, under the tools cache of checks/tools.sh (rebuilt only when
+# checks/gitops/requirements*.txt change), and
 # promtool from Debian's prometheus package. With CHECKS_NO_INSTALL=1 (the Nix sandbox) it
 # installs nothing and uses the tools on PATH. The CRD schemas are read from ../shared beside the
 # checkout, or from WEB_TERMINAL_SHARED_DIR.
@@ -14,7 +15,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-tools=$root/.tools
+# shellcheck source=checks/tools.sh
+source checks/tools.sh
+tools=$TOOLS_DIR
 
 say() { printf '\n=== %s\n' "$*"; }
 

@@ -9,13 +9,16 @@
 # says what each side can prove).
 #
 # On a fresh Debian or Ubuntu machine it installs, idempotently: Nix (apt package nix-bin) when
-# nix-instantiate is missing, and deadnix (crates.io) into .tools/cargo.
+# nix-instantiate is missing, and deadnix (the Rust registry) into the tools cache of
+# checks/tools.sh.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=checks/nix/lib.sh
 source checks/nix/lib.sh
+# shellcheck source=checks/tools.sh
+source checks/tools.sh
 
 # Looked up with `cargo info deadnix`; bump deliberately.
 DEADNIX_VERSION=1.3.1
@@ -34,11 +37,7 @@ if ! command -v nix-instantiate >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nix-bin >/dev/null
 fi
 nix --version
-export PATH=$root/.tools/cargo/bin:$PATH
-if [[ $(deadnix --version 2>/dev/null) != "deadnix $DEADNIX_VERSION" ]]; then
-  echo "installing deadnix $DEADNIX_VERSION into .tools/cargo"
-  cargo install --locked --quiet deadnix --version "$DEADNIX_VERSION" --root "$root/.tools/cargo"
-fi
+cargo_tool deadnix "$DEADNIX_VERSION"
 deadnix --version
 
 work=$(mktemp -d)

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Rust checks: formatting, clippy with warnings denied, and every unit and integration test
-# (cargo-nextest when installed, else cargo test). `nix flake check` runs the same commands
-# through crane's cargoFmt, cargoClippy and cargoNextest.
+# Rust checks: formatting, clippy with warnings denied, the dependency policy of deny.toml
+# (licenses, bans, sources), and every unit and integration test (cargo-nextest when installed,
+# else cargo test). `nix flake check` runs the same commands through crane's cargoFmt,
+# cargoClippy, cargoDeny and cargoNextest. cargo-deny is installed into the tools cache of
+# checks/tools.sh when missing.
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
+# shellcheck source=checks/tools.sh
+source checks/tools.sh
+
+# Looked up with `cargo info cargo-deny`; bump deliberately.
+CARGO_DENY_VERSION=0.20.2
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,6 +21,21 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo clippy (no default features; and the tls feature)"
 cargo clippy --lib --no-default-features --locked -- -D warnings
 cargo clippy --all-targets --features tls --locked -- -D warnings
+
+echo "== cargo deny check bans licenses sources"
+cargo_tool cargo-deny "$CARGO_DENY_VERSION"
+# Advisories are left out, as in the flake: they need the advisory database from the network.
+# Duplicate versions are only warnings (deny.toml); -L error keeps them out of the log.
+cargo deny --locked -L error check bans licenses sources
+# The policy bites: without MIT, the most common license in the tree, the check must fail.
+strict=$(mktemp)
+trap 'rm -f "$strict"' EXIT
+sed '/^  "MIT",$/d' deny.toml >"$strict"
+if cmp -s deny.toml "$strict" || cargo deny --locked -L error --config "$strict" check licenses >/dev/null 2>&1; then
+  echo "cargo deny accepted a policy that does not allow MIT: the license check is not checking" >&2
+  exit 1
+fi
+echo "a policy without MIT is refused, as it must be"
 
 if cargo nextest --version >/dev/null 2>&1; then
   echo "== cargo nextest run"

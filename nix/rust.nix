@@ -63,7 +63,8 @@ in
 
     fmt = craneLib.cargoFmt { inherit src; };
 
-    # deny.toml: licenses, bans and sources (crates.io only). Advisories need a network database.
+    # deny.toml: licenses, bans and sources (the default Rust registry only). Advisories need a
+    # network database.
     deny = craneLib.cargoDeny { inherit src; };
 
     # Every unit and integration test, the `tls` feature's included. The integration tests run real

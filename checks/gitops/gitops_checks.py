@@ -4,8 +4,8 @@
 `test_broken_copies.py` calls the same functions on a copy of the tree with one thing broken and
 asserts that each of them fails. A check raises `CheckFailed` with the tool's output on failure.
 
-The tools come from PATH (the venv under .tools/, or the Nix sandbox): kubectl or kustomize,
-kubernetes-validate, checkov, yamllint, actionlint, shellcheck and promtool.
+The tools come from PATH (the venvs in the tools cache of checks/tools.sh, or the Nix sandbox):
+kubectl or kustomize, kubernetes-validate, checkov, yamllint, actionlint, shellcheck and promtool.
 """
 
 from __future__ import annotations
