@@ -4,6 +4,7 @@
 {
   lib,
   buildNpmPackage,
+  cacert,
   importNpmLock,
   nodejs_22,
   runCommand,
@@ -26,12 +27,14 @@ let
       name = module.name or (lib.last (lib.splitString "node_modules/" path));
       spec = "${name}@${module.version}";
     in
-    runCommand (lib.strings.sanitizeDerivationName "${spec}.tgz")
+    runCommand (lib.strings.sanitizeDerivationName (lib.removePrefix "@" "${spec}.tgz"))
       {
         nativeBuildInputs = [ nodejs_22 ];
         outputHash = module.integrity;
         outputHashMode = "flat";
         impureEnvVars = lib.fetchers.proxyImpureEnvVars ++ [ "npm_config_registry" ];
+        # nixpkgs' Node reads the system CA store, and the sandbox has none.
+        NODE_EXTRA_CA_CERTS = "${cacert}/etc/ssl/certs/ca-bundle.crt";
       }
       ''
         export HOME=$TMPDIR npm_config_update_notifier=false
