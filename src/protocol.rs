@@ -49,6 +49,9 @@ pub enum ClientMessage {
         /// Terminal height in rows.
         rows: u16,
     },
+    /// Is the connection alive? The server answers `pong`. Browsers cannot see WebSocket pings,
+    /// so this is how a client notices a connection that died silently.
+    Ping,
 }
 
 impl ClientMessage {
@@ -74,7 +77,7 @@ impl ClientMessage {
                 rows: Some(rows),
                 ..
             } => Some((cols, rows)),
-            Self::Attach { .. } => None,
+            Self::Attach { .. } | Self::Ping => None,
         }
     }
 }
@@ -106,6 +109,8 @@ pub enum ServerMessage {
         /// Exit status, or 128 + the signal number when a signal killed the shell.
         code: i32,
     },
+    /// The answer to `ping`, after any output already queued.
+    Pong,
 }
 
 impl ServerMessage {
@@ -274,6 +279,10 @@ mod tests {
                 rows: 1
             })
         );
+        assert_eq!(
+            ClientMessage::parse(r#"{"type":"ping"}"#),
+            Ok(ClientMessage::Ping)
+        );
     }
 
     #[test]
@@ -318,6 +327,7 @@ mod tests {
             ServerMessage::Exit { code: 3 }.to_json(),
             r#"{"type":"exit","code":3}"#
         );
+        assert_eq!(ServerMessage::Pong.to_json(), r#"{"type":"pong"}"#);
     }
 
     /// The TypeScript bindings the UI compiles against, derived from the types above.

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Uri, header};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::auth::verify::VerifyError;
@@ -128,6 +129,8 @@ struct Connection {
     last_seen: AtomicU64,
     /// Set while input waits for room in the session's input queue; the peer is busy, not dead.
     input_waiting: AtomicBool,
+    /// The peer sent `ping`; the output side answers `pong` (pings in a row get one answer).
+    pong_owed: Notify,
     started: Instant,
 }
 
@@ -138,6 +141,7 @@ impl Connection {
             client,
             last_seen: AtomicU64::new(0),
             input_waiting: AtomicBool::new(false),
+            pong_owed: Notify::new(),
             started: Instant::now(),
         }
     }
@@ -222,6 +226,11 @@ impl Connection {
                     "resize before open or attach".into(),
                 )));
             }
+            ClientMessage::Ping => {
+                return Err(Some(CloseReason::BadMessage(
+                    "ping before open or attach".into(),
+                )));
+            }
         };
         let (identity, token_expires) = match self.state.auth() {
             None => (anonymous(), None),
@@ -250,7 +259,7 @@ impl Connection {
                         auth.record_denied(&identity, &self.client, session, "not_owner");
                     }
                 }),
-            ClientMessage::Resize { .. } => unreachable!("refused above"),
+            ClientMessage::Resize { .. } | ClientMessage::Ping => unreachable!("refused above"),
         }
         .map_err(|error| Some(self.refusal(error)))?;
         let id = viewer.session().id().to_owned();
@@ -327,6 +336,7 @@ impl Connection {
                     ViewerEvent::Lagged => return Some(CloseReason::TooSlow),
                 },
                 _ = ping.tick() => Message::Ping(Default::default()),
+                () = self.pong_owed.notified() => Message::Text(ServerMessage::Pong.to_json().into()),
             };
             if sink.send(message).await.is_err() {
                 return None;
@@ -354,6 +364,7 @@ impl Connection {
                 }
                 Ok(Message::Text(text)) => match ClientMessage::parse(&text) {
                     Ok(ClientMessage::Resize { cols, rows }) => input.resize(cols, rows),
+                    Ok(ClientMessage::Ping) => self.pong_owed.notify_one(),
                     Ok(ClientMessage::Open { .. } | ClientMessage::Attach { .. }) => {
                         return Some(CloseReason::BadMessage(
                             "open or attach after the session is already open".into(),

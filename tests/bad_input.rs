@@ -47,6 +47,10 @@ async fn malformed_or_unexpected_first_messages_get_4400() {
             "resize before open",
         ),
         (
+            Message::Text(r#"{"type":"ping"}"#.into()),
+            "ping before open",
+        ),
+        (
             Message::Binary(Bytes::from_static(b"ls\n")),
             "binary frame before open",
         ),

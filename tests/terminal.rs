@@ -17,6 +17,28 @@ async fn echo_round_trip() {
 }
 
 #[tokio::test]
+async fn ping_is_answered_with_pong_after_the_output_before_it() {
+    let server = TestServer::start().await;
+    let mut client = server.open().await;
+    client.type_line("echo before-$((2+3))").await;
+    client.read_until("before-5").await;
+    client.send_json(serde_json::json!({"type": "ping"})).await;
+    loop {
+        match client.next().await {
+            Some(Message::Text(text)) => {
+                assert_eq!(text.as_str(), r#"{"type":"pong"}"#);
+                break;
+            }
+            Some(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)) => {}
+            other => panic!("expected pong, got {other:?}"),
+        }
+    }
+    // The session goes on as before.
+    client.type_line("echo after-$((3+4))").await;
+    client.read_until("after-7").await;
+}
+
+#[tokio::test]
 async fn resize_changes_stty_size() {
     let server = TestServer::start().await;
     let mut client = server.open().await;

@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 export const FRONTEND = fileURLToPath(new URL("..", import.meta.url));
 export const BIN = path.resolve(FRONTEND, process.env.WEB_TERMINAL_BIN ?? "../target/debug/web-terminal");
 // Debian's Chromium, or the build named by CHROMIUM (checks/e2e.sh).
-export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = path.join(FRONTEND, "e2e", "artifacts");
 export const STEP_TIMEOUT_MS = 60_000;
 

@@ -28,6 +28,7 @@ describe("decodeServerMessage", () => {
       message: { type: "opened", session: SESSION },
     });
     expect(decodeServerMessage('{"type":"exit","code":130}')).toEqual({ ok: true, message: { type: "exit", code: 130 } });
+    expect(decodeServerMessage('{"type":"pong"}')).toEqual({ ok: true, message: { type: "pong" } });
   });
 
   it("ignores unknown fields, which v1 may gain", () => {

@@ -35,6 +35,9 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
     }
     return { ok: true, message: { type: "exit", code } };
   },
+  pong() {
+    return { ok: true, message: { type: "pong" } };
+  },
 };
 
 function isKnownType(type: string): type is ServerMessage["type"] {

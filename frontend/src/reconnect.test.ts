@@ -95,6 +95,19 @@ class FakeClock implements Clock {
     }
     this.time = end;
   }
+
+  /** Moves time forward at once, then runs what fell due, late: a throttled background tab. */
+  late(ms: number): void {
+    this.time += ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= this.time).sort((a, b) => a[1].at - b[1].at)[0];
+      if (due === undefined) {
+        break;
+      }
+      this.timers.delete(due[0]);
+      due[1].callback();
+    }
+  }
 }
 
 class FakeSocket implements SocketLike {
@@ -219,6 +232,72 @@ function connected(): Harness {
   h.last().text({ type: "opened", session: SESSION_A });
   return h;
 }
+
+describe("TerminalConnection heartbeat", () => {
+  const pings = (socket: FakeSocket) => socket.messages().filter((message) => (message as { type: string }).type === "ping").length;
+
+  it("pings after 15 s of quiet and stays connected when answered", () => {
+    const h = connected();
+    h.clock.advance(14_999);
+    expect(pings(h.last())).toBe(0);
+    h.clock.advance(1);
+    expect(pings(h.last())).toBe(1);
+    // A server that answers every ping within a second keeps the connection for good.
+    for (let answered = 1; answered <= 8; answered += 1) {
+      h.clock.advance(1_000);
+      h.last().text({ type: "pong" });
+      h.clock.advance(14_999);
+      expect(pings(h.last())).toBe(answered);
+      h.clock.advance(1);
+      expect(pings(h.last())).toBe(answered + 1);
+    }
+    expect(h.sockets).toHaveLength(1);
+    expect(h.last().closedByClient).toBe(false);
+    expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
+  });
+
+  it("does not ping while output flows", () => {
+    const h = connected();
+    for (let second = 0; second < 60; second += 5) {
+      h.clock.advance(5_000);
+      h.last().bytes(".");
+    }
+    expect(pings(h.last())).toBe(0);
+  });
+
+  it("drops a connection silent for 10 s after a ping and reattaches to the session", () => {
+    const h = connected();
+    h.clock.advance(15_000);
+    expect(pings(h.last())).toBe(1);
+    h.clock.advance(9_999);
+    expect(h.connection.state.kind).toBe("connected");
+    h.clock.advance(1);
+    expect(h.sockets[0]?.closedByClient).toBe(true);
+    expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "network", attempt: 1 });
+    h.clock.advance(500);
+    h.last().accept();
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24 }]);
+  });
+
+  it("takes a late timer (a throttled tab) for a reason to ping, not for a dead connection", () => {
+    const h = connected();
+    h.clock.late(120_000);
+    expect(h.last().closedByClient).toBe(false);
+    expect(pings(h.last())).toBe(1);
+    h.last().text({ type: "pong" });
+    h.clock.late(120_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.connection.state.kind).toBe("connected");
+  });
+
+  it("stops with the connection", () => {
+    const h = connected();
+    h.last().closeWith(CLOSE_CODES.normal);
+    h.clock.advance(60_000);
+    expect(pings(h.last())).toBe(0);
+    expect(h.sockets).toHaveLength(1);
+  });
+});
 
 describe("TerminalConnection", () => {
   let h: Harness;

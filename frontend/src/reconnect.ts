@@ -141,7 +141,14 @@ export interface ConnectionOptions {
   backoff?: BackoffPolicy;
   /** Give up on a socket that has not been answered with `opened` after this long. */
   handshakeTimeoutMs?: number;
+  /** Heartbeat: after this long without a frame from the server, send `ping`. */
+  heartbeatMs?: number;
+  /** Heartbeat: a connection that sends nothing this long after a `ping` is dead; reconnect. */
+  heartbeatTimeoutMs?: number;
 }
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 type Pending = { kind: "open" } | { kind: "attach"; session: string };
 
@@ -157,6 +164,10 @@ export class TerminalConnection {
   private failures = 0;
   private retryTimer: unknown = null;
   private handshakeTimer: unknown = null;
+  private heartbeatTimer: unknown = null;
+  /** Clock time of the last frame from the server, and of the `ping` not yet answered. */
+  private lastHeard = 0;
+  private pingSentAt: number | null = null;
   private pendingNotice: Notice | null = null;
   private disposed = false;
 
@@ -274,6 +285,7 @@ export class TerminalConnection {
   }
 
   private handleMessage(data: string | ArrayBuffer): void {
+    this.lastHeard = this.options.clock.now();
     if (typeof data !== "string") {
       this.options.output(new Uint8Array(data));
       return;
@@ -294,6 +306,8 @@ export class TerminalConnection {
         this.exitCode = message.code;
         this.options.sessions.clear();
         break;
+      case "pong":
+        break; // Hearing it was the point.
     }
   }
 
@@ -318,6 +332,52 @@ export class TerminalConnection {
     // The window may have been resized while the handshake was in flight.
     const { cols, rows } = this.options.size();
     this.resize(cols, rows);
+    this.pingSentAt = null;
+    this.scheduleHeartbeat(this.heartbeatMs());
+  }
+
+  /**
+   * Browsers do not show WebSocket pings to pages, so a connection that died without a close
+   * (a sleeping laptop, a dropped NAT mapping) would look open until the user types. After
+   * `heartbeatMs` of quiet the client sends `ping`; if nothing at all arrives within
+   * `heartbeatTimeoutMs` of it, the connection is dropped and reattached. A late timer (a
+   * throttled background tab) cannot cause a false alarm: only silence after a sent `ping` counts.
+   */
+  private heartbeat(): void {
+    this.heartbeatTimer = null;
+    if (this.currentState.kind !== "connected" || this.socket === null) {
+      return;
+    }
+    const now = this.options.clock.now();
+    const timeout = this.options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    if (this.pingSentAt !== null && this.lastHeard < this.pingSentAt) {
+      const waited = now - this.pingSentAt;
+      if (waited >= timeout) {
+        this.dropSocket();
+        this.scheduleRetry("network");
+      } else {
+        this.scheduleHeartbeat(timeout - waited);
+      }
+      return;
+    }
+    const quiet = now - this.lastHeard;
+    if (quiet >= this.heartbeatMs()) {
+      this.pingSentAt = now;
+      this.send({ type: "ping" });
+      this.scheduleHeartbeat(timeout);
+    } else {
+      this.scheduleHeartbeat(this.heartbeatMs() - quiet);
+    }
+  }
+
+  private heartbeatMs(): number {
+    return this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  }
+
+  private scheduleHeartbeat(ms: number): void {
+    this.heartbeatTimer = this.options.clock.setTimeout(() => {
+      this.heartbeat();
+    }, ms);
   }
 
   private handleClose(code: number, reason: string): void {
@@ -418,6 +478,10 @@ export class TerminalConnection {
     if (this.handshakeTimer !== null) {
       this.options.clock.clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
+    }
+    if (this.heartbeatTimer !== null) {
+      this.options.clock.clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = null;
     }
   }
 

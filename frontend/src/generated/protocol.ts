@@ -35,7 +35,7 @@ cols: number,
 /**
  * Terminal height in rows.
  */
-rows: number, };
+rows: number, } | { "type": "ping" };
 export type ServerMessage = { "type": "opened", 
 /**
  * The session id, for a later `attach`.
@@ -44,6 +44,6 @@ session: string, } | { "type": "exit",
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */
-code: number, };
+code: number, } | { "type": "pong" };
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, invalidPayload: 1007, policyViolation: 1008, messageTooBig: 1009, badMessage: 4400, unauthorized: 4401, forbidden: 4403, unknownSession: 4404, handshakeTimeout: 4408, tooSlow: 4409, sessionLimit: 4429, internalError: 1011 } as const;
 export const MAX_DIMENSION = 1000;
