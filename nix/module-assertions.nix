@@ -1,6 +1,6 @@
-# The NixOS module's assertion, by evaluation alone (no VM): listening on a non-loopback address
-# with authentication off is refused unless allow_unauthenticated is set on purpose, and the
-# configurations that are fine pass.
+# The NixOS module's assertions, by evaluation alone (no VM): listening on a non-loopback address
+# with authentication off is refused unless allow_unauthenticated is set on purpose, so are state
+# and workspace directories that ProtectHome= would hide, and the configurations that are fine pass.
 {
   lib,
   stdenv,
@@ -77,15 +77,32 @@ let
       settings.host = "::1";
       refused = false;
     };
+    "workspaces under /home" = {
+      settings.workspaces_dir = "/home/web-terminal/workspaces";
+      refused = true;
+    };
+    "stateDir /root" = {
+      settings = { };
+      stateDir = "/root";
+      refused = true;
+    };
+    "stateDir /srv/web-terminal" = {
+      settings = { };
+      stateDir = "/srv/web-terminal";
+      refused = false;
+    };
   };
 
   wrong = lib.filterAttrs (
     _: case:
     let
-      messages = failures {
-        inherit (case) settings;
-        auth.settings = case.auth or { };
-      };
+      messages = failures (
+        {
+          inherit (case) settings;
+          auth.settings = case.auth or { };
+        }
+        // lib.optionalAttrs (case ? stateDir) { inherit (case) stateDir; }
+      );
     in
     (messages != [ ]) != case.refused
   ) cases;

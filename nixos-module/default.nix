@@ -36,12 +36,15 @@ let
   authEnabled = cfg.auth.settings.authentication.enabled or false;
   loopback = host: lib.hasPrefix "127." host || host == "::1";
 
-  # ProtectHome= below hides these from the service.
-  underHiddenDir = lib.any (dir: lib.hasPrefix dir cfg.stateDir) [
-    "/home/"
-    "/root/"
-    "/run/user/"
-  ];
+  # ProtectHome= below makes these inaccessible to the service, and systemd cannot nest
+  # ReadWritePaths= inside them: neither stateDir nor workspaces_dir may be there.
+  underHiddenDir =
+    path:
+    lib.any (dir: path == dir || lib.hasPrefix "${dir}/" path) [
+      "/home"
+      "/root"
+      "/run/user"
+    ];
 
   privilegedPort = cfg.settings.port < 1024;
 
@@ -180,7 +183,11 @@ in
     };
 
     stateDir = mkOption {
-      type = types.path;
+      # A string, never a Nix path literal (which "${stateDir}/..." would copy into the store).
+      type = types.pathWith {
+        absolute = true;
+        inStore = false;
+      };
       default = "/var/lib/web-terminal";
       description = ''
         The user's home, holding the workspaces and the logs (logs/, for the authentication audit
@@ -218,8 +225,8 @@ in
         '';
       }
       {
-        assertion = !underHiddenDir;
-        message = "services.web-terminal: stateDir must not be under /home, /root or /run/user.";
+        assertion = !(underHiddenDir cfg.stateDir || underHiddenDir cfg.settings.workspaces_dir);
+        message = "services.web-terminal: stateDir and settings.workspaces_dir must not be under /home, /root or /run/user.";
       }
     ];
 
