@@ -29,7 +29,10 @@ import {
 /** @typedef {import("./support.mjs").Page} Page */
 /** @typedef {{ cols: number; rows: number }} Size */
 
-/** A TCP proxy that can drop every connection it carries and refuse new ones. */
+/**
+ * A TCP proxy that can drop every connection it carries, stall them (keep them open but carry
+ * nothing, as a dead NAT mapping does), and refuse new ones.
+ */
 class DroppingProxy {
   /** @param {number} targetPort */
   constructor(targetPort) {
@@ -65,6 +68,15 @@ class DroppingProxy {
 
   listen() {
     return listen(this.server);
+  }
+
+  /** Stops carrying bytes on every current connection without closing any of them. */
+  stallAll() {
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+    return this.sockets.size;
   }
 
   /** Cuts every connection at once, as a network failure would (the browser sees 1006). */
@@ -267,6 +279,19 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     assert.equal(lines.filter((line) => line === firstOutput).length, 1, lines.join("\n"));
     await sleep(2_000); // let the "Connected" badge fade
     await page.screenshot({ path: path.join(ARTIFACTS, "terminal.png") });
+  });
+
+  it("notices a connection that went silent and reattaches (heartbeat)", { timeout: STEP_TIMEOUT_MS }, async () => {
+    assert.ok(proxy);
+    assert.ok(proxy.stallAll() > 0, "the browser's connection went through the proxy");
+    // Nothing closes the stalled connection; only the UI's ping can tell that it is dead: after
+    // 15 s without a frame it pings, and 10 s without an answer ends it.
+    await waitFor("the silent connection noticed", state, (value) => value !== "connected", 40_000);
+    await waitForState("connected");
+    assert.equal(await sessionId(), firstSession, "reattached to the same session");
+    const after = marker("after-stall");
+    await run(`echo ${after}`);
+    await waitForLine(after);
   });
 
   it("opens a new session and says so when the stored one is gone (4404)", { timeout: STEP_TIMEOUT_MS }, async () => {
