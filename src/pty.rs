@@ -182,6 +182,17 @@ pub fn signal_group(pgid: i32, signal: Hangup) {
     }
 }
 
+/// Sends `signal` to what is left of the process group of a shell that has been reaped, whose
+/// pid was the group's id. The kernel never hands a pid out again while a process group of that
+/// id has members, so if a process with that pid exists now, the number was reused: the group is
+/// empty, the new process is somebody else's, and nothing is sent.
+pub fn signal_leftover_group(pgid: i32, signal: Hangup) {
+    if Path::new(&format!("/proc/{pgid}")).exists() {
+        return;
+    }
+    signal_group(pgid, signal);
+}
+
 /// Collects the exit status of child `pid` if it has exited: `Some(code)`, where a shell killed
 /// by a signal reports 128 + the signal number. A pid that is not our child reports `Some(-1)`.
 pub fn reap(pid: i32) -> Option<i32> {
@@ -268,6 +279,68 @@ mod tests {
         let cwd = dir.path().canonicalize().unwrap();
         assert!(output.contains(cwd.to_str().unwrap()), "{output}");
         assert_eq!(wait_for_exit(pty.pid()).await, 7);
+    }
+
+    /// Whether `pid` is running (not gone, not a zombie).
+    fn running(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+    }
+
+    fn group_leader(script: &str) -> std::process::Child {
+        use std::os::unix::process::CommandExt;
+        std::process::Command::new("/bin/sh")
+            .args(["-c", script])
+            .stdout(std::process::Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_group_whose_id_is_a_live_pid_counts_as_reused_and_is_left_alone() {
+        // A live process whose pid is the group id: what a reused pid looks like.
+        let mut stranger = group_leader("exec sleep 30");
+        let pgid = stranger.id() as i32;
+        signal_leftover_group(pgid, Hangup::Forced);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            stranger.try_wait().unwrap().is_none(),
+            "the stranger was killed"
+        );
+        // The unguarded signal does reach it.
+        signal_group(pgid, Hangup::Forced);
+        let status = stranger.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
+    }
+
+    #[test]
+    fn what_a_reaped_leader_leaves_in_its_group_is_signalled() {
+        let mut leader = group_leader("sleep 30 & echo $!");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(leader.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let left_behind: u32 = line.trim().parse().unwrap();
+        leader.wait().unwrap(); // reaped: its pid is now only the group's id
+        assert!(running(left_behind));
+        signal_leftover_group(leader.id() as i32, Hangup::Forced);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while running(left_behind) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the background job lives on"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     #[tokio::test]

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::metrics::Metrics;
-use crate::pty::{Hangup, Pty, signal_group};
+use crate::pty::{Hangup, Pty, signal_group, signal_leftover_group};
 pub use registry::{SessionError, SessionRegistry};
 pub use scrollback::ScrollbackRing;
 
@@ -359,12 +359,13 @@ impl Session {
             self.inner.exited.notified().await;
         }
         let code = self.exit_code().unwrap_or(-1);
-        // Background jobs of the shell go with it.
-        signal_group(self.pid(), Hangup::Polite);
+        // Background jobs of the shell go with it. The shell has been reaped, so its pid may be
+        // reused by then: signal_leftover_group refuses to signal a stranger's group.
+        signal_leftover_group(self.pid(), Hangup::Polite);
         let pid = self.pid();
         tokio::spawn(async move {
             tokio::time::sleep(HANGUP_GRACE).await;
-            signal_group(pid, Hangup::Forced);
+            signal_leftover_group(pid, Hangup::Forced);
         });
         self.inner
             .progress
