@@ -6,11 +6,10 @@
 # script's tests and the live Prometheus test (checks/gitops/gitops_checks.py has the checks).
 #
 # On a fresh Debian machine it installs what it needs, idempotently: Python tools in a venv and
-# checkov in another, under the tools cache of checks/tools.sh (rebuilt only when
-# checks/gitops/requirements*.txt change), and
-# promtool from Debian's prometheus package. With CHECKS_NO_INSTALL=1 (the Nix sandbox) it
-# installs nothing and uses the tools on PATH. The CRD schemas are read from ../shared beside the
-# checkout, or from WEB_TERMINAL_SHARED_DIR.
+# checkov in another, in the tools cache of checks/tools.sh (rebuilt only when
+# checks/gitops/requirements*.txt change), and promtool from Debian's prometheus package.
+# With CHECKS_NO_INSTALL=1 (the Nix sandbox) it installs nothing and uses the tools on PATH. The
+# CRD schemas are read from ../shared beside the checkout, or from WEB_TERMINAL_SHARED_DIR.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -9,8 +9,8 @@
 # says what each side can prove).
 #
 # On a fresh Debian or Ubuntu machine it installs, idempotently: Nix (apt package nix-bin) when
-# nix-instantiate is missing, and deadnix (the Rust registry) into the tools cache of
-# checks/tools.sh.
+# nix-instantiate is missing, and deadnix and nixfmt-rs (the Rust registry) into the tools cache
+# of checks/tools.sh.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,8 +20,9 @@ source checks/nix/lib.sh
 # shellcheck source=checks/tools.sh
 source checks/tools.sh
 
-# Looked up with `cargo info deadnix`; bump deliberately.
+# Looked up with `cargo info deadnix` and `cargo info nixfmt_rs`; bump deliberately.
 DEADNIX_VERSION=1.3.1
+NIXFMT_RS_VERSION=0.5.3
 pins=${WEB_TERMINAL_SHARED_DIR:-$root/../shared}/nix/flake-pins.json
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -39,6 +40,8 @@ fi
 nix --version
 cargo_tool deadnix "$DEADNIX_VERSION"
 deadnix --version
+cargo_tool nixfmt_rs "$NIXFMT_RS_VERSION" nixfmt
+nixfmt --version
 
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
@@ -67,6 +70,7 @@ else
   say "flake.lock against the pins: SKIPPED, no $pins"
 fi
 check "no dead code (deadnix --fail)" nix_deadnix "$work/tree"
+check "formatted as nixfmt formats it (nixfmt-rs --check)" nix_format "$work/tree"
 check "the UI's lockfile installs as packages.frontend installs it" nix_npm_lock "$work/tree"
 
 say "tests: every check fails on a broken copy"

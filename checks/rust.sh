@@ -31,7 +31,8 @@ cargo deny --locked -L error check bans licenses sources
 strict=$(mktemp)
 trap 'rm -f "$strict"' EXIT
 sed '/^  "MIT",$/d' deny.toml >"$strict"
-if cmp -s deny.toml "$strict" || cargo deny --locked -L error --config "$strict" check licenses >/dev/null 2>&1; then
+if cmp -s deny.toml "$strict" ||
+  cargo deny --locked -L error --config "$strict" check licenses >/dev/null 2>&1; then
   echo "cargo deny accepted a policy that does not allow MIT: the license check is not checking" >&2
   exit 1
 fi

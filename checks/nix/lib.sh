@@ -9,12 +9,15 @@
 #   nix_pins       the lock is exactly ../shared/nix/flake-pins.json: revisions, narHashes and
 #                  dates, which Nix 2.8 cannot verify offline because it does not fetch inputs;
 #   nix_deadnix    no unused let bindings, function arguments or patterns;
+#   nix_format     every .nix file is formatted as nixfmt formats it (nixfmt-rs, a Rust
+#                  reimplementation checked byte for byte against nixfmt 1.2.0 on all of nixpkgs;
+#                  `checks.formatting` runs nixpkgs' own nixfmt-tree);
 #   nix_npm_lock   (needs npm and its registry) packages.frontend's dependency path works: every
 #                  UI package npm-packs to a tarball matching the lockfile's integrity hash, and an
 #                  offline install from those tarballs alone builds the UI.
 # What only `nix flake check` on GitHub proves: that the lock's narHashes match the fetched
 # sources, that every nixpkgs function and attribute used exists in nixos-26.05, that the outputs
-# evaluate and build, that the checks pass and that the files are nixfmt-formatted.
+# evaluate and build, and that the checks pass.
 
 # Every Nix command uses a throwaway store: NIX_CHECK_STORE, a scratch directory (Nix makes it; a
 # chroot store, so no daemon and no root are needed, and /nix/store stays untouched).
@@ -105,6 +108,12 @@ PYTHON
 nix_deadnix() {
   local tree=$1
   deadnix --fail "$tree"
+}
+
+# Every .nix file under $1 is nixfmt-formatted.
+nix_format() {
+  local tree=$1
+  find "$tree" -name '*.nix' -not -path '*/.git/*' -print0 | xargs -0 nixfmt --check
 }
 
 # The UI's package-lock.json installs the way nix/frontend.nix installs it: each registry package

@@ -26,9 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-# npm as the Nix builder runs it: no update check, and a registry nobody listens on, so that any
-# attempt to fetch during the offline install fails instead of quietly going to the network.
-NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false"}
+# npm without its update check, fund and audit requests.
+NPM_ENV = {
+    "npm_config_update_notifier": "false",
+    "npm_config_fund": "false",
+    "npm_config_audit": "false",
+}
+# For the offline install: a registry nobody listens on, so that any attempt to fetch fails
+# instead of quietly going to the network.
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9/"
 
 
@@ -52,7 +57,8 @@ def registry_packages(lock):
                  "nix/frontend.nix fetches registry packages by name and version only")
         integrity = entry.get("integrity", "")
         if not integrity.startswith("sha512-") or " " in integrity:
-            fail(f"{path} has integrity {integrity!r}; a fixed-output derivation needs one sha512 hash")
+            fail(f"{path} has integrity {integrity!r}; "
+                 "a fixed-output derivation needs one sha512 hash")
         packages[path] = (package_name(path, entry), entry["version"], integrity)
     return packages
 

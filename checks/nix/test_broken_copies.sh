@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Each offline Nix check (checks/nix/lib.sh) passes on a copy of the repository and fails on a
-# copy broken in the way it exists to catch. Run by checks/nix.sh, which installs Nix and deadnix;
-# run alone, it needs nix-instantiate, nix and deadnix on PATH.
+# copy broken in the way it exists to catch. Run by checks/nix.sh, which installs Nix, deadnix and nixfmt-rs;
+# run alone, it needs nix-instantiate, nix, deadnix, nixfmt and npm on PATH.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -62,6 +62,7 @@ expect pass "parse: the repository parses" nix_parse "$tree"
 expect pass "lock: the repository's lock agrees with flake.nix" nix_lock "$tree"
 expect pass "pins: the repository's lock is the pins" nix_pins "$tree" "$pins"
 expect pass "deadnix: the repository has no dead code" nix_deadnix "$tree"
+expect pass "format: the repository is nixfmt-formatted" nix_format "$tree"
 
 tree=$(copy syntax)
 edit "$tree/nix/image.nix" "  uid = 1000;" "  uid = 1000"
@@ -115,6 +116,15 @@ tree=$(copy unused-argument)
 edit "$tree/nix/formatting-check.nix" "  gitMinimal," "  gitMinimal,
   jq,"
 expect fail "deadnix: an unused function argument" nix_deadnix "$tree"
+
+tree=$(copy misformatted)
+edit "$tree/nix/image.nix" "  uid = 1000;" "  uid    = 1000;"
+expect fail "format: extra spaces in nix/image.nix" nix_format "$tree"
+
+tree=$(copy misformatted-module)
+edit "$tree/nixos-module/default.nix" "  config = mkIf cfg.enable {" "  config = mkIf cfg.enable
+  {"
+expect fail "format: a brace moved to its own line in the NixOS module" nix_format "$tree"
 
 # nix_npm_lock passing on the repository is checks/nix.sh's own run; it is not repeated here.
 tree=$(copy npm-integrity)
