@@ -26,7 +26,7 @@ const WORKLOAD_BYTES: usize = 100 * 1000 * 1000;
 const IDLE_SESSIONS: usize = 200;
 const FLOOD_SESSIONS: usize = 10;
 /// Alternating raw and server throughput runs.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -553,7 +553,7 @@ fn render_markdown(report: &Value) -> String {
          How each is measured:\n\n\
          - **Throughput.** The workload is lines of 99 printable characters plus a newline. The raw rate is \
          `cat` on a bare PTY read with 64 KiB blocking reads; the server rate is the same `cat` in a session, \
-         timed from the command to the last byte at the client. Three alternating rounds of each; the best \
+         timed from the command to the last byte at the client. Five alternating rounds of each; the best \
          of each counts. CPU times (user + system) are those of the best server round.\n\
          - **Echo.** One byte is sent into `cat`'s canonical-mode line and timed until the echo arrives; then \
          a DEL, timed the same way. The first 50 pairs are warm-up.\n\
