@@ -179,7 +179,10 @@ in
     group = mkOption {
       type = types.str;
       default = "web-terminal";
-      description = "The group of {option}`services.web-terminal.user`.";
+      description = ''
+        The group of {option}`services.web-terminal.user`. The module creates the default group;
+        another one must be declared in {option}`users.groups`.
+      '';
     };
 
     stateDir = mkOption {
