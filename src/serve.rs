@@ -7,8 +7,9 @@
 //! `header_read_timeout` or be closed. WebSocket upgrades are handed to axum as usual.
 //!
 //! Stopping: once `stop` resolves the loop accepts nothing more, asks every connection to finish
-//! its current request and close, and returns when all have (upgraded WebSockets are no longer
-//! HTTP connections by then; the server's drain closes them).
+//! its current request and close, and returns when all have or `finish_within` has passed, so a
+//! client that stopped reading its response cannot hold up the shutdown. (Upgraded WebSockets are
+//! no longer HTTP connections by then; the server's drain closes them.)
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,13 +30,14 @@ use tower::ServiceExt;
 
 use crate::server::PeerAddr;
 
-/// Serves `app` on `listener` until `stop` resolves, then waits for open requests to finish.
-/// Handlers see the peer as `ConnectInfo<PeerAddr>`.
+/// Serves `app` on `listener` until `stop` resolves, then waits up to `finish_within` for open
+/// requests to finish. Handlers see the peer as `ConnectInfo<PeerAddr>`.
 pub(crate) async fn serve<L>(
     mut listener: L,
     app: Router,
     header_read_timeout: Duration,
     stop: impl Future<Output = ()>,
+    finish_within: Duration,
 ) where
     L: Listener<Addr = SocketAddr>,
 {
@@ -86,5 +88,13 @@ pub(crate) async fn serve<L>(
     drop(listener);
     finish.send_replace(true);
     drop(running);
-    running_tx.closed().await;
+    if tokio::time::timeout(finish_within, running_tx.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = running_tx.receiver_count(),
+            "HTTP connections still open at shutdown; leaving them"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 //! Shutdown, in order (SIGTERM, SIGINT, or [`ShutdownHandle::shut_down`]):
 //! 1. `/ready` turns 503 and the registry refuses new sessions;
 //! 2. every WebSocket is told 1001 "server shutting down" and closed;
-//! 3. the listener stops accepting;
+//! 3. the listener stops accepting, and open HTTP requests get up to two seconds (half the
+//!    shutdown timeout, if shorter) to finish;
 //! 4. every session's process group gets SIGHUP, and SIGKILL one second before the shutdown
 //!    timeout; the server returns once all sessions are gone or the timeout is reached.
 
@@ -274,20 +275,16 @@ impl Server {
         };
         let config = state.config();
         let header_timeout = config.handshake_timeout();
+        let finish_within = close_grace(config.shutdown_timeout());
         #[cfg(feature = "tls")]
         if let Some(tls) = self.tls {
             let listener = limited(crate::tls::TlsListener::new(self.listener, tls), config);
-            serve(listener, app, header_timeout, stop_accepting).await;
+            serve(listener, app, header_timeout, stop_accepting, finish_within).await;
             drain(&state).await;
             return Ok(());
         }
-        serve(
-            limited(self.listener, config),
-            app,
-            header_timeout,
-            stop_accepting,
-        )
-        .await;
+        let listener = limited(self.listener, config);
+        serve(listener, app, header_timeout, stop_accepting, finish_within).await;
         drain(&state).await;
         Ok(())
     }
@@ -302,6 +299,12 @@ fn limited<L>(listener: L, config: &Config) -> LimitedListener<L> {
     )
 }
 
+/// How long shutdown lets open connections finish (HTTP requests, WebSocket close frames) before
+/// it moves on: two seconds, or half the shutdown timeout if that is shorter.
+fn close_grace(shutdown_timeout: Duration) -> Duration {
+    Duration::from_secs(2).min(shutdown_timeout / 2)
+}
+
 /// Ends every session within the shutdown timeout (steps 2 and 4 of the module docs).
 async fn drain(state: &AppState) {
     let started = Instant::now();
@@ -309,7 +312,7 @@ async fn drain(state: &AppState) {
     let deadline = started + timeout;
     // Let the connections send their 1001 close frames before the shells go.
     while state.inner.connections.load(Ordering::SeqCst) > 0
-        && started.elapsed() < Duration::from_secs(2).min(timeout / 2)
+        && started.elapsed() < close_grace(timeout)
     {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -193,3 +193,24 @@ async fn a_request_head_sent_too_slowly_is_cut_off() {
     // A client that sends its head at once is served as usual.
     assert_eq!(http_get(server.addr, "/health").await.status, 200);
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start_with(|config| config.shutdown_timeout_secs = 4).await;
+    // Pipelined requests from a client that never reads: once the socket buffers are full the
+    // server's response writes block, and that connection can never finish on its own.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stuck = socket.connect(server.addr).await.unwrap();
+    let request = b"GET /api/v1/metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    let filling = async { while stuck.write_all(request).await.is_ok() {} };
+    // Ends when the server stops reading because its writes are blocked.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), filling).await;
+    server.shutdown.shut_down();
+    let result = tokio::time::timeout(WAIT, server.task)
+        .await
+        .expect("the server stops although a client stopped reading");
+    result.unwrap().unwrap();
+    drop(stuck);
+}
