@@ -214,3 +214,26 @@ async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
     result.unwrap().unwrap();
     drop(stuck);
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_loses_its_connection_slot() {
+    use tokio::io::AsyncWriteExt;
+    // One slot, and four ping intervals of 1 s as the stall limit.
+    let server = TestServer::start_with(|config| {
+        config.max_connections = 1;
+        config.ping_interval_secs = 1;
+    })
+    .await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stuck = socket.connect(server.addr).await.unwrap();
+    let request = b"GET /api/v1/metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    let filling = async { while stuck.write_all(request).await.is_ok() {} };
+    // Ends when the server stops reading because its writes are blocked (or closes).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), filling).await;
+    // The stuck client still holds the only slot and reads nothing; another client is served
+    // once the server gives up on it.
+    let served = tokio::time::timeout(WAIT, http_get(server.addr, "/health")).await;
+    assert_eq!(served.expect("the slot was never freed").status, 200);
+    drop(stuck);
+}
