@@ -196,17 +196,8 @@ async fn a_request_head_sent_too_slowly_is_cut_off() {
 
 #[tokio::test]
 async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
-    use tokio::io::AsyncWriteExt;
     let server = TestServer::start_with(|config| config.shutdown_timeout_secs = 4).await;
-    // Pipelined requests from a client that never reads: once the socket buffers are full the
-    // server's response writes block, and that connection can never finish on its own.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut stuck = socket.connect(server.addr).await.unwrap();
-    let request = b"GET /api/v1/metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-    let filling = async { while stuck.write_all(request).await.is_ok() {} };
-    // Ends when the server stops reading because its writes are blocked.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), filling).await;
+    let stuck = client_that_stopped_reading(server.addr).await;
     server.shutdown.shut_down();
     let result = tokio::time::timeout(WAIT, server.task)
         .await
@@ -217,23 +208,30 @@ async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_loses_its_connection_slot() {
-    use tokio::io::AsyncWriteExt;
     // One slot, and four ping intervals of 1 s as the stall limit.
     let server = TestServer::start_with(|config| {
         config.max_connections = 1;
         config.ping_interval_secs = 1;
     })
     .await;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut stuck = socket.connect(server.addr).await.unwrap();
-    let request = b"GET /api/v1/metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-    let filling = async { while stuck.write_all(request).await.is_ok() {} };
-    // Ends when the server stops reading because its writes are blocked (or closes).
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), filling).await;
+    let stuck = client_that_stopped_reading(server.addr).await;
     // The stuck client still holds the only slot and reads nothing; another client is served
     // once the server gives up on it.
     let served = tokio::time::timeout(WAIT, http_get(server.addr, "/health")).await;
     assert_eq!(served.expect("the slot was never freed").status, 200);
     drop(stuck);
+}
+
+/// A client that pipelines requests and never reads the responses, returned once the server's
+/// writes to it block (the socket buffers are full): that connection cannot finish on its own.
+async fn client_that_stopped_reading(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stuck = socket.connect(addr).await.unwrap();
+    let request = b"GET /api/v1/metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    let filling = async { while stuck.write_all(request).await.is_ok() {} };
+    // Ends when the server stops reading because its writes are blocked (or closes).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), filling).await;
+    stuck
 }
