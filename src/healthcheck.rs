@@ -53,7 +53,7 @@ pub fn probe(
         #[cfg(feature = "tls")]
         Some(cert) => {
             use tokio_rustls::rustls::{ClientConnection, StreamOwned, pki_types::ServerName};
-            let config = crate::tls::pinned_client_config(cert).map_err(std::io::Error::other);
+            let config = crate::web::tls::pinned_client_config(cert).map_err(std::io::Error::other);
             let connection = config.and_then(|config| {
                 ClientConnection::new(config, ServerName::IpAddress(host.into()))
                     .map_err(std::io::Error::other)

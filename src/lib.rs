@@ -1,34 +1,41 @@
 //! web-terminal: a self-hosted browser terminal.
 //!
 //! One binary serves an xterm.js UI, a terminal WebSocket, health and readiness checks and
-//! Prometheus metrics on one port. `ARCHITECTURE.md` has the bird's-eye view; in short:
+//! Prometheus metrics on one port. `ARCHITECTURE.md` has the bird's-eye view; the layers, from
+//! the top:
 //!
-//! - [`config`] loads and validates the configuration;
-//! - [`server`] binds, serves (through `serve`, the HTTP connection loop) and shuts down
-//!   gracefully; [`routes`] are the HTTP routes and
-//!   [`ws`] the WebSocket connection, speaking the wire types of [`protocol`];
-//! - [`session`] holds the shells: sessions that outlive connections, with scrollback and
-//!   backpressure, on the PTYs of [`pty`];
-//! - [`auth`] verifies tokens against JWKS, applies the allow and deny lists, keeps the audit
-//!   log and names per-user workspaces;
-//! - [`metrics`], [`telemetry`] and [`healthcheck`] are the operational edges.
+//! - [`server`] binds, serves and shuts down (one `shutdown` object); `web` is the HTTP and
+//!   WebSocket edge, the only layer that knows requests, frames and close codes, speaking the
+//!   wire types of `protocol`;
+//! - `session` holds the shells: sessions that outlive connections, with scrollback and
+//!   backpressure, on the PTYs of `pty`; `lifecycle` turns their events into audit records and
+//!   metrics;
+//! - [`auth`] verifies tokens against JWKS, applies the allow and deny lists and keeps the audit
+//!   log;
+//! - [`config`], `metrics`, [`telemetry`] and [`healthcheck`] are the foundations and the
+//!   operational edges.
+//!
+//! The public API is what the `web-terminal` binary, the integration tests and the benchmark
+//! use: [`Config`], [`Server`], [`ShutdownHandle`], [`AppState`]'s read-only probes,
+//! [`auth::AuthConfig`], [`healthcheck::probe`], [`telemetry::init`], [`ui_embedded`],
+//! [`workspace_folder_name`] and, with the `tls` feature, [`tls::pinned_client_config`].
 
-pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod healthcheck;
-pub mod listener;
-pub mod metrics;
-pub mod protocol;
-pub mod pty;
-pub mod routes;
-mod serve;
+mod lifecycle;
+mod metrics;
+mod protocol;
+mod pty;
 pub mod server;
-pub mod session;
+mod session;
+mod shutdown;
 pub mod telemetry;
-#[cfg(feature = "tls")]
-pub mod tls;
-pub mod ws;
+mod web;
 
 pub use config::Config;
-pub use server::{Server, ShutdownHandle};
+pub use server::{AppState, Server, ShutdownHandle};
+pub use session::folder_name as workspace_folder_name;
+pub use web::assets::ui_embedded;
+#[cfg(feature = "tls")]
+pub use web::tls;

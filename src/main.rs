@@ -90,29 +90,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let server = Server::bind(config.clone())
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen_addr()))?;
-    let address = server.local_addr()?;
-    // Handlers go in before anyone can learn the address, so an early SIGTERM is graceful too.
-    let signals = termination_signals()?;
-    let shutdown = server.shutdown_handle();
-    tokio::spawn(async move {
-        signals.await;
-        tracing::info!("shutdown requested");
-        shutdown.shut_down();
-    });
-    tracing::info!(%address, version = env!("CARGO_PKG_VERSION"), ui = web_terminal::assets::ui_embedded(), "listening");
-    server.run().await?;
+    server.run_until_signalled().await?;
     Ok(())
-}
-
-/// Installs SIGTERM and SIGINT handlers now; the future resolves when either arrives.
-fn termination_signals() -> std::io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
-        }
-    })
 }

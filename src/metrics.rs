@@ -3,6 +3,47 @@
 
 use std::time::Duration;
 
+/// How a session ended, as `web_terminal_sessions_total{outcome}` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionOutcome {
+    /// The shell exited with status 0.
+    Exited,
+    /// The shell exited otherwise, or was killed.
+    Failed,
+}
+
+impl SessionOutcome {
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    fn label(self) -> &'static str {
+        match self {
+            Self::Exited => "exited",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// The result of an authentication, as `web_terminal_auth_total{result}` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthResult {
+    /// A valid token of an allowed user.
+    Success,
+    /// No valid token.
+    Failure,
+    /// A valid token, refused by the policy or for another user's session.
+    Denied,
+}
+
+impl AuthResult {
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Denied => "denied",
+        }
+    }
+}
+
 /// The server's metrics. Cheap to clone: a handle over shared collectors.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -202,14 +243,14 @@ impl Metrics {
             .inc();
     }
 
-    /// A session ended after `lifetime`, with `outcome` (`exited` or `failed`).
-    pub fn session_closed(&self, outcome: &str, lifetime: Duration) {
+    /// A session ended after `lifetime`, with `outcome`.
+    pub(crate) fn session_closed(&self, outcome: SessionOutcome, lifetime: Duration) {
         #[cfg(feature = "metrics")]
         {
             self.inner.sessions_active.dec();
             self.inner
                 .sessions_total
-                .with_label_values(&[outcome])
+                .with_label_values(&[outcome.label()])
                 .inc();
             self.inner.session_duration.observe(lifetime.as_secs_f64());
         }
@@ -258,12 +299,12 @@ impl Metrics {
         let _ = (route, status, elapsed);
     }
 
-    /// An authentication ended with `result` (`success`, `failure`, `denied`) for `reason`.
-    pub fn auth_result(&self, result: &str, reason: &str) {
+    /// An authentication ended with `result` for `reason` (a refusal's stable label).
+    pub(crate) fn auth_result(&self, result: AuthResult, reason: &'static str) {
         #[cfg(feature = "metrics")]
         self.inner
             .auth_total
-            .with_label_values(&[result, reason])
+            .with_label_values(&[result.label(), reason])
             .inc();
         #[cfg(not(feature = "metrics"))]
         let _ = (result, reason);

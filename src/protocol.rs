@@ -1,19 +1,19 @@
 //! Wire types of the terminal WebSocket, protocol v1 (`docs/protocol.md`).
 //!
 //! This is the only module that knows the JSON shape of control messages and the numeric close
-//! codes. The TypeScript side (`frontend/src/generated/protocol.ts`) is generated from these types
+//! codes. Which [`CloseReason`] an outcome gets is decided in `web/outcome.rs`. The TypeScript side (`frontend/src/generated/protocol.ts`) is generated from these types
 //! by the `generated_typescript_is_current` test, so the two cannot drift.
 
 use serde::{Deserialize, Serialize};
 
 /// Largest accepted terminal dimension, in columns or rows.
-pub const MAX_DIMENSION: u16 = 1000;
+pub(crate) const MAX_DIMENSION: u16 = 1000;
 
 /// A control message from a client (a text frame).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum ClientMessage {
+pub(crate) enum ClientMessage {
     /// Start a new session with this size. Only valid as the first message.
     Open {
         /// Terminal width in columns.
@@ -54,14 +54,28 @@ pub enum ClientMessage {
     Ping,
 }
 
+/// A text frame that is not a well-formed v1 message. The text is safe to show the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ProtocolError {
+    /// Not JSON, or not one of the messages; serde's text names the problem (unknown variant,
+    /// missing field) without echoing the input back.
+    #[error("malformed message: {0}")]
+    Malformed(String),
+    /// A terminal size of zero or beyond [`MAX_DIMENSION`].
+    #[error("size {cols}x{rows} out of range: columns and rows must be 1 to {MAX_DIMENSION}")]
+    SizeOutOfRange {
+        /// The columns asked for.
+        cols: u16,
+        /// The rows asked for.
+        rows: u16,
+    },
+}
+
 impl ClientMessage {
     /// Parses one text frame, refusing anything that is not a well-formed v1 message.
-    pub fn parse(text: &str) -> Result<Self, CloseReason> {
-        let message: Self = serde_json::from_str(text).map_err(|error| {
-            // serde's message names the problem (unknown variant, missing field) without echoing
-            // the input back, so it is safe to show the client.
-            CloseReason::BadMessage(format!("malformed message: {error}"))
-        })?;
+    pub(crate) fn parse(text: &str) -> Result<Self, ProtocolError> {
+        let message: Self = serde_json::from_str(text)
+            .map_err(|error| ProtocolError::Malformed(error.to_string()))?;
         if let Some((cols, rows)) = message.size() {
             check_size(cols, rows)?;
         }
@@ -69,7 +83,7 @@ impl ClientMessage {
     }
 
     /// The size this message carries, if any.
-    pub fn size(&self) -> Option<(u16, u16)> {
+    pub(crate) fn size(&self) -> Option<(u16, u16)> {
         match *self {
             Self::Open { cols, rows, .. } | Self::Resize { cols, rows } => Some((cols, rows)),
             Self::Attach {
@@ -83,14 +97,12 @@ impl ClientMessage {
 }
 
 /// Refuses a terminal size of zero or beyond [`MAX_DIMENSION`].
-fn check_size(cols: u16, rows: u16) -> Result<(), CloseReason> {
+fn check_size(cols: u16, rows: u16) -> Result<(), ProtocolError> {
     let valid = 1..=MAX_DIMENSION;
     if valid.contains(&cols) && valid.contains(&rows) {
         Ok(())
     } else {
-        Err(CloseReason::BadMessage(format!(
-            "size {cols}x{rows} out of range: columns and rows must be 1 to {MAX_DIMENSION}"
-        )))
+        Err(ProtocolError::SizeOutOfRange { cols, rows })
     }
 }
 
@@ -98,7 +110,7 @@ fn check_size(cols: u16, rows: u16) -> Result<(), CloseReason> {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum ServerMessage {
+pub(crate) enum ServerMessage {
     /// The session is ready; on attach, its replay follows as binary frames.
     Opened {
         /// The session id, for a later `attach`.
@@ -115,14 +127,14 @@ pub enum ServerMessage {
 
 impl ServerMessage {
     /// The JSON text of this message.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages always serialize")
     }
 }
 
 /// Why the server closes a WebSocket. Every outcome maps to its close code here and nowhere else.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CloseReason {
+pub(crate) enum CloseReason {
     /// The shell exited normally.
     Exited,
     /// The server is shutting down.
@@ -155,7 +167,7 @@ pub enum CloseReason {
 
 impl CloseReason {
     /// The WebSocket close code for this outcome (see `docs/protocol.md`).
-    pub fn close_code(&self) -> u16 {
+    pub(crate) fn close_code(&self) -> u16 {
         match self {
             Self::Exited => 1000,
             Self::ShuttingDown | Self::PeerUnresponsive => 1001,
@@ -174,7 +186,7 @@ impl CloseReason {
     }
 
     /// The short human-readable reason sent with the close frame (at most 123 bytes).
-    pub fn reason(&self) -> String {
+    pub(crate) fn reason(&self) -> String {
         let text = match self {
             Self::Exited => "shell exited",
             Self::ShuttingDown => "server shutting down",
@@ -195,7 +207,7 @@ impl CloseReason {
     }
 
     /// A stable label for metrics and logs.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Self::Exited => "exited",
             Self::ShuttingDown => "shutdown",
@@ -214,8 +226,9 @@ impl CloseReason {
         }
     }
 
-    /// Every variant, for the generated TypeScript constants and for tests.
-    pub fn all() -> [Self; 14] {
+    /// Every variant, for the generated TypeScript constants.
+    #[cfg(test)]
+    fn all() -> [Self; 14] {
         [
             Self::Exited,
             Self::ShuttingDown,
@@ -286,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_malformed_messages_with_4400() {
+    fn refuses_malformed_messages_naming_the_problem() {
         for text in [
             "not json",
             "{}",
@@ -298,8 +311,11 @@ mod tests {
             r#"{"type":"attach","session":"x","cols":0,"rows":0}"#,
         ] {
             let error = ClientMessage::parse(text).unwrap_err();
-            assert_eq!(error.close_code(), 4400, "{text}");
-            assert!(!error.reason().is_empty());
+            assert!(!error.to_string().is_empty(), "{text}");
+            assert!(
+                !error.to_string().contains("not json"),
+                "the input is not echoed"
+            );
         }
     }
 

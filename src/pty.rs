@@ -15,7 +15,7 @@ use tokio::io::unix::AsyncFd;
 
 /// What to run in a new PTY.
 #[derive(Debug, Clone)]
-pub struct ShellCommand {
+pub(crate) struct ShellCommand {
     /// The program.
     pub program: String,
     /// Its arguments.
@@ -27,7 +27,7 @@ pub struct ShellCommand {
 }
 
 /// A shell running on a PTY.
-pub struct Pty {
+pub(crate) struct Pty {
     /// The master side, kept for resizing. `portable-pty` needs it alive for the fd to stay open.
     /// Behind a std mutex only because `MasterPty` is not `Sync`; resizes never contend.
     master: Mutex<Box<dyn MasterPty + Send>>,
@@ -45,7 +45,12 @@ impl std::fmt::Debug for Pty {
 
 impl Pty {
     /// Starts `command` in `cwd` on a new PTY of `cols` x `rows`.
-    pub fn spawn(command: &ShellCommand, cwd: &Path, cols: u16, rows: u16) -> io::Result<Self> {
+    pub(crate) fn spawn(
+        command: &ShellCommand,
+        cwd: &Path,
+        cols: u16,
+        rows: u16,
+    ) -> io::Result<Self> {
         let pair = native_pty_system()
             .openpty(pty_size(cols, rows))
             .map_err(io::Error::other)?;
@@ -99,12 +104,12 @@ impl Pty {
     }
 
     /// The shell's pid, which is also its process group id.
-    pub fn pid(&self) -> i32 {
+    pub(crate) fn pid(&self) -> i32 {
         self.pid
     }
 
     /// Reads available output into `buf`. `Ok(0)` means every slave fd is closed.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let mut guard = self.io.readable().await?;
             match guard.try_io(|file| file.get_ref().read(buf)) {
@@ -116,7 +121,7 @@ impl Pty {
     }
 
     /// Writes all of `data` to the shell's input, waiting while the PTY's input buffer is full.
-    pub async fn write_all(&self, mut data: &[u8]) -> io::Result<()> {
+    pub(crate) async fn write_all(&self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
             let mut guard = self.io.writable().await?;
             match guard.try_io(|file| file.get_ref().write(data)) {
@@ -129,7 +134,7 @@ impl Pty {
     }
 
     /// Tells the kernel, and so the shell (SIGWINCH), the new size.
-    pub fn resize(&self, cols: u16, rows: u16) -> io::Result<()> {
+    pub(crate) fn resize(&self, cols: u16, rows: u16) -> io::Result<()> {
         self.master
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -162,7 +167,7 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 
 /// Signals that end a session's processes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hangup {
+pub(crate) enum Hangup {
     /// SIGHUP, what a terminal sends when it goes away.
     Polite,
     /// SIGKILL, for what ignored SIGHUP.
@@ -170,7 +175,7 @@ pub enum Hangup {
 }
 
 /// Sends `signal` to every process in the group `pgid`. A group that is already gone is fine.
-pub fn signal_group(pgid: i32, signal: Hangup) {
+pub(crate) fn signal_group(pgid: i32, signal: Hangup) {
     let number = match signal {
         Hangup::Polite => libc::SIGHUP,
         Hangup::Forced => libc::SIGKILL,
@@ -186,7 +191,7 @@ pub fn signal_group(pgid: i32, signal: Hangup) {
 /// pid was the group's id. The kernel never hands a pid out again while a process group of that
 /// id has members, so if a process with that pid exists now, the number was reused: the group is
 /// empty, the new process is somebody else's, and nothing is sent.
-pub fn signal_leftover_group(pgid: i32, signal: Hangup) {
+pub(crate) fn signal_leftover_group(pgid: i32, signal: Hangup) {
     if Path::new(&format!("/proc/{pgid}")).exists() {
         return;
     }
@@ -195,7 +200,7 @@ pub fn signal_leftover_group(pgid: i32, signal: Hangup) {
 
 /// Collects the exit status of child `pid` if it has exited: `Some(code)`, where a shell killed
 /// by a signal reports 128 + the signal number. A pid that is not our child reports `Some(-1)`.
-pub fn reap(pid: i32) -> Option<i32> {
+pub(crate) fn reap(pid: i32) -> Option<i32> {
     let mut status = 0;
     // SAFETY: waitpid writes only to `status`, a valid local.
     let result = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
@@ -208,7 +213,7 @@ pub fn reap(pid: i32) -> Option<i32> {
 
 /// Collects any exited child, for a server running as PID 1, where orphaned grandchildren of the
 /// shells are re-parented to us and would otherwise stay zombies.
-pub fn reap_any() -> Option<(i32, i32)> {
+pub(crate) fn reap_any() -> Option<(i32, i32)> {
     let mut status = 0;
     // SAFETY: as in `reap`.
     let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
@@ -216,7 +221,7 @@ pub fn reap_any() -> Option<(i32, i32)> {
 }
 
 /// Whether this process is PID 1 (the init of a container).
-pub fn is_init_process() -> bool {
+pub(crate) fn is_init_process() -> bool {
     std::process::id() == 1
 }
 

@@ -10,7 +10,7 @@ use common::jwks::*;
 use common::*;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
-use web_terminal::auth::workspace::folder_name;
+use web_terminal::workspace_folder_name as folder_name;
 
 /// A metric's value, or `None` while it has no sample.
 async fn metric_if_present(server: &TestServer, prefix: &str) -> Option<f64> {
@@ -360,7 +360,7 @@ async fn a_token_in_the_query_is_refused() {
     )
     .await;
     client.expect_close(4401).await;
-    assert!(server.state.registry().is_empty());
+    assert_eq!(server.state.session_count(), 0);
 }
 
 #[tokio::test]
@@ -406,7 +406,7 @@ async fn an_expired_token_closes_the_connection_but_keeps_the_session() {
     client.read_until("before-5").await;
     // Closed with 4401 when exp passes (in about three seconds).
     assert_eq!(client.expect_close(4401).await, "token expired");
-    assert_eq!(server.state.registry().len(), 1, "the session is kept");
+    assert_eq!(server.state.session_count(), 1, "the session is kept");
     let mut again = server.attach_with_token(&session, &alice(&key)).await;
     again.expect_opened().await;
     again.read_until("before-5").await;
@@ -561,7 +561,7 @@ async fn the_audit_log_records_every_event_with_its_fields_and_no_token() {
     client.type_line("sleep 1; exit 7").await;
     let (code, _) = client.read_to_end().await;
     assert_eq!(code, Some(7));
-    eventually("the session is gone", || server.state.registry().is_empty()).await;
+    eventually("the session is gone", || server.state.session_count() == 0).await;
 
     let text = std::fs::read_to_string(&log).unwrap();
     for token in [&good, &expired, &stranger] {

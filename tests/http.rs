@@ -65,7 +65,7 @@ async fn hashed_assets_are_immutable_and_unknown_paths_404() {
             rest.starts_with("assets/").then(|| format!("/{rest}"))
         })
         .collect();
-    if web_terminal::assets::ui_embedded() {
+    if web_terminal::ui_embedded() {
         assert!(
             !assets.is_empty(),
             "the built UI references no /assets/: {index}"

@@ -60,7 +60,7 @@ async fn exit_code_is_reported_then_closed_normally() {
     let (exit, frame) = client.read_to_end().await;
     assert_eq!(exit, Some(3));
     assert_eq!(u16::from(frame.unwrap().code), 1000);
-    eventually("the session is gone", || server.state.registry().is_empty()).await;
+    eventually("the session is gone", || server.state.session_count() == 0).await;
 }
 
 #[tokio::test]
@@ -126,10 +126,10 @@ async fn a_detached_session_ends_after_the_grace_period() {
     let server = TestServer::start_with(|config| config.grace_period_secs = 1).await;
     let client = server.open().await;
     let session = client.session.clone().unwrap();
-    let pid = server.state.registry().len();
+    let pid = server.state.session_count();
     assert_eq!(pid, 1);
     drop(client);
-    eventually("the session ends", || server.state.registry().is_empty()).await;
+    eventually("the session ends", || server.state.session_count() == 0).await;
     let mut late = server.connect().await;
     late.send_json(serde_json::json!({"type": "attach", "session": session}))
         .await;

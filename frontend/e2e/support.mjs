@@ -231,7 +231,7 @@ export function launchChromium() {
   });
 }
 
-// The UI's test hook (window.webTerminal, see e2e/hook.d.ts) and its status bar.
+// The UI's test hook (window.webTerminal, see src/test-hook.ts) and its status bar.
 
 /** @param {Page} page */
 export const hookState = (page) => page.evaluate(() => window.webTerminal?.state() ?? "no hook");

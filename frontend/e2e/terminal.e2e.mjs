@@ -115,7 +115,7 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
   let firstSession = "";
   let firstOutput = "";
 
-  // The UI's test hook (window.webTerminal, see e2e/hook.d.ts).
+  // The UI's test hook (window.webTerminal, see src/test-hook.ts).
   const state = () => hookState(page);
   const sessionId = () => page.evaluate(() => window.webTerminal?.sessionId() ?? null);
   const size = () => page.evaluate(() => window.webTerminal?.size() ?? { cols: 0, rows: 0 });

@@ -1,43 +1,22 @@
-// Entry point: wires xterm.js, the connection state machine, the token sources and the status bar.
+// Entry point: wires xterm.js, the connection, the token sources, the status bar and the test hook.
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { FitAddon } from "@xterm/addon-fit";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
-import { TerminalConnection, type ConnectionState, type Notice, type SessionStore } from "./reconnect";
+import { TerminalConnection, type SessionStore } from "./reconnect";
 import { browserSocket, webSocketUrl } from "./socket";
-import { describeNotice, describeState, type StatusAction } from "./status";
-import {
-  loadUiConfig,
-  requestToken,
-  SESSION_KEY,
-  storageStore,
-  takeFragmentToken,
-  TOKEN_KEY,
-  tokenFromMessage,
-  type UiConfig,
-} from "./token";
+import { describeNotice } from "./status";
+import { StatusBar } from "./status-bar";
+import type { WebTerminalHook } from "./test-hook";
+import { loadUiConfig, SESSION_KEY, storageStore } from "./token";
+import { TokenMessaging } from "./token-messaging";
 
 const DEFAULT_TITLE = "web-terminal";
 const RESIZE_DEBOUNCE_MS = 100;
-const CONNECTED_BADGE_MS = 1500;
 const NOTICE_MS = 8000;
-
-/** Read-only hook for the end-to-end test: the WebGL renderer leaves no text in the DOM. */
-interface WebTerminalHook {
-  screenText(): string;
-  state(): string;
-  sessionId(): string | null;
-  size(): { cols: number; rows: number };
-  renderer(): "webgl" | "dom";
-}
-
-declare global {
-  interface Window {
-    readonly webTerminal?: WebTerminalHook;
-  }
-}
+const COPY_NOTICE_MS = 4000;
 
 function element(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -47,9 +26,19 @@ function element(id: string): HTMLElement {
   return found;
 }
 
-// Before anything else: take the token out of the address bar.
+// Before anything else: take the token out of the address bar. (The type annotation breaks the
+// inference cycle through the callbacks that use `connection`, declared further down.)
 const store = storageStore(() => window.sessionStorage);
-let token = takeFragmentToken(window.location, window.history, store);
+const embeddingParent: Window | null = window.parent === window ? null : window.parent;
+const tokens: TokenMessaging = new TokenMessaging(window, {
+  store,
+  parent: embeddingParent,
+  uiConfig: loadUiConfig((input, init) => fetch(input, init), new URL("api/v1/ui-config", window.location.href).toString()),
+  tokenAvailable: () => {
+    connection.tokenAvailable();
+  },
+  waitingForToken: () => connection.state.kind === "sign-in-required",
+});
 const sessions: SessionStore = {
   get: () => store.get(SESSION_KEY),
   set: (session) => {
@@ -59,7 +48,6 @@ const sessions: SessionStore = {
     store.remove(SESSION_KEY);
   },
 };
-const embeddingParent: Window | null = window.parent === window ? null : window.parent;
 
 const terminal = new Terminal({
   cursorBlink: true,
@@ -93,69 +81,17 @@ terminal.onTitleChange((title) => {
   document.title = title.trim() === "" ? DEFAULT_TITLE : title;
 });
 
-// Status bar.
-const statusBar = element("status");
-let uiConfig: UiConfig | null = null;
-let notice: { text: string; until: number } | null = null;
-let statusTimer: number | undefined;
-
-function renderStatus(state: ConnectionState): void {
-  window.clearTimeout(statusTimer);
-  const now = Date.now();
-  const view = describeState(state, now, embeddingParent !== null);
-  const showNotice = notice !== null && notice.until > now && state.kind === "connected";
-  statusBar.replaceChildren();
-  statusBar.dataset.tone = showNotice ? "info" : view.tone;
-  const dot = document.createElement("span");
-  dot.className = "dot";
-  const text = document.createElement("span");
-  text.className = "text";
-  text.textContent = showNotice && notice !== null ? notice.text : view.text;
-  statusBar.append(dot, text);
-  if (view.action !== null) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = view.action.label;
-    const kind: StatusAction = view.action.kind;
-    button.addEventListener("click", () => {
-      runAction(kind);
-    });
-    statusBar.append(button);
-  }
-  statusBar.hidden = false;
-  statusBar.classList.remove("fading");
-  // Dims the terminal while typing goes nowhere (see style.css).
-  document.body.dataset.state = state.kind;
-  if (state.kind === "connected") {
-    // Get out of the way once connected; a notice stays a little longer.
-    const visibleFor = showNotice && notice !== null ? notice.until - now : CONNECTED_BADGE_MS;
-    statusTimer = window.setTimeout(() => {
-      statusBar.classList.add("fading");
-      statusTimer = window.setTimeout(() => {
-        statusBar.hidden = true;
-      }, 300);
-    }, visibleFor);
-  } else if (state.kind === "reconnecting" && state.retryAt !== null) {
-    // Tick the countdown.
-    statusTimer = window.setTimeout(() => {
-      renderStatus(connection.state);
-    }, 250);
-  }
-}
-
-function showNotice(kind: Notice): void {
-  notice = { text: describeNotice(kind), until: Date.now() + NOTICE_MS };
-  renderStatus(connection.state);
-}
-
-function runAction(kind: StatusAction): void {
-  if (kind === "restart") {
-    connection.restart();
-  } else {
-    connection.retryNow();
-  }
-  terminal.focus();
-}
+const statusBar = new StatusBar(element("status"), {
+  embedded: embeddingParent !== null,
+  onAction: (kind) => {
+    if (kind === "restart") {
+      connection.restart();
+    } else {
+      connection.retryNow();
+    }
+    terminal.focus();
+  },
+});
 
 const connection = new TerminalConnection({
   url: webSocketUrl(window.location),
@@ -170,17 +106,23 @@ const connection = new TerminalConnection({
   random: Math.random,
   sessions,
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
-  token: () => token,
+  token: () => tokens.token,
   output: (bytes) => {
     terminal.write(bytes);
   },
   reset: () => {
     terminal.reset();
   },
-  stateChanged: renderStatus,
-  notice: showNotice,
+  stateChanged: (state) => {
+    statusBar.render(state);
+    // Dims the terminal while typing goes nowhere (see style.css).
+    document.body.dataset.state = state.kind;
+  },
+  notice: (notice) => {
+    statusBar.notice(describeNotice(notice), NOTICE_MS);
+  },
   signInRequired: () => {
-    requestToken(embeddingParent, uiConfig?.embedOrigins ?? []);
+    tokens.requestToken();
   },
 });
 
@@ -222,8 +164,7 @@ terminal.attachCustomKeyEventHandler((event) => {
 function copySelection(text: string): void {
   // The async clipboard needs a secure context (https or localhost).
   navigator.clipboard.writeText(text).catch(() => {
-    notice = { text: "Copying needs clipboard access; use the browser's menu instead.", until: Date.now() + 4000 };
-    renderStatus(connection.state);
+    statusBar.notice("Copying needs clipboard access; use the browser's menu instead.", COPY_NOTICE_MS);
   });
 }
 
@@ -239,52 +180,9 @@ terminal.onResize(({ cols, rows }) => {
   connection.resize(cols, rows);
 });
 
-// A token pasted into the address bar of an open tab only changes the fragment: take it too.
-window.addEventListener("hashchange", () => {
-  const fresh = takeFragmentToken(window.location, window.history, store);
-  if (fresh !== null && fresh !== token) {
-    token = fresh;
-    connection.tokenAvailable();
-  }
-});
-
 // The network came back: do not wait out the backoff.
 window.addEventListener("online", () => {
   connection.retryNow();
-});
-
-// Tokens from an embedding page. Messages that arrive before the UI configuration is known are
-// held (a few) and judged once it is.
-const earlyMessages: MessageEvent[] = [];
-function acceptTokenMessage(event: MessageEvent): void {
-  if (embeddingParent === null || uiConfig === null) {
-    return;
-  }
-  const fresh = tokenFromMessage(event, uiConfig.embedOrigins, embeddingParent);
-  if (fresh !== null) {
-    token = fresh;
-    store.set(TOKEN_KEY, fresh);
-    connection.tokenAvailable();
-  }
-}
-window.addEventListener("message", (event: MessageEvent) => {
-  if (uiConfig === null) {
-    if (earlyMessages.length < 8) {
-      earlyMessages.push(event);
-    }
-    return;
-  }
-  acceptTokenMessage(event);
-});
-void loadUiConfig((input, init) => fetch(input, init), new URL("api/v1/ui-config", window.location.href).toString()).then((config) => {
-  uiConfig = config;
-  for (const event of earlyMessages.splice(0)) {
-    acceptTokenMessage(event);
-  }
-  // A 4401 that came before the configuration could not ask anyone yet.
-  if (connection.state.kind === "sign-in-required") {
-    requestToken(embeddingParent, config.embedOrigins);
-  }
 });
 
 const hook: WebTerminalHook = Object.freeze({

@@ -3,10 +3,12 @@
 //!
 //! Every line carries `time`, `event`, `user`, `groups`, `provider`, `session_id`,
 //! `remote_addr` and `user_agent` (null when unknown), plus `reason` for failures and denials,
-//! `exit_code` and `duration_secs` for `session_close`, and `claims` only when
-//! `include_claims` is on. **Invariant:** no token is ever passed in, so none can be written.
+//! `exit_code` and `duration_secs` for `session_close` (whose `reason` says why it ended), and
+//! `claims` only when `include_claims` is on. Authentication events are recorded by the
+//! [`Authenticator`](super::Authenticator), session events by the session lifecycle observer
+//! (`lifecycle.rs`): each kind of line is written in one place. **Invariant:** no token is ever
+//! passed in, so none can be written.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -22,8 +24,6 @@ use super::identity::Identity;
 
 /// Longest user agent recorded, in characters.
 const MAX_USER_AGENT: usize = 256;
-/// Most sessions whose opening context is remembered for their `session_close` line.
-const MAX_REMEMBERED_SESSIONS: usize = 100_000;
 
 /// Why the audit log could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,8 @@ pub enum AuditEvent {
     SessionOpen,
     /// A viewer attached to a live session.
     SessionAttach,
+    /// A viewer left a live session.
+    SessionDetach,
     /// A session ended.
     SessionClose,
 }
@@ -108,8 +110,8 @@ pub struct Record<'a> {
     pub session_id: Option<&'a str>,
     /// Where the request came from.
     pub client: Option<&'a ClientInfo>,
-    /// Why, for failures and denials (a stable label).
-    pub reason: Option<&'a str>,
+    /// Why, for failures, denials and closes (a stable label).
+    pub reason: Option<&'static str>,
     /// The shell's exit code, for `session_close`.
     pub exit_code: Option<i32>,
     /// The session's lifetime, for `session_close`.
@@ -130,8 +132,6 @@ struct Inner {
     file: Option<Mutex<File>>,
     level: AuditLevel,
     include_claims: bool,
-    /// Who opened each live session, for its `session_close` line.
-    sessions: Mutex<HashMap<String, (Identity, ClientInfo)>>,
 }
 
 impl AuditLog {
@@ -143,7 +143,6 @@ impl AuditLog {
                 file: file.map(Mutex::new),
                 level: config.log_level,
                 include_claims: config.include_claims,
-                sessions: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -185,61 +184,6 @@ impl AuditLog {
             }
         }
     }
-
-    /// Records `session_open` and remembers who opened the session for its close.
-    pub fn session_opened(&self, session_id: &str, identity: &Identity, client: &ClientInfo) {
-        self.record(
-            AuditEvent::SessionOpen,
-            Record {
-                identity: Some(identity),
-                session_id: Some(session_id),
-                client: Some(client),
-                ..Record::default()
-            },
-        );
-        let mut sessions = self.sessions();
-        if sessions.len() < MAX_REMEMBERED_SESSIONS {
-            sessions.insert(session_id.to_owned(), (identity.clone(), client.clone()));
-        }
-    }
-
-    /// Records `session_close` for a session that ended with `exit_code` after `duration`.
-    pub fn session_closed(
-        &self,
-        session_id: &str,
-        owner: &str,
-        exit_code: i32,
-        duration: Duration,
-    ) {
-        let opened = self.sessions().remove(session_id);
-        let fallback = Identity {
-            user: owner.to_owned(),
-            groups: Vec::new(),
-            provider: String::new(),
-        };
-        let (identity, client) = match &opened {
-            Some((identity, client)) => (identity, Some(client)),
-            None => (&fallback, None),
-        };
-        self.record(
-            AuditEvent::SessionClose,
-            Record {
-                identity: Some(identity),
-                session_id: Some(session_id),
-                client,
-                exit_code: Some(exit_code),
-                duration: Some(duration),
-                ..Record::default()
-            },
-        );
-    }
-
-    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Identity, ClientInfo)>> {
-        self.inner
-            .sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 /// Opens `path` for appending, creating it with mode 0600 (and its folder with 0700), and
@@ -274,7 +218,7 @@ fn open_append(path: &Path) -> Result<File, AuditError> {
 }
 
 /// `time` as RFC 3339 UTC with milliseconds, e.g. `2026-05-01T12:00:00.123Z`.
-pub fn rfc3339(time: SystemTime) -> String {
+pub(crate) fn rfc3339(time: SystemTime) -> String {
     let since = time
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
@@ -352,8 +296,21 @@ mod tests {
                 ..Record::default()
             },
         );
-        log.session_opened("abc", &identity(), &client);
-        log.session_closed("abc", "user:default/admin", 3, Duration::from_millis(1500));
+        for event in [AuditEvent::SessionOpen, AuditEvent::SessionClose] {
+            let closing = event == AuditEvent::SessionClose;
+            log.record(
+                event,
+                Record {
+                    identity: Some(&identity()),
+                    session_id: Some("abc"),
+                    client: Some(&client),
+                    reason: closing.then_some("exited"),
+                    exit_code: closing.then_some(3),
+                    duration: closing.then_some(Duration::from_millis(1500)),
+                    ..Record::default()
+                },
+            );
+        }
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let lines = lines(&path);
@@ -382,6 +339,8 @@ mod tests {
         assert_eq!(lines[2]["event"], "session_close");
         assert_eq!(lines[2]["exit_code"], 3);
         assert_eq!(lines[2]["duration_secs"], 1.5);
+        assert_eq!(lines[2]["reason"], "exited");
+        assert!(lines[1].get("exit_code").is_none());
         assert_eq!(lines[2]["groups"][0], "group:default/ops");
     }
 

@@ -18,9 +18,9 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// Most groups taken from one token or user-info answer.
-pub const MAX_GROUPS: usize = 1024;
+pub(crate) const MAX_GROUPS: usize = 1024;
 /// Longest user or group name accepted, in bytes.
-pub const MAX_NAME_BYTES: usize = 1024;
+pub(crate) const MAX_NAME_BYTES: usize = 1024;
 /// Most cached user-info answers (one per live token).
 const USER_INFO_CACHE_ENTRIES: usize = 10_000;
 /// Largest user-info answer read.
@@ -28,7 +28,7 @@ const USER_INFO_MAX_BYTES: usize = 1024 * 1024;
 
 /// Why groups could not be looked up.
 #[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
+pub(crate) enum IdentityError {
     /// The user-info endpoint could not be reached or answered with an error status.
     #[error("user-info request failed: {0}")]
     Request(String),
@@ -48,9 +48,20 @@ pub struct Identity {
     pub provider: String,
 }
 
+impl Identity {
+    /// Everybody, while authentication is off: one user who owns every session.
+    pub(crate) fn anonymous() -> Self {
+        Self {
+            user: "anonymous".to_owned(),
+            groups: Vec::new(),
+            provider: String::new(),
+        }
+    }
+}
+
 /// What kind an entity ref gets when it does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultKind {
+pub(crate) enum DefaultKind {
     /// `user`, for subjects and user lists.
     User,
     /// `group`, for group claims and group lists.
@@ -71,7 +82,7 @@ impl DefaultKind {
 ///
 /// Only ASCII letters are lowercased: Unicode case mapping would make look-alikes such as the
 /// Kelvin sign (U+212A, lowercased to `k`) equal to plain ASCII names.
-pub fn normalize_ref(reference: &str, default_kind: DefaultKind) -> String {
+pub(crate) fn normalize_ref(reference: &str, default_kind: DefaultKind) -> String {
     let reference = reference.trim();
     // As Backstage's parseEntityRef: a colon before the first slash ends the kind.
     let (kind, rest) = match (reference.find(':'), reference.find('/')) {
@@ -99,7 +110,7 @@ pub fn normalize_ref(reference: &str, default_kind: DefaultKind) -> String {
 
 /// The string (or strings) in `claims[name]`, normalised as group refs. Anything that is not a
 /// string is skipped; at most [`MAX_GROUPS`] are taken.
-pub fn groups_from_claim(claims: &Map<String, Value>, name: &str) -> Option<Vec<String>> {
+pub(crate) fn groups_from_claim(claims: &Map<String, Value>, name: &str) -> Option<Vec<String>> {
     let value = claims.get(name)?;
     let names: Vec<&str> = match value {
         Value::String(single) => vec![single.as_str()],
@@ -110,7 +121,7 @@ pub fn groups_from_claim(claims: &Map<String, Value>, name: &str) -> Option<Vec<
 }
 
 /// Normalises, bounds, sorts and de-duplicates group names.
-pub fn normalize_groups<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn normalize_groups<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut groups: Vec<String> = names
         .into_iter()
         .filter(|name| !name.trim().is_empty() && name.len() <= MAX_NAME_BYTES)
@@ -125,7 +136,7 @@ pub fn normalize_groups<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Str
 /// Asks Backstage for a user's ownership refs when the token leaves `ent` out, and remembers
 /// the answer until that token expires. Cheap to share: one HTTP client and one cache.
 #[derive(Debug)]
-pub struct UserInfoClient {
+pub(crate) struct UserInfoClient {
     http: reqwest::Client,
     /// Keyed by the SHA-256 of the token, so the cache holds no tokens. A std mutex: held only
     /// for a lookup or an insert, never across an await.
@@ -141,7 +152,7 @@ struct CachedGroups {
 
 impl UserInfoClient {
     /// A client using `http`.
-    pub fn new(http: reqwest::Client) -> Self {
+    pub(crate) fn new(http: reqwest::Client) -> Self {
         Self {
             http,
             cache: Mutex::new(HashMap::new()),
@@ -150,7 +161,7 @@ impl UserInfoClient {
 
     /// The ownership refs of the user holding `token` (whose subject is `sub` and which expires
     /// at `expires`, Unix seconds), from `url`, normalised.
-    pub async fn ownership_refs(
+    pub(crate) async fn ownership_refs(
         &self,
         url: &str,
         token: &str,

@@ -91,7 +91,7 @@ impl VerifyingKey {
 }
 
 /// The family an algorithm belongs to.
-pub fn family_of(algorithm: Algorithm) -> AlgorithmFamily {
+pub(super) fn family_of(algorithm: Algorithm) -> AlgorithmFamily {
     match algorithm {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => AlgorithmFamily::Hmac,
         Algorithm::ES256 | Algorithm::ES384 => AlgorithmFamily::Ec,
@@ -383,7 +383,10 @@ impl ProviderKeys {
 }
 
 /// Reads a JWKS document, keeping the keys that can verify one of `algorithms`.
-pub fn parse_jwks(body: &[u8], algorithms: &[Algorithm]) -> Result<Vec<VerifyingKey>, JwksError> {
+pub(super) fn parse_jwks(
+    body: &[u8],
+    algorithms: &[Algorithm],
+) -> Result<Vec<VerifyingKey>, JwksError> {
     let document: Value =
         serde_json::from_slice(body).map_err(|error| JwksError::Parse(error.to_string()))?;
     let entries = document

@@ -5,45 +5,37 @@
 //!    algorithm, a key from that provider's JWKS ([`jwks::JwksCache`]), `exp`/`nbf`/`aud`;
 //! 2. [`identity`]: the user (`sub`) and groups (a claim, or Backstage's user-info endpoint),
 //!    normalised as entity refs;
-//! 3. [`policy`]: deny lists, then allow lists, everyone else refused;
-//! 4. [`workspace`]: the user's own folder under the workspaces root.
+//! 3. [`policy`]: deny lists, then allow lists, everyone else refused.
 //!
-//! [`audit`] records each outcome. [`Authenticator`] ties 1 to 3 together and maps every
-//! refusal to a [`Refusal`], which alone decides the close code or HTTP status a client sees.
-//! **Invariant:** tokens are never logged, stored or put in a client-visible reason; client
-//! reasons are compile-time constants.
+//! [`audit`] records each outcome. [`Authenticator`] ties 1 to 3 together and returns either a
+//! [`Grant`] or a [`Refusal`]; the web layer alone turns a refusal into a close code or an HTTP
+//! status. **Architecture Invariant:** this module knows nothing about HTTP, WebSockets or the
+//! wire protocol. **Invariant:** tokens are never logged, stored or put in a client-visible
+//! reason.
 
-pub mod audit;
+pub(crate) mod audit;
 pub mod config;
-pub mod identity;
-pub mod jwks;
-pub mod policy;
-pub mod verify;
-pub mod workspace;
+pub(crate) mod identity;
+mod jwks;
+pub(crate) mod policy;
+pub(crate) mod verify;
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Map, Value};
 
-pub use audit::{AuditEvent, AuditLog, ClientInfo};
+pub(crate) use audit::{AuditEvent, AuditLog, ClientInfo, Record};
 pub use config::AuthConfig;
-pub use identity::Identity;
+pub(crate) use identity::Identity;
 
-use audit::Record;
 use config::ProviderKind;
 use identity::{DefaultKind, UserInfoClient, groups_from_claim, normalize_ref};
 use jwks::JwksCache;
 use policy::{Decision, DenyReason, Policy};
 use verify::{TokenVerifier, VerifyError};
 
-use crate::metrics::Metrics;
-use crate::protocol::CloseReason;
-
-/// Query parameters that look like a token: refused, because URLs end up in logs and history.
-pub const TOKEN_QUERY_PARAMETERS: [&str; 3] = ["token", "access_token", "jwt"];
+use crate::metrics::{AuthResult, Metrics};
 
 /// Why the authenticator could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -87,31 +79,6 @@ impl Refusal {
             Self::Unauthenticated(Failure::Invalid(error)) => error.label(),
             Self::Unauthenticated(Failure::GroupsUnavailable) => "groups_unavailable",
             Self::Denied(reason) => reason.label(),
-        }
-    }
-
-    /// The close frame the client gets: a fixed text, never internals.
-    pub fn close_reason(&self) -> CloseReason {
-        match self {
-            Self::Unauthenticated(Failure::Missing) => {
-                CloseReason::Unauthorized("authentication required")
-            }
-            Self::Unauthenticated(Failure::InUrl) => CloseReason::Unauthorized(
-                "token in URL refused: send it in the Authorization header or the first message",
-            ),
-            Self::Unauthenticated(Failure::Invalid(VerifyError::Expired)) => {
-                CloseReason::Unauthorized("token expired")
-            }
-            Self::Unauthenticated(_) => CloseReason::Unauthorized("invalid token"),
-            Self::Denied(_) => CloseReason::Forbidden,
-        }
-    }
-
-    /// The HTTP status for a protected route.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Denied(_) => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -187,76 +154,50 @@ impl Authenticator {
 
     /// Authenticates `token` and applies the policy, recording the outcome in the audit log
     /// and the metrics.
-    pub async fn authenticate(
+    pub(crate) async fn authenticate(
         &self,
         token: Option<&str>,
         client: &ClientInfo,
     ) -> Result<Grant, Refusal> {
-        let result = self.check(token).await;
-        let metrics = &self.inner.metrics;
-        match &result {
-            Ok((grant, claims)) => {
-                metrics.auth_result("success", "allowed");
+        match self.check(token).await {
+            Ok(Checked { grant, claims }) => {
+                self.inner
+                    .metrics
+                    .auth_result(AuthResult::Success, "allowed");
                 self.audit(
                     AuditEvent::AuthSuccess,
                     Record {
                         identity: Some(&grant.identity),
                         client: Some(client),
-                        claims: Some(claims),
+                        claims: Some(&claims),
                         ..Record::default()
                     },
                 );
+                Ok(grant)
             }
-            Err((refusal, identity)) => {
-                let (result, event) = match refusal {
-                    Refusal::Unauthenticated(_) => ("failure", AuditEvent::AuthFailure),
-                    Refusal::Denied(_) => ("denied", AuditEvent::AccessDenied),
-                };
-                metrics.auth_result(result, refusal.label());
-                self.audit(
-                    event,
-                    Record {
-                        identity: identity.as_ref(),
-                        client: Some(client),
-                        reason: Some(refusal.label()),
-                        ..Record::default()
-                    },
-                );
+            Err(Rejected { refusal, identity }) => {
+                self.record(&refusal, identity.as_ref(), client);
+                Err(refusal)
             }
         }
-        result
-            .map(|(grant, _)| grant)
-            .map_err(|(refusal, _)| refusal)
-    }
-
-    /// Records that a verified user was refused something other than by the policy (another
-    /// user's session).
-    pub fn record_denied(
-        &self,
-        identity: &Identity,
-        client: &ClientInfo,
-        session_id: &str,
-        reason: &'static str,
-    ) {
-        self.inner.metrics.auth_result("denied", reason);
-        self.audit(
-            AuditEvent::AccessDenied,
-            Record {
-                identity: Some(identity),
-                session_id: Some(session_id),
-                client: Some(client),
-                reason: Some(reason),
-                ..Record::default()
-            },
-        );
     }
 
     /// Records a refusal that happened before a token could be looked at (a token in the URL).
-    pub fn record_refusal(&self, refusal: &Refusal, client: &ClientInfo) {
-        self.inner.metrics.auth_result("failure", refusal.label());
+    pub(crate) fn record_refusal(&self, refusal: &Refusal, client: &ClientInfo) {
+        self.record(refusal, None, client);
+    }
+
+    /// Counts `refusal` and writes it to the audit log.
+    fn record(&self, refusal: &Refusal, identity: Option<&Identity>, client: &ClientInfo) {
+        let (result, event) = match refusal {
+            Refusal::Unauthenticated(_) => (AuthResult::Failure, AuditEvent::AuthFailure),
+            Refusal::Denied(_) => (AuthResult::Denied, AuditEvent::AccessDenied),
+        };
+        self.inner.metrics.auth_result(result, refusal.label());
         self.audit(
-            AuditEvent::AuthFailure,
+            event,
             Record {
+                identity,
                 client: Some(client),
                 reason: Some(refusal.label()),
                 ..Record::default()
@@ -270,13 +211,12 @@ impl Authenticator {
         }
     }
 
-    /// Verification, identity and policy; on refusal, the identity if one was established.
-    #[allow(clippy::type_complexity)]
-    async fn check(
-        &self,
-        token: Option<&str>,
-    ) -> Result<(Grant, Map<String, Value>), (Refusal, Option<Identity>)> {
-        let unauthenticated = |failure| (Refusal::Unauthenticated(failure), None);
+    /// Verification, identity and policy.
+    async fn check(&self, token: Option<&str>) -> Result<Checked, Rejected> {
+        let unauthenticated = |failure| Rejected {
+            refusal: Refusal::Unauthenticated(failure),
+            identity: None,
+        };
         let token = token
             .filter(|token| !token.is_empty())
             .ok_or_else(|| unauthenticated(Failure::Missing))?;
@@ -305,16 +245,32 @@ impl Authenticator {
             provider: provider.name.clone(),
         };
         match self.inner.policy.decide(&identity) {
-            Decision::Denied(reason) => Err((Refusal::Denied(reason), Some(identity))),
-            Decision::AllowedUser | Decision::AllowedGroup(_) => Ok((
-                Grant {
+            Decision::Denied(reason) => Err(Rejected {
+                refusal: Refusal::Denied(reason),
+                identity: Some(identity),
+            }),
+            Decision::AllowedUser | Decision::AllowedGroup(_) => Ok(Checked {
+                grant: Grant {
                     identity,
                     expires: verified.expires,
                 },
-                verified.claims,
-            )),
+                claims: verified.claims,
+            }),
         }
     }
+}
+
+/// A token that passed verification, identity and policy.
+struct Checked {
+    grant: Grant,
+    /// Its verified claims, for the audit log's `include_claims`.
+    claims: Map<String, Value>,
+}
+
+/// A refused token, with the identity it established if it got that far (for the audit log).
+struct Rejected {
+    refusal: Refusal,
+    identity: Option<Identity>,
 }
 
 /// The HTTP client for JWKS and user-info requests: rustls on ring, the system's CA roots.
@@ -343,150 +299,5 @@ fn http_client() -> Result<reqwest::Client, AuthError> {
                 .build()
                 .map_err(|error| AuthError::Http(error.to_string()))
         }
-    }
-}
-
-/// The bearer token of an `Authorization` header, if there is one.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|token| !token.is_empty())
-}
-
-/// Whether a URL query carries something that looks like a token.
-pub fn query_has_token(query: Option<&str>) -> bool {
-    query.is_some_and(|query| {
-        query.split('&').any(|pair| {
-            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            TOKEN_QUERY_PARAMETERS
-                .iter()
-                .any(|parameter| name.eq_ignore_ascii_case(parameter))
-        })
-    })
-}
-
-/// The client's address for the audit log: the peer, or, when the peer is a trusted proxy, the
-/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-pub fn client_addr(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> String {
-    if !trusted_proxies.contains(&peer.ip()) {
-        return peer.ip().to_string();
-    }
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|entry| entry.trim().parse().ok())
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|address| !trusted_proxies.contains(address))
-        .or(forwarded.first())
-        .unwrap_or(&peer.ip())
-        .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for (name, value) in pairs {
-            headers.append(*name, HeaderValue::from_str(value).unwrap());
-        }
-        headers
-    }
-
-    #[test]
-    fn reads_bearer_tokens_only() {
-        assert_eq!(
-            bearer_token(&headers(&[("authorization", "Bearer abc.def.ghi")])),
-            Some("abc.def.ghi")
-        );
-        assert_eq!(
-            bearer_token(&headers(&[("authorization", "bearer   x ")])),
-            Some("x")
-        );
-        assert_eq!(
-            bearer_token(&headers(&[("authorization", "Basic dXNlcjpwYXNz")])),
-            None
-        );
-        assert_eq!(
-            bearer_token(&headers(&[("authorization", "Bearer ")])),
-            None
-        );
-        assert_eq!(bearer_token(&headers(&[])), None);
-    }
-
-    #[test]
-    fn spots_tokens_in_queries() {
-        for query in [
-            "token=x",
-            "a=1&access_token=y",
-            "JWT=z",
-            "token",
-            "x=1&Token=",
-        ] {
-            assert!(query_has_token(Some(query)), "{query}");
-        }
-        for query in ["tokens=x", "a=token", "session=abc", ""] {
-            assert!(!query_has_token(Some(query)), "{query}");
-        }
-        assert!(!query_has_token(None));
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let peer = SocketAddr::new(proxy, 5000);
-        let forwarded = headers(&[("x-forwarded-for", "198.51.100.7, 203.0.113.9")]);
-        assert_eq!(client_addr(peer, &forwarded, &[]), "10.0.0.2");
-        assert_eq!(client_addr(peer, &forwarded, &[proxy]), "203.0.113.9");
-        // The client cannot hide behind an entry it wrote itself when a second proxy is trusted.
-        let second: IpAddr = "203.0.113.9".parse().unwrap();
-        assert_eq!(
-            client_addr(peer, &forwarded, &[proxy, second]),
-            "198.51.100.7"
-        );
-        assert_eq!(
-            client_addr(peer, &headers(&[("x-forwarded-for", "garbage")]), &[proxy]),
-            "10.0.0.2"
-        );
-    }
-
-    #[test]
-    fn refusals_map_to_4401_or_4403_with_fixed_reasons() {
-        let cases = [
-            (Refusal::Unauthenticated(Failure::Missing), 4401),
-            (Refusal::Unauthenticated(Failure::InUrl), 4401),
-            (
-                Refusal::Unauthenticated(Failure::Invalid(VerifyError::BadSignature)),
-                4401,
-            ),
-            (
-                Refusal::Unauthenticated(Failure::Invalid(VerifyError::Expired)),
-                4401,
-            ),
-            (Refusal::Unauthenticated(Failure::GroupsUnavailable), 4401),
-            (Refusal::Denied(DenyReason::NotAllowed), 4403),
-        ];
-        for (refusal, code) in cases {
-            let reason = refusal.close_reason();
-            assert_eq!(reason.close_code(), code, "{refusal:?}");
-            assert!(reason.reason().len() <= 123);
-            assert_eq!(refusal.status().as_u16(), code - 4000);
-        }
-        assert!(
-            Refusal::Unauthenticated(Failure::InUrl)
-                .close_reason()
-                .reason()
-                .contains("Authorization header")
-        );
     }
 }

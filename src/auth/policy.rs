@@ -7,7 +7,7 @@ use super::identity::{DefaultKind, Identity, normalize_ref};
 
 /// The allow and deny lists, normalised once at start-up.
 #[derive(Debug, Clone, Default)]
-pub struct Policy {
+pub(crate) struct Policy {
     allowed_users: BTreeSet<String>,
     allowed_groups: BTreeSet<String>,
     deny_users: BTreeSet<String>,
@@ -16,7 +16,7 @@ pub struct Policy {
 
 /// The outcome of [`Policy::decide`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Listed in `allowed_users`.
     AllowedUser,
     /// A member of this group in `allowed_groups`.
@@ -52,7 +52,7 @@ impl DenyReason {
 
 impl Policy {
     /// The policy of `config`, every entry normalised as an entity ref.
-    pub fn new(config: &AuthorizationConfig) -> Self {
+    pub(crate) fn new(config: &AuthorizationConfig) -> Self {
         let set = |entries: &[String], kind| {
             entries
                 .iter()
@@ -68,7 +68,7 @@ impl Policy {
     }
 
     /// Decides for `identity`, whose user and groups are already normalised.
-    pub fn decide(&self, identity: &Identity) -> Decision {
+    pub(crate) fn decide(&self, identity: &Identity) -> Decision {
         if self.deny_users.contains(&identity.user) {
             return Decision::Denied(DenyReason::DeniedUser);
         }

@@ -18,7 +18,7 @@ use super::config::{AuthConfig, ProviderConfig};
 use super::jwks::{JwksCache, Lookup};
 
 /// Longest token accepted, in bytes: far beyond any real JWT, small enough to parse cheaply.
-pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// Longest `sub` accepted, in bytes.
 const MAX_SUBJECT_BYTES: usize = 1024;
 
@@ -78,7 +78,7 @@ impl VerifyError {
 
 /// A token whose signature and claims checked out.
 #[derive(Debug, Clone)]
-pub struct VerifiedToken {
+pub(crate) struct VerifiedToken {
     /// Index of the provider in the configuration.
     pub provider: usize,
     /// Every claim.
@@ -91,7 +91,7 @@ pub struct VerifiedToken {
 
 /// Checks tokens against the configured providers.
 #[derive(Debug, Clone)]
-pub struct TokenVerifier {
+pub(crate) struct TokenVerifier {
     providers: Vec<ProviderRules>,
     jwks: JwksCache,
 }
@@ -143,7 +143,7 @@ impl ProviderRules {
 
 impl TokenVerifier {
     /// A verifier for the providers of `config`, with their keys in `jwks`.
-    pub fn new(config: &AuthConfig, jwks: JwksCache) -> Self {
+    pub(crate) fn new(config: &AuthConfig, jwks: JwksCache) -> Self {
         Self {
             providers: config
                 .jwks_providers
@@ -155,7 +155,7 @@ impl TokenVerifier {
     }
 
     /// Verifies `token`.
-    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
+    pub(crate) async fn verify(&self, token: &str) -> Result<VerifiedToken, VerifyError> {
         if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
             return Err(VerifyError::Malformed);
         }

@@ -1,111 +1,90 @@
-//! The live sessions of one server: creation under limits, lookup for reattach, and the
-//! housekeeping that reaps shells and ends sessions whose grace period or idle time ran out.
+//! The live sessions of one server: opening them for a requester (limits, workspace, shell
+//! command, `HOME`), lookup for reattach, and the housekeeping that reaps shells and ends
+//! sessions whose grace period or idle time ran out. Every outcome is also a [`SessionEvent`].
 
 use std::collections::HashMap;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::error::SessionError;
+use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
+use super::shell::{configured_shell, with_home};
+use super::workspace::Workspaces;
 use super::{Session, SessionId, Viewer};
+use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::pty::{self, Pty, ShellCommand};
+use crate::shutdown::Shutdown;
 
 /// How often housekeeping runs even without SIGCHLD.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
 /// SIGHUP-to-SIGKILL delay for sessions ended by the grace period or idle timeout.
 const END_GRACE: Duration = Duration::from_secs(3);
 
-/// Why a session could not be opened or attached.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The server-wide limit is reached.
-    #[error("the server's session limit ({0}) is reached")]
-    ServerLimit(usize),
-    /// This user's limit is reached.
-    #[error("the per-user session limit ({0}) is reached")]
-    UserLimit(usize),
-    /// No live session has that id.
-    #[error("unknown or expired session")]
-    Unknown,
-    /// The session belongs to someone else.
-    #[error("the session belongs to another user")]
-    NotOwner,
-    /// The server is draining and takes no new sessions.
-    #[error("the server is shutting down")]
-    Draining,
-    /// The workspace or the PTY could not be set up.
-    #[error("could not start the shell: {0}")]
-    Spawn(#[from] std::io::Error),
-}
-
-/// Limits and timings the registry enforces.
+/// Limits and timings the registry enforces, from the configuration.
 #[derive(Debug, Clone)]
-pub struct SessionLimits {
+struct SessionLimits {
     /// Most live sessions.
-    pub max_sessions: usize,
+    max_sessions: usize,
     /// Most live sessions per owner.
-    pub max_sessions_per_user: usize,
+    max_sessions_per_user: usize,
     /// How long a session without viewers lives.
-    pub grace_period: Duration,
+    grace_period: Duration,
     /// End sessions without input or output for this long.
-    pub idle_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
     /// Output retained per session.
-    pub scrollback_bytes: usize,
+    scrollback_bytes: usize,
 }
-
-/// Called when a session ends, with its id, owner, exit code and lifetime (the audit log's
-/// `session_close`).
-pub type CloseHook = Box<dyn Fn(&str, &str, i32, Duration) + Send + Sync>;
 
 /// All live sessions. Cheap to clone: a handle over shared state.
 #[derive(Debug, Clone)]
-pub struct SessionRegistry {
+pub(crate) struct SessionRegistry {
     inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
 struct Inner {
     limits: SessionLimits,
+    workspaces: Workspaces,
+    /// The shell, without `HOME` (that comes from the workspace).
     shell: ShellCommand,
     metrics: Metrics,
+    events: Events,
+    /// Once started, no new sessions.
+    shutdown: Shutdown,
     /// A std mutex: held only to insert, remove or copy out handles, never across an await.
     sessions: Mutex<HashMap<SessionId, Session>>,
-    draining: std::sync::atomic::AtomicBool,
-    on_close: OnClose,
-}
-
-/// The optional [`CloseHook`], set once.
-struct OnClose(OnceLock<CloseHook>);
-
-impl std::fmt::Debug for OnClose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("OnClose")
-            .field(&self.0.get().is_some())
-            .finish()
-    }
 }
 
 impl SessionRegistry {
-    /// An empty registry. Call [`run_housekeeping`](Self::run_housekeeping) in a task.
-    pub fn new(limits: SessionLimits, shell: ShellCommand, metrics: Metrics) -> Self {
+    /// An empty registry for `config`, reporting to `observers`. Call
+    /// [`run_housekeeping`](Self::run_housekeeping) in a task.
+    pub(crate) fn new(
+        config: &Config,
+        metrics: Metrics,
+        shutdown: Shutdown,
+        observers: Vec<Observer>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                limits,
-                shell,
+                limits: SessionLimits {
+                    max_sessions: config.max_sessions,
+                    max_sessions_per_user: config.max_sessions_per_user,
+                    grace_period: config.grace_period(),
+                    idle_timeout: config.idle_timeout(),
+                    scrollback_bytes: config.scrollback_bytes,
+                },
+                // With authentication off everybody is the same anonymous user: one folder.
+                workspaces: Workspaces::new(config.workspaces_dir.clone(), config.auth.enabled),
+                shell: configured_shell(config),
                 metrics,
+                events: Events::new(observers),
+                shutdown,
                 sessions: Mutex::new(HashMap::new()),
-                draining: Default::default(),
-                on_close: OnClose(OnceLock::new()),
             }),
         }
-    }
-
-    /// Sets the hook called whenever a session ends; only the first call has an effect.
-    pub fn on_close(&self, hook: CloseHook) {
-        let _ = self.inner.on_close.0.set(hook);
     }
 
     fn sessions(&self) -> MutexGuard<'_, HashMap<SessionId, Session>> {
@@ -116,128 +95,135 @@ impl SessionRegistry {
     }
 
     /// Live sessions now.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.sessions().len()
     }
 
     /// Whether there are no live sessions.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Starts a shell for `owner` in `workspace` (created 0700 if missing) and attaches its first
-    /// viewer, so no output is missed.
-    pub fn open(
+    /// Starts a shell of `cols`×`rows` for `by` in their workspace and attaches its first viewer,
+    /// so no output is missed.
+    pub(crate) fn open(
         &self,
-        owner: &str,
-        workspace: &Path,
+        by: &Requester,
         cols: u16,
         rows: u16,
     ) -> Result<Viewer, SessionError> {
-        if self.is_draining() {
+        self.try_open(by, cols, rows)
+            .inspect_err(|error| self.refused(None, by, error))
+    }
+
+    fn try_open(&self, by: &Requester, cols: u16, rows: u16) -> Result<Viewer, SessionError> {
+        if self.inner.shutdown.is_started() {
             return Err(SessionError::Draining);
         }
-        {
-            let sessions = self.sessions();
-            let limits = &self.inner.limits;
-            if sessions.len() >= limits.max_sessions {
-                return Err(SessionError::ServerLimit(limits.max_sessions));
-            }
-            let owned = sessions.values().filter(|s| s.owner() == owner).count();
-            if owned >= limits.max_sessions_per_user {
-                return Err(SessionError::UserLimit(limits.max_sessions_per_user));
-            }
-        }
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(workspace)?;
-        let mut shell = self.inner.shell.clone();
-        shell
-            .env
-            .push(("HOME".to_owned(), workspace.display().to_string()));
-        let pty = Pty::spawn(&shell, workspace, cols, rows)?;
+        let user = by.identity.user.as_str();
+        self.check_limits(&self.sessions(), user)?;
+        let workspace = self.inner.workspaces.prepare(user)?;
+        let shell = with_home(&self.inner.shell, &workspace);
+        let pty = Pty::spawn(&shell, &workspace, cols, rows)?;
         let session = Session::start(
-            new_session_id(),
-            owner.to_owned(),
+            by.clone(),
             pty,
             (cols, rows),
             self.inner.limits.scrollback_bytes,
             self.inner.metrics.clone(),
+            self.inner.events.clone(),
         );
-        let viewer = session.attach(Some((cols, rows)));
         {
             // Checked again under the lock that inserts, so concurrent opens cannot overshoot.
             let mut sessions = self.sessions();
-            if sessions.len() >= self.inner.limits.max_sessions {
+            if let Err(error) = self.check_limits(&sessions, user) {
                 drop(sessions);
-                session.hang_up(Duration::ZERO);
-                return Err(SessionError::ServerLimit(self.inner.limits.max_sessions));
+                session.end(EndCause::Shutdown, Duration::ZERO);
+                return Err(error);
             }
-            sessions.insert(session.id().to_owned(), session.clone());
+            sessions.insert(session.id().clone(), session.clone());
         }
-        self.inner.metrics.session_opened();
-        tracing::info!(session_id = %session.id(), user = owner, pid = session.pid(), "session opened");
-        let registry = self.clone();
-        tokio::spawn(async move {
-            let code = session.finished().await;
-            registry.sessions().remove(session.id());
-            registry
-                .inner
-                .metrics
-                .session_closed(if code == 0 { "exited" } else { "failed" }, session.age());
-            tracing::info!(session_id = %session.id(), user = session.owner(), code, "session closed");
-            if let Some(hook) = registry.inner.on_close.0.get() {
-                hook(session.id(), session.owner(), code, session.age());
-            }
+        // The viewer starts at the ring's oldest byte, so it misses none of the shell's output.
+        let viewer = session.attach(by.clone(), Some((cols, rows)));
+        self.inner.events.emit(&SessionEvent::Opened {
+            session: session.id(),
+            by,
+            pid: session.pid(),
+        });
+        tokio::spawn(self.clone().close_when_finished(session));
+        Ok(viewer)
+    }
+
+    /// Whether `user` may have one more session besides `sessions`.
+    fn check_limits(
+        &self,
+        sessions: &HashMap<SessionId, Session>,
+        user: &str,
+    ) -> Result<(), SessionError> {
+        let limits = &self.inner.limits;
+        if sessions.len() >= limits.max_sessions {
+            return Err(SessionError::ServerLimit(limits.max_sessions));
+        }
+        let owned = sessions.values().filter(|s| s.owner_user() == user).count();
+        if owned >= limits.max_sessions_per_user {
+            return Err(SessionError::UserLimit(limits.max_sessions_per_user));
+        }
+        Ok(())
+    }
+
+    /// Removes `session` once it has finished and reports that it closed.
+    async fn close_when_finished(self, session: Session) {
+        let exit_code = session.finished().await;
+        self.sessions().remove(session.id());
+        self.inner.events.emit(&SessionEvent::Closed {
+            session: session.id(),
+            owner: session.owner(),
+            cause: session.end_cause(),
+            exit_code,
+            lifetime: session.age(),
+        });
+    }
+
+    /// Attaches a new viewer for `by` to the live session `id`, which must be theirs.
+    pub(crate) fn attach(
+        &self,
+        id: &str,
+        by: &Requester,
+        size: Option<(u16, u16)>,
+    ) -> Result<Viewer, SessionError> {
+        let session = self.sessions().get(id).cloned();
+        let session = match session {
+            Some(session) if !session.is_finished() => session,
+            _ => return Err(SessionError::Unknown),
+        };
+        if session.owner_user() != by.identity.user {
+            let error = SessionError::NotOwner;
+            self.refused(Some(id), by, &error);
+            return Err(error);
+        }
+        let viewer = session.attach(by.clone(), size);
+        self.inner.events.emit(&SessionEvent::Attached {
+            session: session.id(),
+            by,
         });
         Ok(viewer)
     }
 
-    /// Attaches a new viewer to the live session `id` owned by `owner`.
-    pub fn attach(
-        &self,
-        id: &str,
-        owner: &str,
-        size: Option<(u16, u16)>,
-    ) -> Result<Viewer, SessionError> {
-        let session = self
-            .sessions()
-            .get(id)
-            .cloned()
-            .ok_or(SessionError::Unknown)?;
-        if session.is_finished() {
-            return Err(SessionError::Unknown);
-        }
-        if session.owner() != owner {
-            return Err(SessionError::NotOwner);
-        }
-        Ok(session.attach(size))
-    }
-
-    /// Whether the server has started draining.
-    pub fn is_draining(&self) -> bool {
+    fn refused(&self, session: Option<&str>, by: &Requester, error: &SessionError) {
         self.inner
-            .draining
-            .load(std::sync::atomic::Ordering::SeqCst)
+            .events
+            .emit(&SessionEvent::Refused { session, by, error });
     }
 
-    /// Refuses new sessions from now on.
-    pub fn start_draining(&self) {
-        self.inner
-            .draining
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Hangs up every session: SIGHUP now, SIGKILL after `grace`.
-    pub fn hang_up_all(&self, grace: Duration) {
+    /// Hangs up every session (the server is shutting down): SIGHUP now, SIGKILL after `grace`.
+    pub(crate) fn hang_up_all(&self, grace: Duration) {
         for session in self.snapshot() {
-            session.hang_up(grace);
+            session.end(EndCause::Shutdown, grace);
         }
     }
 
     /// Waits until every session has finished, or `deadline` passes.
-    pub async fn wait_empty(&self, deadline: Instant) -> bool {
+    pub(crate) async fn wait_empty(&self, deadline: Instant) -> bool {
         while !self.is_empty() {
             if Instant::now() >= deadline {
                 return false;
@@ -254,7 +240,7 @@ impl SessionRegistry {
 
     /// Reaps exited shells and ends sessions past their grace period or idle timeout, on every
     /// SIGCHLD and every second. Runs until the process ends.
-    pub async fn run_housekeeping(self) {
+    pub(crate) async fn run_housekeeping(self) {
         let mut children = match signal(SignalKind::child()) {
             Ok(children) => Some(children),
             Err(error) => {
@@ -303,22 +289,11 @@ impl SessionRegistry {
             let idle_too_long = limits
                 .idle_timeout
                 .is_some_and(|idle| now.duration_since(session.last_activity()) >= idle);
-            if detached_too_long || idle_too_long {
-                tracing::info!(
-                    session_id = %session.id(),
-                    user = session.owner(),
-                    reason = if detached_too_long { "grace period over" } else { "idle timeout" },
-                    "ending session"
-                );
-                session.hang_up(END_GRACE);
+            if detached_too_long {
+                session.end(EndCause::GracePeriod, END_GRACE);
+            } else if idle_too_long {
+                session.end(EndCause::IdleTimeout, END_GRACE);
             }
         }
     }
-}
-
-/// 128 random bits, hex-encoded: unguessable, because knowing the id lets a client reattach.
-fn new_session_id() -> SessionId {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the OS random number generator is available");
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -6,11 +6,11 @@
 
 /// The requested offset has already been overwritten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overwritten;
+pub(super) struct Overwritten;
 
 /// The last `capacity` bytes written, plus the total count written so far.
 #[derive(Debug)]
-pub struct ScrollbackRing {
+pub(super) struct ScrollbackRing {
     /// Byte at absolute offset `o` lives at `data[o % capacity]`; `data` grows up to `capacity`.
     data: Vec<u8>,
     capacity: usize,
@@ -20,7 +20,7 @@ pub struct ScrollbackRing {
 
 impl ScrollbackRing {
     /// An empty ring holding at most `capacity` bytes (at least 1).
-    pub fn new(capacity: usize) -> Self {
+    pub(super) fn new(capacity: usize) -> Self {
         Self {
             data: Vec::new(),
             capacity: capacity.max(1),
@@ -29,22 +29,22 @@ impl ScrollbackRing {
     }
 
     /// The most bytes the ring holds.
-    pub fn capacity(&self) -> usize {
+    pub(super) fn capacity(&self) -> usize {
         self.capacity
     }
 
     /// Offset one past the newest byte.
-    pub fn end(&self) -> u64 {
+    pub(super) fn end(&self) -> u64 {
         self.end
     }
 
     /// Offset of the oldest byte still held.
-    pub fn start(&self) -> u64 {
+    pub(super) fn start(&self) -> u64 {
         self.end - self.data.len() as u64
     }
 
     /// Appends `bytes`, dropping the oldest output beyond the capacity.
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    pub(super) fn push(&mut self, mut bytes: &[u8]) {
         if bytes.len() >= self.capacity {
             // Only the tail survives, and it fills the whole ring.
             let tail = &bytes[bytes.len() - self.capacity..];
@@ -75,7 +75,7 @@ impl ScrollbackRing {
 
     /// Up to `max` bytes starting at `offset`, or `Overwritten` when `offset` is older than
     /// [`start`](Self::start). An offset at or past the end gives an empty result.
-    pub fn read_from(&self, offset: u64, max: usize) -> Result<Vec<u8>, Overwritten> {
+    pub(super) fn read_from(&self, offset: u64, max: usize) -> Result<Vec<u8>, Overwritten> {
         if offset < self.start() {
             return Err(Overwritten);
         }
@@ -100,7 +100,8 @@ impl ScrollbackRing {
     }
 
     /// Heap bytes held, for memory accounting in tests.
-    pub fn allocated(&self) -> usize {
+    #[cfg(test)]
+    fn allocated(&self) -> usize {
         self.data.capacity()
     }
 }

@@ -22,7 +22,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct TestServer {
     pub addr: SocketAddr,
     pub shutdown: ShutdownHandle,
-    pub state: web_terminal::server::AppState,
+    pub state: web_terminal::AppState,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub workspaces: tempfile::TempDir,
 }

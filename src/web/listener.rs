@@ -21,7 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
 /// A listener that holds at most `limit` connections open at once.
-pub struct LimitedListener<L> {
+pub(crate) struct LimitedListener<L> {
     inner: L,
     slots: Arc<Semaphore>,
     idle_timeout: Duration,
@@ -30,7 +30,7 @@ pub struct LimitedListener<L> {
 impl<L> LimitedListener<L> {
     /// Wraps `inner`, allowing `limit` concurrent connections (at least one), each closed after
     /// `idle_timeout` without incoming bytes.
-    pub fn new(inner: L, limit: usize, idle_timeout: Duration) -> Self {
+    pub(crate) fn new(inner: L, limit: usize, idle_timeout: Duration) -> Self {
         Self {
             inner,
             slots: Arc::new(Semaphore::new(limit.max(1))),
@@ -70,7 +70,7 @@ where
 }
 
 /// A connection that frees its slot when dropped.
-pub struct Limited<T> {
+pub(crate) struct Limited<T> {
     io: T,
     _slot: OwnedSemaphorePermit,
     /// Fires when nothing has arrived for `idle_timeout`; reset by every read.
@@ -80,13 +80,6 @@ pub struct Limited<T> {
     write_stall: Pin<Box<Sleep>>,
     write_stalled: bool,
     idle_timeout: Duration,
-}
-
-impl<T> Limited<T> {
-    /// The wrapped connection.
-    pub fn get_ref(&self) -> &T {
-        &self.io
-    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Limited<T> {

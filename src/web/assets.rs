@@ -1,4 +1,9 @@
-//! The UI, embedded at compile time by `build.rs` (see there for where it comes from).
+//! The UI, embedded at compile time by `build.rs` (see there for where it comes from), and how
+//! it is served: content types, ETags, and caching for good where a name carries a hash.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 include!(concat!(env!("OUT_DIR"), "/ui_files.rs"));
 
@@ -14,19 +19,19 @@ or point <code>WEB_TERMINAL_UI_DIST</code> at a built UI when compiling.</p>
 
 /// An embedded file.
 #[derive(Debug, Clone, Copy)]
-pub struct Asset {
+struct Asset {
     /// The file's bytes.
-    pub contents: &'static [u8],
+    contents: &'static [u8],
     /// Its `Content-Type`.
-    pub content_type: &'static str,
+    content_type: &'static str,
     /// Its strong ETag, a hash of the contents.
-    pub etag: &'static str,
+    etag: &'static str,
     /// Whether its name carries a content hash, so it may be cached for good.
-    pub immutable: bool,
+    immutable: bool,
 }
 
 /// The file at `path` (relative to the UI root, `index.html` for `/`), if embedded.
-pub fn lookup(path: &str) -> Option<Asset> {
+fn lookup(path: &str) -> Option<Asset> {
     if UI_FILES.is_empty() && path == "index.html" {
         return Some(Asset {
             contents: PLACEHOLDER,
@@ -44,6 +49,36 @@ pub fn lookup(path: &str) -> Option<Asset> {
             etag,
             immutable: name.starts_with("assets/"),
         })
+}
+
+/// The embedded file at `path` as a response, `304` when the client's copy is current.
+pub(super) fn serve_asset(path: &str, request_headers: &HeaderMap) -> Response {
+    let Some(asset) = lookup(path) else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let cache_control = if asset.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ),
+        (header::ETAG, HeaderValue::from_static(asset.etag)),
+    ];
+    let unchanged = request_headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tag| tag.as_bytes() == asset.etag.as_bytes());
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (headers, Body::from(asset.contents)).into_response()
 }
 
 /// Whether a built UI is embedded (as opposed to the placeholder).

@@ -6,12 +6,11 @@
 //! hyper's HTTP/1 server with a timer, and must deliver every request head within
 //! `header_read_timeout` or be closed. WebSocket upgrades are handed to axum as usual.
 //!
-//! Stopping: once `stop` resolves the loop accepts nothing more, asks every connection to finish
-//! its current request and close, and returns when all have or `finish_within` has passed, so a
-//! client that stopped reading its response cannot hold up the shutdown. (Upgraded WebSockets are
-//! no longer HTTP connections by then; the server's drain closes them.)
+//! Stopping: once the shutdown starts the loop accepts nothing more, asks every connection to
+//! finish its current request and close, and returns when all have or `finish_within` has passed,
+//! so a client that stopped reading its response cannot hold up the shutdown. (Upgraded
+//! WebSockets are no longer HTTP connections by then; the shutdown tracks them separately.)
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
@@ -25,18 +24,19 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-use crate::server::PeerAddr;
+use super::state::PeerAddr;
+use crate::shutdown::Shutdown;
 
-/// Serves `app` on `listener` until `stop` resolves, then waits up to `finish_within` for open
+/// Serves `app` on `listener` until `shutdown` starts, then waits up to `finish_within` for open
 /// requests to finish. Handlers see the peer as `ConnectInfo<PeerAddr>`.
 pub(crate) async fn serve<L>(
     mut listener: L,
     app: Router,
     header_read_timeout: Duration,
-    stop: impl Future<Output = ()>,
+    shutdown: &Shutdown,
     finish_within: Duration,
 ) where
     L: Listener<Addr = SocketAddr>,
@@ -44,15 +44,11 @@ pub(crate) async fn serve<L>(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
-    // `finish` tells connections to wrap up; each holds a `running` receiver until it ends, so
-    // `running_tx.closed()` resolves once the last one is gone.
-    let (finish, _) = watch::channel(false);
-    let (running_tx, running) = watch::channel(());
-    let mut stop = pin!(stop);
+    let connections = TaskTracker::new();
     loop {
         let (io, remote) = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = &mut stop => break,
+            () = shutdown.started() => break,
         };
         let service = app.clone().map_request(move |request: Request<Incoming>| {
             let mut request = request.map(Body::new);
@@ -64,16 +60,12 @@ pub(crate) async fn serve<L>(
         let connection = http
             .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
             .with_upgrades();
-        let mut finish = finish.subscribe();
-        let running = running.clone();
-        tokio::spawn(async move {
-            let finished = async move {
-                let _ = finish.wait_for(|finish| *finish).await;
-            };
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
             let mut connection = pin!(connection);
             let result = tokio::select! {
                 result = connection.as_mut() => result,
-                () = finished => {
+                () = shutdown.started() => {
                     connection.as_mut().graceful_shutdown();
                     connection.await
                 }
@@ -82,18 +74,16 @@ pub(crate) async fn serve<L>(
                 // Timeouts, resets and malformed requests: the client's problem, not ours.
                 tracing::debug!(%remote, %error, "HTTP connection ended with an error");
             }
-            drop(running);
         });
     }
     drop(listener);
-    finish.send_replace(true);
-    drop(running);
-    if tokio::time::timeout(finish_within, running_tx.closed())
+    connections.close();
+    if tokio::time::timeout(finish_within, connections.wait())
         .await
         .is_err()
     {
         tracing::warn!(
-            open = running_tx.receiver_count(),
+            open = connections.len(),
             "HTTP connections still open at shutdown; leaving them"
         );
     }

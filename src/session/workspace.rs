@@ -1,5 +1,6 @@
-//! Per-user workspace folders: a safe, bounded folder name for any user name, created 0700 under
-//! the workspaces root and checked to stay there.
+//! Where shells start: one shared folder while authentication is off, else a folder per user
+//! with a safe, bounded name for any user name, created 0700 under the workspaces root and
+//! checked to stay there.
 //!
 //! A folder name is `<slug>-<hash>`: the slug is the user ref reduced to `[a-z0-9._-]` so an
 //! operator can tell whose folder it is, and the hash (the first 16 hex digits of the SHA-256 of
@@ -13,15 +14,46 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The one workspace everybody shares while authentication is off.
-pub const SHARED: &str = "shared";
+const SHARED: &str = "shared";
 /// Longest slug kept, in bytes; the whole name is at most this plus 17.
 const MAX_SLUG: usize = 48;
 /// Hex digits of the hash in a folder name (64 bits).
 const HASH_DIGITS: usize = 16;
 
+/// The workspaces root and whether each user gets a folder of their own.
+#[derive(Debug, Clone)]
+pub(super) struct Workspaces {
+    root: PathBuf,
+    per_user: bool,
+}
+
+impl Workspaces {
+    /// Folders under `root`: one per user when `per_user`, else [`SHARED`] for everybody.
+    pub(super) fn new(root: PathBuf, per_user: bool) -> Self {
+        Self { root, per_user }
+    }
+
+    /// The folder `user`'s shells start in, created (mode 0700) if missing.
+    pub(super) fn prepare(&self, user: &str) -> Result<PathBuf, WorkspaceError> {
+        if self.per_user {
+            return ensure(&self.root, user);
+        }
+        let path = self.root.join(SHARED);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&path)
+            .map_err(|source| WorkspaceError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
+    }
+}
+
 /// Why a workspace could not be prepared.
 #[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
+pub(crate) enum WorkspaceError {
     /// Creating or inspecting the folder failed.
     #[error("cannot prepare workspace {path}: {source}")]
     Io {
@@ -38,7 +70,7 @@ pub enum WorkspaceError {
     },
 }
 
-/// The folder name for `user` (a normalised user ref).
+/// The folder name for `user` (a normalised user ref) under the workspaces root.
 pub fn folder_name(user: &str) -> String {
     let mut slug = String::with_capacity(MAX_SLUG);
     for character in user.chars() {
@@ -70,7 +102,7 @@ pub fn folder_name(user: &str) -> String {
 
 /// Creates (mode 0700) or reuses `<root>/<folder_name(user)>` and returns it, refusing a folder
 /// that is a symbolic link or resolves outside `root`.
-pub fn ensure(root: &Path, user: &str) -> Result<PathBuf, WorkspaceError> {
+fn ensure(root: &Path, user: &str) -> Result<PathBuf, WorkspaceError> {
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| WorkspaceError::Io { path, source }

@@ -5,14 +5,15 @@
 //! Like [`crate::config`], loading never reads the process environment itself: callers pass the
 //! variables in, so tests can load configurations side by side.
 
-use std::collections::BTreeSet;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::identity::{DefaultKind, normalize_ref};
+
+mod env;
+mod validate;
 
 /// Names the YAML file.
 pub const AUTH_CONFIG_ENV: &str = "WEB_TERMINAL_AUTH_CONFIG";
@@ -252,17 +253,6 @@ pub struct AuditConfig {
     pub include_claims: bool,
 }
 
-/// Environment variables read, in the order applied.
-const ENV_ENABLED: &str = "AUTH_ENABLED";
-const ENV_PROVIDERS: &str = "AUTH_JWKS_PROVIDERS";
-const ENV_CACHE_TTL: &str = "AUTH_JWKS_CACHE_TTL";
-const ENV_ALLOWED_USERS: &str = "AUTH_ALLOWED_USERS";
-const ENV_ALLOWED_GROUPS: &str = "AUTH_ALLOWED_GROUPS";
-const ENV_DENY_USERS: &str = "AUTH_DENY_USERS";
-const ENV_DENY_GROUPS: &str = "AUTH_DENY_GROUPS";
-const ENV_AUDIT: &str = "AUTH_AUDIT_LOG";
-const ENV_AUDIT_FILE: &str = "AUTH_AUDIT_LOG_FILE";
-
 impl AuthConfig {
     /// Loads defaults, then the YAML file named by `WEB_TERMINAL_AUTH_CONFIG` among `env`, then
     /// the `AUTH_*` variables among `env`, and validates the result.
@@ -295,182 +285,6 @@ impl AuthConfig {
                 source,
             })?;
         Ok(file.authentication)
-    }
-
-    /// Applies the `AUTH_*` variables. Other `AUTH_` variables are ignored rather than refused:
-    /// Kubernetes injects `<SERVICE>_SERVICE_HOST` variables, so a Service named `auth` would
-    /// otherwise stop the server.
-    fn apply_env<'a>(
-        &mut self,
-        get: impl Fn(&str) -> Option<&'a str>,
-    ) -> Result<(), AuthConfigError> {
-        if let Some(value) = get(ENV_ENABLED) {
-            self.enabled = parse_bool(ENV_ENABLED, value)?;
-        }
-        if let Some(value) = get(ENV_CACHE_TTL) {
-            let ttl = value.trim().parse().map_err(|_| AuthConfigError::Env {
-                name: ENV_CACHE_TTL,
-                reason: format!("{value:?} is not a number of seconds"),
-            })?;
-            // The environment wins over the file, including the file's per-provider values.
-            self.jwks_cache_ttl = ttl;
-            for provider in &mut self.jwks_providers {
-                provider.cache_ttl = None;
-            }
-        }
-        if let Some(value) = get(ENV_PROVIDERS) {
-            self.jwks_providers =
-                serde_json::from_str(value).map_err(|error| AuthConfigError::Env {
-                    name: ENV_PROVIDERS,
-                    reason: format!("expected a JSON list of {{name, url, issuer, …}}: {error}"),
-                })?;
-        }
-        let lists = [
-            (ENV_ALLOWED_USERS, &mut self.authorization.allowed_users),
-            (ENV_ALLOWED_GROUPS, &mut self.authorization.allowed_groups),
-            (ENV_DENY_USERS, &mut self.authorization.deny_users),
-            (ENV_DENY_GROUPS, &mut self.authorization.deny_groups),
-        ];
-        for (name, list) in lists {
-            if let Some(value) = get(name) {
-                *list = serde_json::from_str(value).map_err(|error| AuthConfigError::Env {
-                    name,
-                    reason: format!(
-                        "expected a JSON list of strings such as [\"user:default/admin\"]: {error}"
-                    ),
-                })?;
-            }
-        }
-        if let Some(value) = get(ENV_AUDIT) {
-            self.audit.enabled = Some(parse_bool(ENV_AUDIT, value)?);
-        }
-        if let Some(value) = get(ENV_AUDIT_FILE) {
-            self.audit.log_file = (!value.is_empty()).then(|| PathBuf::from(value));
-        }
-        Ok(())
-    }
-
-    /// Checks values that parse but make no sense, naming the key.
-    fn validate(&self) -> Result<(), AuthConfigError> {
-        fn invalid(key: impl Into<String>, reason: impl Into<String>) -> AuthConfigError {
-            AuthConfigError::Invalid {
-                key: key.into(),
-                reason: reason.into(),
-            }
-        }
-        if self.enabled && self.jwks_providers.is_empty() {
-            return Err(invalid(
-                "jwks_providers",
-                "authentication is enabled but no provider is configured",
-            ));
-        }
-        if self.leeway > 300 {
-            return Err(invalid("leeway", "must be at most 300 seconds"));
-        }
-        if self.jwks_cache_ttl == 0 {
-            return Err(invalid("jwks_cache_ttl", "must be at least 1 second"));
-        }
-        let mut names = BTreeSet::new();
-        let mut issuers = BTreeSet::new();
-        for (index, provider) in self.jwks_providers.iter().enumerate() {
-            let key = |field: &str| format!("jwks_providers[{index}].{field}");
-            let name_ok = !provider.name.is_empty()
-                && provider.name.len() <= 64
-                && provider.name.bytes().all(|byte| {
-                    byte.is_ascii_lowercase()
-                        || byte.is_ascii_digit()
-                        || byte == b'-'
-                        || byte == b'_'
-                });
-            if !name_ok {
-                return Err(invalid(
-                    key("name"),
-                    format!(
-                        "{:?} must be 1 to 64 characters of a-z, 0-9, - and _",
-                        provider.name
-                    ),
-                ));
-            }
-            if !names.insert(provider.name.as_str()) {
-                return Err(invalid(
-                    key("name"),
-                    format!("{:?} is used twice", provider.name),
-                ));
-            }
-            check_url(&provider.url).map_err(|reason| invalid(key("url"), reason))?;
-            if provider.issuer.trim().is_empty() {
-                return Err(invalid(key("issuer"), "must not be empty"));
-            }
-            if !issuers.insert(provider.issuer.as_str()) {
-                return Err(invalid(
-                    key("issuer"),
-                    format!("{:?} is used by two providers", provider.issuer),
-                ));
-            }
-            if provider.cache_ttl == Some(0) {
-                return Err(invalid(key("cache_ttl"), "must be at least 1 second"));
-            }
-            if provider.min_refresh_interval > 3600 {
-                return Err(invalid(
-                    key("min_refresh_interval"),
-                    "must be at most 3600 seconds",
-                ));
-            }
-            if let Some(audience) = &provider.audience
-                && audience.to_vec().iter().any(|aud| aud.is_empty())
-            {
-                return Err(invalid(key("audience"), "must not contain an empty value"));
-            }
-            if let Some(algorithms) = &provider.algorithms {
-                if algorithms.is_empty() {
-                    return Err(invalid(
-                        key("algorithms"),
-                        "must list at least one algorithm (or be left out)",
-                    ));
-                }
-                for algorithm in algorithms {
-                    if !ASYMMETRIC_ALGORITHMS.contains(&algorithm.as_str()) {
-                        return Err(invalid(
-                            key("algorithms"),
-                            format!(
-                                "{algorithm:?} is not accepted; choose from {} (HMAC and none are never accepted)",
-                                ASYMMETRIC_ALGORITHMS.join(", ")
-                            ),
-                        ));
-                    }
-                }
-            }
-            if provider.groups_claim.as_deref().is_some_and(str::is_empty) {
-                return Err(invalid(key("groups_claim"), "must not be empty"));
-            }
-            if let Some(url) = &provider.user_info_url {
-                if provider.kind != ProviderKind::Backstage {
-                    return Err(invalid(
-                        key("user_info_url"),
-                        "only applies to kind: backstage",
-                    ));
-                }
-                check_url(url).map_err(|reason| invalid(key("user_info_url"), reason))?;
-            }
-        }
-        let lists = [
-            (
-                "authorization.allowed_users",
-                &self.authorization.allowed_users,
-            ),
-            (
-                "authorization.allowed_groups",
-                &self.authorization.allowed_groups,
-            ),
-            ("authorization.deny_users", &self.authorization.deny_users),
-            ("authorization.deny_groups", &self.authorization.deny_groups),
-        ];
-        for (key, list) in lists {
-            if list.iter().any(|entry| entry.trim().is_empty()) {
-                return Err(invalid(key, "must not contain an empty entry"));
-            }
-        }
-        Ok(())
     }
 
     /// Whether audit events are recorded: `audit.enabled`, by default whether auth is on.
@@ -544,43 +358,6 @@ struct AuthFileOut<'a> {
     authentication: &'a AuthConfig,
 }
 
-fn parse_bool(name: &'static str, value: &str) -> Result<bool, AuthConfigError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(AuthConfigError::Env {
-            name,
-            reason: format!("{value:?} is not true or false"),
-        }),
-    }
-}
-
-/// Accepts `https://…`, or `http://` to a loopback host (a sidecar or a test).
-fn check_url(url: &str) -> Result<(), String> {
-    let parsed =
-        reqwest::Url::parse(url).map_err(|error| format!("{url:?} is not a URL: {error}"))?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(&parsed) => Ok(()),
-        "http" => Err(format!(
-            "{:?} must use https (plain http is accepted only for loopback addresses)",
-            redact_url(url)
-        )),
-        _ => Err(format!("{:?} must be an https URL", redact_url(url))),
-    }
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    url.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
-}
-
 /// The URL without user name, password, query or fragment, which may hold secrets.
 pub fn redact_url(url: &str) -> String {
     match reqwest::Url::parse(url) {
@@ -605,13 +382,7 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect()
-    }
+    use crate::config::tests::env;
 
     const PROVIDERS: &str =
         r#"[{"name":"idp","url":"https://idp.example/jwks","issuer":"https://idp.example"}]"#;
@@ -765,17 +536,6 @@ authentication:
             .unwrap_err()
             .to_string();
         assert!(error.contains("/nonexistent/auth.yaml"), "{error}");
-    }
-
-    #[test]
-    fn http_is_accepted_only_for_loopback() {
-        assert!(check_url("https://idp.example/jwks").is_ok());
-        assert!(check_url("http://127.0.0.1:8080/jwks").is_ok());
-        assert!(check_url("http://[::1]:8080/jwks").is_ok());
-        assert!(check_url("http://localhost/jwks").is_ok());
-        assert!(check_url("http://idp.example/jwks").is_err());
-        assert!(check_url("ftp://idp.example/jwks").is_err());
-        assert!(check_url("/jwks").is_err());
     }
 
     #[test]

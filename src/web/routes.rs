@@ -4,20 +4,21 @@
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::assets;
-use crate::auth::{self, ClientInfo};
-use crate::server::{AppState, PeerAddr};
-use crate::ws;
+use super::assets::serve_asset;
+use super::client::bearer_token;
+use super::outcome::refusal_status;
+use super::socket;
+use super::state::AppState;
+use crate::auth::ClientInfo;
 
 /// The application's routes over `state`.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -26,7 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/api/v1/metrics", get(metrics))
         .route("/api/v1/ui-config", get(ui_config))
-        .route("/api/v1/ws", get(ws::upgrade))
+        .route("/api/v1/ws", get(socket::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -69,27 +70,18 @@ async fn ui_config(State(state): State<AppState>) -> Response {
 
 async fn metrics(
     State(state): State<AppState>,
-    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    client: ClientInfo,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(auth) = state.auth().filter(|_| !state.config().metrics_public) {
-        let client = ClientInfo::new(
-            auth::client_addr(peer, &headers, &state.config().trusted_proxies),
-            headers
-                .get(header::USER_AGENT)
-                .and_then(|agent| agent.to_str().ok()),
-        );
-        if let Err(refusal) = auth
-            .authenticate(auth::bearer_token(&headers), &client)
-            .await
-        {
-            return (
-                refusal.status(),
-                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
-                "a valid bearer token of an allowed user is required\n",
-            )
-                .into_response();
-        }
+    if let Some(auth) = state.auth().filter(|_| !state.config().metrics_public)
+        && let Err(refusal) = auth.authenticate(bearer_token(&headers), &client).await
+    {
+        return (
+            refusal_status(&refusal),
+            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+            "a valid bearer token of an allowed user is required\n",
+        )
+            .into_response();
     }
     match state.metrics().render() {
         Some(text) => (
@@ -117,35 +109,6 @@ async fn static_file(
     headers: HeaderMap,
 ) -> Response {
     serve_asset(&path, &headers)
-}
-
-fn serve_asset(path: &str, request_headers: &HeaderMap) -> Response {
-    let Some(asset) = assets::lookup(path) else {
-        return (StatusCode::NOT_FOUND, "not found\n").into_response();
-    };
-    let cache_control = if asset.immutable {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(cache_control),
-        ),
-        (header::ETAG, HeaderValue::from_static(asset.etag)),
-    ];
-    let unchanged = request_headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|tag| tag.as_bytes() == asset.etag.as_bytes());
-    if unchanged {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    (headers, Body::from(asset.contents)).into_response()
 }
 
 fn json_response(status: StatusCode, body: serde_json::Value) -> Response {

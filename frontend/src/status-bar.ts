@@ -1,0 +1,85 @@
+// The status bar: renders the words of status.ts into its element, with at most one button, and
+// gets out of the way once connected.
+import type { ConnectionState } from "./reconnect";
+import { describeState, type StatusAction } from "./status";
+
+/** How long "Connected" stays before it fades. */
+export const CONNECTED_BADGE_MS = 1500;
+/** Matches the fade transition of `#status.fading` in style.css. */
+const FADE_MS = 300;
+/** Often enough for a countdown in whole seconds. */
+const COUNTDOWN_TICK_MS = 250;
+
+export interface StatusBarOptions {
+  /** In a frame, sign-in waits for the embedding page rather than for a new address. */
+  embedded: boolean;
+  /** The user pressed the bar's button. */
+  onAction(kind: StatusAction): void;
+}
+
+export class StatusBar {
+  private readonly element: HTMLElement;
+  private readonly options: StatusBarOptions;
+  /** The state last rendered: a notice and the countdown render it again. */
+  private state: ConnectionState | null = null;
+  private shownNotice: { text: string; until: number } | null = null;
+  private timer: number | undefined;
+
+  constructor(element: HTMLElement, options: StatusBarOptions) {
+    this.element = element;
+    this.options = options;
+  }
+
+  render(state: ConnectionState): void {
+    this.state = state;
+    window.clearTimeout(this.timer);
+    const now = Date.now();
+    const view = describeState(state, now, this.options.embedded);
+    // A notice never hides what is wrong with the connection.
+    const notice = this.shownNotice !== null && this.shownNotice.until > now && state.kind === "connected" ? this.shownNotice : null;
+    const bar = this.element;
+    bar.replaceChildren();
+    bar.dataset.tone = notice !== null ? "info" : view.tone;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = notice !== null ? notice.text : view.text;
+    bar.append(dot, text);
+    if (view.action !== null) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = view.action.label;
+      const kind = view.action.kind;
+      button.addEventListener("click", () => {
+        this.options.onAction(kind);
+      });
+      bar.append(button);
+    }
+    bar.hidden = false;
+    bar.classList.remove("fading");
+    if (state.kind === "connected") {
+      // Get out of the way once connected; a notice stays a little longer.
+      const visibleFor = notice !== null ? notice.until - now : CONNECTED_BADGE_MS;
+      this.timer = window.setTimeout(() => {
+        bar.classList.add("fading");
+        this.timer = window.setTimeout(() => {
+          bar.hidden = true;
+        }, FADE_MS);
+      }, visibleFor);
+    } else if (state.kind === "reconnecting" && state.retryAt !== null) {
+      // Tick the countdown.
+      this.timer = window.setTimeout(() => {
+        this.render(state);
+      }, COUNTDOWN_TICK_MS);
+    }
+  }
+
+  /** Shows `text` in place of "Connected" for the next `ms`. */
+  notice(text: string, ms: number): void {
+    this.shownNotice = { text, until: Date.now() + ms };
+    if (this.state !== null) {
+      this.render(this.state);
+    }
+  }
+}

@@ -1,0 +1,319 @@
+//! A session's mutable state, behind its one lock, and the flow-control decisions taken on it:
+//! how much output the pump may read ([`State::room`]), what a viewer takes next
+//! ([`State::take`]), which viewers hold the others up ([`State::mark_laggards`]), and whose size
+//! the PTY follows ([`State::wanted_size`]). Plain data and plain functions: the async parts
+//! (`pump.rs`, `viewer.rs`) call these under the lock and do the waiting themselves.
+
+use std::time::Instant;
+
+use super::events::EndCause;
+use super::scrollback::ScrollbackRing;
+
+/// One viewer's place in the session, as the session sees it.
+#[derive(Debug)]
+pub(super) struct ViewerState {
+    pub(super) id: u64,
+    /// Offset of the next byte this viewer will take.
+    pub(super) cursor: u64,
+    /// Its terminal size, once known.
+    pub(super) size: Option<(u16, u16)>,
+    /// When it last typed, resized or attached: the most recent one's size wins.
+    pub(super) last_active: Instant,
+    /// Detached from backpressure for holding others up; it must reattach.
+    pub(super) lagging: bool,
+}
+
+/// What a viewer gets from [`State::take`].
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Take {
+    /// The next output bytes, in order; the viewer's cursor has moved past them.
+    Output(Vec<u8>),
+    /// Nothing new yet.
+    Nothing,
+    /// The viewer is lagging (or gone): it must reattach.
+    Lagged,
+}
+
+/// Everything about a session that changes. The session wraps it in a std mutex: it is never
+/// held across an await, and every critical section is a few field updates or one memcpy.
+#[derive(Debug)]
+pub(super) struct State {
+    pub(super) ring: ScrollbackRing,
+    viewers: Vec<ViewerState>,
+    next_viewer: u64,
+    /// The size the PTY has now.
+    pub(super) size: (u16, u16),
+    /// Last input or output, for the idle timeout.
+    pub(super) last_activity: Instant,
+    /// When the last viewer left; `None` while any is attached.
+    pub(super) detached_since: Option<Instant>,
+    /// The shell's exit code, once reaped.
+    pub(super) exit_code: Option<i32>,
+    /// Why the server ended the session, once it has decided to (SIGHUP sent).
+    pub(super) ended_by: Option<EndCause>,
+}
+
+impl State {
+    /// A session of `size` with no viewers yet, keeping `scrollback_bytes` of output.
+    pub(super) fn new(scrollback_bytes: usize, size: (u16, u16), now: Instant) -> Self {
+        Self {
+            ring: ScrollbackRing::new(scrollback_bytes),
+            viewers: Vec::new(),
+            next_viewer: 0,
+            size,
+            last_activity: now,
+            detached_since: Some(now),
+            exit_code: None,
+            ended_by: None,
+        }
+    }
+
+    /// Adds a viewer that starts at the oldest retained output; returns its id.
+    pub(super) fn add_viewer(&mut self, size: Option<(u16, u16)>, now: Instant) -> u64 {
+        let id = self.next_viewer;
+        self.next_viewer += 1;
+        self.viewers.push(ViewerState {
+            id,
+            cursor: self.ring.start(),
+            size,
+            last_active: now,
+            lagging: false,
+        });
+        self.detached_since = None;
+        id
+    }
+
+    /// Removes viewer `id`; the session counts as detached from `now` if it was the last.
+    pub(super) fn remove_viewer(&mut self, id: u64, now: Instant) {
+        self.viewers.retain(|viewer| viewer.id != id);
+        if self.viewers.is_empty() {
+            self.detached_since = Some(now);
+        }
+    }
+
+    /// Appends shell output; returns the new end offset.
+    pub(super) fn push_output(&mut self, bytes: &[u8], now: Instant) -> u64 {
+        self.ring.push(bytes);
+        self.last_activity = now;
+        self.ring.end()
+    }
+
+    /// Bytes the pump may read before overwriting output a (non-lagging) viewer has not taken.
+    pub(super) fn room(&self) -> usize {
+        let capacity = self.ring.capacity();
+        self.viewers
+            .iter()
+            .filter(|viewer| !viewer.lagging)
+            .map(|viewer| capacity.saturating_sub((self.ring.end() - viewer.cursor) as usize))
+            .min()
+            .unwrap_or(capacity)
+    }
+
+    /// Up to `max` bytes of output for viewer `id`, moving its cursor past them. A viewer whose
+    /// next byte has been overwritten is marked lagging.
+    pub(super) fn take(&mut self, id: u64, max: usize) -> Take {
+        let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) else {
+            return Take::Lagged;
+        };
+        if viewer.lagging {
+            return Take::Lagged;
+        }
+        match self.ring.read_from(viewer.cursor, max) {
+            Err(_) => {
+                viewer.lagging = true;
+                Take::Lagged
+            }
+            Ok(chunk) if chunk.is_empty() => Take::Nothing,
+            Ok(chunk) => {
+                viewer.cursor += chunk.len() as u64;
+                Take::Output(chunk)
+            }
+        }
+    }
+
+    /// The pump has waited too long for room: marks the viewers that hold it up as lagging,
+    /// unless every viewer is that slow, in which case the shell simply waits (real
+    /// backpressure). Returns whether any viewer was marked.
+    pub(super) fn mark_laggards(&mut self) -> bool {
+        let capacity = self.ring.capacity() as u64;
+        let end = self.ring.end();
+        let blocks = |viewer: &ViewerState| !viewer.lagging && end - viewer.cursor >= capacity;
+        let active = self.viewers.iter().filter(|viewer| !viewer.lagging).count();
+        let blocking = self.viewers.iter().filter(|viewer| blocks(viewer)).count();
+        if blocking == 0 || blocking == active {
+            return false;
+        }
+        for viewer in &mut self.viewers {
+            if blocks(viewer) {
+                viewer.lagging = true;
+            }
+        }
+        true
+    }
+
+    /// Viewer `id` typed or resized (`size`) at `now`.
+    pub(super) fn touch(&mut self, id: u64, size: Option<(u16, u16)>, now: Instant) {
+        self.last_activity = now;
+        if let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) {
+            viewer.last_active = now;
+            if size.is_some() {
+                viewer.size = size;
+            }
+        }
+    }
+
+    /// The size of the most recently active viewer that has one.
+    pub(super) fn wanted_size(&self) -> Option<(u16, u16)> {
+        self.viewers
+            .iter()
+            .filter(|viewer| viewer.size.is_some())
+            .max_by_key(|viewer| viewer.last_active)
+            .and_then(|viewer| viewer.size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const CAPACITY: usize = 16;
+
+    fn state() -> State {
+        State::new(CAPACITY, (80, 24), Instant::now())
+    }
+
+    fn taken(state: &mut State, id: u64, max: usize) -> Vec<u8> {
+        match state.take(id, max) {
+            Take::Output(bytes) => bytes,
+            other => panic!("expected output, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn room_is_the_ring_without_viewers_and_the_slowest_viewers_gap_with_them() {
+        let mut state = state();
+        let now = Instant::now();
+        state.push_output(b"0123456789", now);
+        assert_eq!(state.room(), CAPACITY, "nobody to wait for");
+        let fast = state.add_viewer(None, now);
+        let slow = state.add_viewer(None, now);
+        // Both start at the oldest retained byte, ten bytes behind.
+        assert_eq!(state.room(), CAPACITY - 10);
+        assert_eq!(taken(&mut state, fast, 100), b"0123456789");
+        assert_eq!(
+            state.room(),
+            CAPACITY - 10,
+            "the slow viewer still holds it"
+        );
+        assert_eq!(taken(&mut state, slow, 4), b"0123");
+        assert_eq!(state.room(), CAPACITY - 6);
+        state.remove_viewer(slow, now);
+        assert_eq!(state.room(), CAPACITY, "a viewer that left holds nothing");
+    }
+
+    #[test]
+    fn a_viewer_takes_output_in_order_in_chunks_of_at_most_max() {
+        let mut state = state();
+        let now = Instant::now();
+        let viewer = state.add_viewer(None, now);
+        assert_eq!(state.take(viewer, 4), Take::Nothing);
+        state.push_output(b"abcdef", now);
+        state.push_output(b"gh", now);
+        assert_eq!(taken(&mut state, viewer, 4), b"abcd");
+        assert_eq!(taken(&mut state, viewer, 4), b"efgh");
+        assert_eq!(state.take(viewer, 4), Take::Nothing);
+        state.push_output(b"i", now);
+        assert_eq!(taken(&mut state, viewer, 4), b"i");
+    }
+
+    #[test]
+    fn a_viewer_whose_output_was_overwritten_lags_and_stays_lagging() {
+        let mut state = state();
+        let now = Instant::now();
+        let viewer = state.add_viewer(None, now);
+        // The pump never does this (room is 16), but a ring that moved on must not be misread.
+        state.push_output(&[b'x'; CAPACITY + 1], now);
+        assert_eq!(state.take(viewer, 4), Take::Lagged);
+        assert_eq!(state.room(), CAPACITY, "a lagging viewer holds nothing up");
+        state.push_output(b"more", now);
+        assert_eq!(state.take(viewer, 4), Take::Lagged);
+        assert_eq!(state.take(99, 4), Take::Lagged, "an unknown viewer is gone");
+    }
+
+    #[test]
+    fn only_the_viewers_that_hold_others_up_are_marked_lagging() {
+        let mut state = state();
+        let now = Instant::now();
+        let fast = state.add_viewer(None, now);
+        let slow = state.add_viewer(None, now);
+        state.push_output(&[b'x'; CAPACITY], now);
+        assert_eq!(state.room(), 0);
+        // Both are a whole ring behind: the shell waits for them, nobody is dropped.
+        assert!(!state.mark_laggards());
+        taken(&mut state, fast, CAPACITY);
+        assert!(state.mark_laggards(), "the slow viewer blocks the fast one");
+        assert_eq!(state.take(slow, 4), Take::Lagged);
+        assert_eq!(state.room(), CAPACITY);
+        assert!(!state.mark_laggards(), "nothing left to mark");
+        assert_eq!(
+            state.take(fast, 4),
+            Take::Nothing,
+            "the fast viewer goes on"
+        );
+    }
+
+    #[test]
+    fn a_lone_slow_viewer_is_real_backpressure() {
+        let mut state = state();
+        let now = Instant::now();
+        let viewer = state.add_viewer(None, now);
+        state.push_output(&[b'x'; CAPACITY], now);
+        assert_eq!(state.room(), 0);
+        assert!(!state.mark_laggards());
+        assert_eq!(taken(&mut state, viewer, CAPACITY).len(), CAPACITY);
+        assert_eq!(state.room(), CAPACITY);
+    }
+
+    #[test]
+    fn the_pty_follows_the_most_recently_active_viewer_with_a_size() {
+        let mut state = state();
+        let start = Instant::now();
+        let first = state.add_viewer(Some((100, 30)), start);
+        let second = state.add_viewer(None, start + Duration::from_secs(1));
+        assert_eq!(
+            state.wanted_size(),
+            Some((100, 30)),
+            "a viewer without a size counts not"
+        );
+        state.touch(second, Some((120, 40)), start + Duration::from_secs(2));
+        assert_eq!(state.wanted_size(), Some((120, 40)));
+        state.touch(first, None, start + Duration::from_secs(3));
+        assert_eq!(
+            state.wanted_size(),
+            Some((100, 30)),
+            "typing makes a viewer the latest"
+        );
+        state.remove_viewer(first, start);
+        assert_eq!(state.wanted_size(), Some((120, 40)));
+    }
+
+    #[test]
+    fn detached_since_tracks_the_last_viewer_leaving() {
+        let mut state = state();
+        let start = Instant::now();
+        assert!(
+            state.detached_since.is_some(),
+            "a new session has nobody yet"
+        );
+        let one = state.add_viewer(None, start);
+        let two = state.add_viewer(None, start);
+        assert_eq!(state.detached_since, None);
+        state.remove_viewer(one, start);
+        assert_eq!(state.detached_since, None);
+        let later = start + Duration::from_secs(5);
+        state.remove_viewer(two, later);
+        assert_eq!(state.detached_since, Some(later));
+    }
+}

@@ -1,0 +1,124 @@
+//! One connection's view of a session: output from the ring at its own offset, input and
+//! resizes to the shell. Dropping the [`Viewer`] detaches it.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use super::state::Take;
+use super::{CHUNK, Progress, Requester, Session, SessionEvent};
+
+/// What a viewer gets next.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ViewerEvent {
+    /// Output bytes, in order.
+    Output(Vec<u8>),
+    /// The shell exited with this code; there is no more output.
+    Finished(i32),
+    /// This viewer fell too far behind and must reattach.
+    Lagged,
+}
+
+/// One connection's view of a session. Dropping it detaches.
+#[derive(Debug)]
+pub(crate) struct Viewer {
+    session: Session,
+    id: u64,
+    /// Who is watching, for the `Detached` event.
+    by: Requester,
+    progress: watch::Receiver<Progress>,
+}
+
+impl Viewer {
+    pub(super) fn new(
+        session: Session,
+        id: u64,
+        by: Requester,
+        progress: watch::Receiver<Progress>,
+    ) -> Self {
+        Self {
+            session,
+            id,
+            by,
+            progress,
+        }
+    }
+
+    /// The session this viewer is attached to.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Waits for the next output chunk (at most [`CHUNK`] bytes), the end, or a lag.
+    pub(crate) async fn next_event(&mut self) -> ViewerEvent {
+        loop {
+            let finished = self.progress.borrow_and_update().finished;
+            let taken = self.session.lock().take(self.id, CHUNK);
+            match taken {
+                Take::Output(bytes) => {
+                    self.session.inner.room_freed.notify_one();
+                    return ViewerEvent::Output(bytes);
+                }
+                Take::Lagged => return ViewerEvent::Lagged,
+                Take::Nothing => {}
+            }
+            if let Some(code) = finished {
+                return ViewerEvent::Finished(code);
+            }
+            if self.progress.changed().await.is_err() {
+                return ViewerEvent::Finished(-1);
+            }
+        }
+    }
+
+    /// A handle for this viewer's input, usable while output is being awaited.
+    pub(crate) fn input(&self) -> ViewerInput {
+        ViewerInput {
+            session: self.session.clone(),
+            id: self.id,
+        }
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        let mut state = self.session.lock();
+        state.remove_viewer(self.id, Instant::now());
+        self.session.apply_size(&mut state);
+        drop(state);
+        self.session.inner.room_freed.notify_one();
+        self.session.inner.events.emit(&SessionEvent::Detached {
+            session: self.session.id(),
+            by: &self.by,
+        });
+    }
+}
+
+/// The input side of a [`Viewer`]: keystrokes and resizes.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewerInput {
+    session: Session,
+    id: u64,
+}
+
+impl ViewerInput {
+    /// Queues input for the shell, waiting while the session's input queue is full. Returns
+    /// `false` once the session no longer takes input.
+    pub(crate) async fn send(&self, bytes: Bytes) -> bool {
+        self.session.inner.metrics.bytes_in(bytes.len());
+        self.touch(None);
+        self.session.inner.input.send(bytes).await.is_ok()
+    }
+
+    /// Records this viewer's new size; the PTY follows if this viewer is the most recent.
+    pub(crate) fn resize(&self, cols: u16, rows: u16) {
+        self.touch(Some((cols, rows)));
+    }
+
+    fn touch(&self, size: Option<(u16, u16)>) {
+        let mut state = self.session.lock();
+        state.touch(self.id, size, Instant::now());
+        self.session.apply_size(&mut state);
+    }
+}

@@ -1,0 +1,265 @@
+//! The terminal WebSocket (`docs/protocol.md`): the upgrade, the origin check and the handshake
+//! (first message, authentication, open or attach), then the relay of `connection.rs`.
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::Response;
+use tracing::Instrument;
+
+use super::client::{bearer_token, query_has_token};
+use super::connection::{close, relay};
+use super::outcome::{self, Ending};
+use super::state::AppState;
+use crate::auth::{ClientInfo, Failure, Identity, Refusal};
+use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
+use crate::session::{Requester, Viewer};
+
+/// Initial WebSocket read buffer per connection.
+const READ_BUFFER: usize = 4 * 1024;
+
+/// `GET /api/v1/ws`: upgrades, then checks the origin and speaks the protocol.
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    uri: Uri,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let origin_allowed = origin_allowed(&headers, &state.config().allowed_origins);
+    // Refused whether or not authentication is on: URLs end up in proxy logs and histories.
+    let token_in_url = query_has_token(uri.query());
+    let header_token = bearer_token(&headers).map(str::to_owned);
+    let limit = state.config().max_message_bytes;
+    let span = tracing::info_span!(
+        "connection",
+        remote = %client.remote_addr,
+        session_id = tracing::field::Empty,
+        user = tracing::field::Empty,
+    );
+    upgrade
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        // Input is mostly keystrokes; the buffer grows for a paste. The 128 KiB default would
+        // cost every idle connection its own large allocation.
+        .read_buffer_size(READ_BUFFER)
+        .on_upgrade(move |socket| {
+            let tracked = state.shutdown().clone();
+            tracked.track(
+                async move {
+                    let _counted = ConnectionCount::new(&state);
+                    let ending = if !origin_allowed {
+                        refuse(socket, CloseReason::OriginNotAllowed).await
+                    } else if token_in_url {
+                        let refusal = Refusal::Unauthenticated(Failure::InUrl);
+                        if let Some(auth) = state.auth() {
+                            auth.record_refusal(&refusal, &client);
+                        }
+                        refuse(socket, outcome::refusal_close(&refusal)).await
+                    } else {
+                        serve(&state, socket, client, header_token).await
+                    };
+                    match ending {
+                        Ending::Close(reason) => tracing::info!(
+                            code = reason.close_code(),
+                            reason = reason.label(),
+                            "connection closed"
+                        ),
+                        Ending::PeerGone => tracing::debug!("connection dropped by the peer"),
+                    }
+                }
+                .instrument(span),
+            )
+        })
+}
+
+/// Counts an open terminal connection in the metrics while alive.
+struct ConnectionCount<'a>(&'a AppState);
+
+impl<'a> ConnectionCount<'a> {
+    fn new(state: &'a AppState) -> Self {
+        state.metrics().websocket_connections(1);
+        Self(state)
+    }
+}
+
+impl Drop for ConnectionCount<'_> {
+    fn drop(&mut self) {
+        self.0.metrics().websocket_connections(-1);
+    }
+}
+
+async fn refuse(socket: WebSocket, reason: CloseReason) -> Ending {
+    close(socket, &reason).await;
+    Ending::Close(reason)
+}
+
+/// Whether a WebSocket upgrade with these headers may proceed. Browsers always send `Origin`;
+/// its host must equal the `Host` the browser connected to, or be listed in `allowed`.
+/// Requests without `Origin` come from non-browser clients, which cross-site hijacking cannot
+/// use, and are allowed.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed
+        .iter()
+        .any(|entry| entry.eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    matches!((origin_host, host), (Some(origin_host), Some(host)) if origin_host.eq_ignore_ascii_case(host))
+}
+
+/// A session opened or attached by the handshake.
+struct Opened {
+    viewer: Viewer,
+    /// When the client's token runs out, if authentication is on.
+    token_expires: Option<tokio::time::Instant>,
+}
+
+/// Runs a connection to its end: the handshake under its timeout, then the relay.
+async fn serve(
+    state: &AppState,
+    mut socket: WebSocket,
+    client: ClientInfo,
+    header_token: Option<String>,
+) -> Ending {
+    let handshake = tokio::select! {
+        opened = tokio::time::timeout(
+            state.config().handshake_timeout(),
+            handshake(state, &mut socket, client, header_token),
+        ) => opened.unwrap_or(Err(CloseReason::HandshakeTimeout.into())),
+        () = state.shutdown().started() => Err(CloseReason::ShuttingDown.into()),
+    };
+    match handshake {
+        Ok(opened) => relay(state, socket, opened.viewer, opened.token_expires).await,
+        Err(Ending::Close(reason)) => refuse(socket, reason).await,
+        Err(Ending::PeerGone) => Ending::PeerGone,
+    }
+}
+
+/// Reads the first message, authenticates when authentication is on, and opens or attaches a
+/// session, then tells the client which.
+async fn handshake(
+    state: &AppState,
+    socket: &mut WebSocket,
+    client: ClientInfo,
+    header_token: Option<String>,
+) -> Result<Opened, Ending> {
+    let text = loop {
+        match socket.recv().await {
+            None | Some(Ok(Message::Close(_))) => return Err(Ending::PeerGone),
+            Some(Err(error)) => return Err(outcome::read_error(&error)),
+            Some(Ok(Message::Text(text))) => break text,
+            Some(Ok(Message::Binary(_))) => {
+                return Err(
+                    CloseReason::BadMessage("binary frame before open or attach".into()).into(),
+                );
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+        }
+    };
+    let message = ClientMessage::parse(&text).map_err(|error| outcome::protocol_close(&error))?;
+    let message_token = match &message {
+        ClientMessage::Open { token, .. } | ClientMessage::Attach { token, .. } => token.as_deref(),
+        ClientMessage::Resize { .. } => {
+            return Err(CloseReason::BadMessage("resize before open or attach".into()).into());
+        }
+        ClientMessage::Ping => {
+            return Err(CloseReason::BadMessage("ping before open or attach".into()).into());
+        }
+    };
+    let (identity, token_expires) = match state.auth() {
+        None => (Identity::anonymous(), None),
+        Some(auth) => {
+            // The header wins when both are sent.
+            let token = header_token.as_deref().or(message_token);
+            let grant = auth
+                .authenticate(token, &client)
+                .await
+                .map_err(|refusal| outcome::refusal_close(&refusal))?;
+            let expires = tokio::time::Instant::now() + grant.remaining();
+            (grant.identity, Some(expires))
+        }
+    };
+    tracing::Span::current().record("user", identity.user.as_str());
+    let requester = Requester { identity, client };
+    let registry = state.registry();
+    let viewer = match &message {
+        ClientMessage::Open { cols, rows, .. } => registry.open(&requester, *cols, *rows),
+        ClientMessage::Attach { session, .. } => {
+            registry.attach(session, &requester, message.size())
+        }
+        ClientMessage::Resize { .. } | ClientMessage::Ping => unreachable!("refused above"),
+    }
+    .map_err(|error| outcome::session_close(&error))?;
+    let session = viewer.session().id().to_string();
+    tracing::Span::current().record("session_id", session.as_str());
+    let opened = ServerMessage::Opened { session }.to_json();
+    if socket.send(Message::Text(opened.into())).await.is_err() {
+        return Err(Ending::PeerGone);
+    }
+    Ok(Opened {
+        viewer,
+        token_expires,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_str(host).unwrap());
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn origin_must_match_host_or_be_listed() {
+        let allowed = vec!["https://backstage.example.com".to_owned()];
+        assert!(origin_allowed(&headers(None, "t.example:8080"), &allowed));
+        assert!(origin_allowed(
+            &headers(Some("http://t.example:8080"), "t.example:8080"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://T.example"), "t.example"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://backstage.example.com"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://t.example:9999"), "t.example:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("null"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://t.example.evil.example"), "t.example"),
+            &[]
+        ));
+    }
+}

@@ -1,0 +1,107 @@
+//! What every request handler shares: one cheap `Clone` handle over the configuration, the
+//! session registry, authentication, metrics and the shutdown signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::auth::{AuditLog, AuthError, Authenticator};
+use crate::config::Config;
+use crate::lifecycle;
+use crate::metrics::Metrics;
+use crate::session::SessionRegistry;
+use crate::shutdown::Shutdown;
+
+/// Everything request handlers share. Cheap to clone: a handle over shared state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<AppInner>,
+}
+
+#[derive(Debug)]
+struct AppInner {
+    config: Config,
+    registry: SessionRegistry,
+    metrics: Metrics,
+    shutdown: Shutdown,
+    /// Token verification and policy; `None` while authentication is off.
+    auth: Option<Authenticator>,
+}
+
+impl AppState {
+    /// State for a server with `config`. Fails when the audit log cannot be opened.
+    pub(crate) fn new(config: Config) -> Result<Self, AuthError> {
+        let metrics = Metrics::new(config.max_sessions);
+        let shutdown = Shutdown::new();
+        let audit = if config.auth.audit_enabled() {
+            Some(AuditLog::open(&config.auth.audit)?)
+        } else {
+            None
+        };
+        let registry = SessionRegistry::new(
+            &config,
+            metrics.clone(),
+            shutdown.clone(),
+            vec![lifecycle::observer(audit.clone(), metrics.clone())],
+        );
+        let auth = if config.auth.enabled {
+            Some(Authenticator::new(&config.auth, metrics.clone(), audit)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            inner: Arc::new(AppInner {
+                config,
+                registry,
+                metrics,
+                shutdown,
+                auth,
+            }),
+        })
+    }
+
+    /// Token verification and policy, when authentication is on.
+    pub(crate) fn auth(&self) -> Option<&Authenticator> {
+        self.inner.auth.as_ref()
+    }
+
+    /// Whether tokens can be verified: always with authentication off, else once at least one
+    /// provider's signing keys are loaded.
+    pub fn keys_ready(&self) -> bool {
+        self.inner.auth.as_ref().is_none_or(Authenticator::is_ready)
+    }
+
+    /// Whether the server accepts new sessions (`/ready`).
+    pub fn is_ready(&self) -> bool {
+        !self.inner.shutdown.is_started()
+    }
+
+    /// Live sessions now.
+    pub fn session_count(&self) -> usize {
+        self.inner.registry.len()
+    }
+
+    /// The effective configuration.
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The live sessions.
+    pub(crate) fn registry(&self) -> &SessionRegistry {
+        &self.inner.registry
+    }
+
+    /// The metrics.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The server's shutdown.
+    pub(crate) fn shutdown(&self) -> &Shutdown {
+        &self.inner.shutdown
+    }
+}
+
+/// The remote address of a connection, whether plain TCP or TLS; handlers extract it as
+/// `ConnectInfo<PeerAddr>`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddr(pub(crate) SocketAddr);
