@@ -38,6 +38,14 @@ if cmp -s deny.toml "$strict" ||
 fi
 echo "a policy without MIT is refused, as it must be"
 
+# tests/snapshot.rs compares the server's terminal model with xterm.js (@xterm/headless) under
+# Node; npm ci only when node_modules is missing or older than the lockfile.
+xterm=tests/xterm
+if [[ ! -f $xterm/node_modules/.package-lock.json || $xterm/package-lock.json -nt $xterm/node_modules/.package-lock.json ]]; then
+  echo "== npm ci ($xterm)"
+  (cd "$xterm" && npm ci --no-audit --no-fund)
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
   echo "== cargo nextest run"
   cargo nextest run --locked --no-fail-fast

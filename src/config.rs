@@ -92,8 +92,12 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// How long a session with no connection stays alive for a reattach.
     pub grace_period_secs: u64,
-    /// Output kept per session for replay on attach, in bytes.
+    /// Output buffered per session for its viewers, in bytes: how far one viewer may fall behind
+    /// the others before it is resynchronised.
     pub scrollback_bytes: usize,
+    /// Rows of history the server's terminal model keeps per session, and a reattaching viewer
+    /// gets back.
+    pub scrollback_lines: usize,
     /// Largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Time a client has to send an HTTP request head, and a new terminal WebSocket to send
@@ -144,6 +148,7 @@ impl Default for Config {
             idle_timeout_secs: 0,
             grace_period_secs: 60,
             scrollback_bytes: 256 * 1024,
+            scrollback_lines: 5000,
             max_message_bytes: 1024 * 1024,
             handshake_timeout_secs: 10,
             ping_interval_secs: 20,
@@ -233,6 +238,9 @@ impl Config {
                 "scrollback_bytes",
                 "must be between 4096 and 67108864",
             ));
+        }
+        if self.scrollback_lines > 100_000 {
+            return Err(invalid("scrollback_lines", "must be at most 100000"));
         }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_message_bytes) {
             return Err(invalid(
@@ -421,7 +429,7 @@ pub(crate) mod tests {
 
     #[test]
     fn invalid_values_name_the_key_and_the_reason() {
-        let cases: [(&str, &str); 9] = [
+        let cases: [(&str, &str); 10] = [
             ("port = \"eighty\"\n", "port"),
             ("port = 70000\n", "port"),
             ("max_sessions = 0\n", "max_sessions"),
@@ -430,6 +438,7 @@ pub(crate) mod tests {
                 "max_sessions_per_user",
             ),
             ("scrollback_bytes = 10\n", "scrollback_bytes"),
+            ("scrollback_lines = 100001\n", "scrollback_lines"),
             (
                 "allowed_origins = [\"https://x.example/path\"]\n",
                 "allowed_origins",

@@ -31,6 +31,7 @@ pub mod server;
 mod session;
 mod shutdown;
 pub mod telemetry;
+mod terminal;
 mod web;
 
 pub use config::Config;

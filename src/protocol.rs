@@ -24,6 +24,11 @@ pub(crate) enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         token: Option<String>,
+        /// The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
+        /// band instead of a 4409 close.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        resync: Option<bool>,
     },
     /// Reattach to a live session. Only valid as the first message.
     Attach {
@@ -41,6 +46,11 @@ pub(crate) enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         token: Option<String>,
+        /// The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
+        /// band instead of a 4409 close.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        resync: Option<bool>,
     },
     /// This viewer's size changed.
     Resize {
@@ -111,11 +121,19 @@ fn check_size(cols: u16, rows: u16) -> Result<(), ProtocolError> {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub(crate) enum ServerMessage {
-    /// The session is ready; on attach, its replay follows as binary frames.
+    /// The session is ready. With `snapshot`, the next binary frame is a snapshot of the
+    /// terminal (reset, then write it without answering); live output follows.
     Opened {
         /// The session id, for a later `attach`.
         session: String,
+        /// Whether a snapshot frame comes next (always, from servers that send this field).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        snapshot: Option<bool>,
     },
+    /// Only to clients that asked for `resync`: the viewer fell behind, and the next binary frame
+    /// is a fresh snapshot (reset, then write it without answering); output continues after it.
+    Snapshot,
     /// The shell exited; the server closes with 1000 next.
     Exit {
         /// Exit status, or 128 + the signal number when a signal killed the shell.
@@ -273,16 +291,18 @@ mod tests {
             Ok(ClientMessage::Open {
                 cols: 80,
                 rows: 24,
-                token: None
+                token: None,
+                resync: None
             })
         );
         assert_eq!(
-            ClientMessage::parse(r#"{"type":"attach","session":"ab","token":"t"}"#),
+            ClientMessage::parse(r#"{"type":"attach","session":"ab","token":"t","resync":true}"#),
             Ok(ClientMessage::Attach {
                 session: "ab".into(),
                 cols: None,
                 rows: None,
-                token: Some("t".into())
+                token: Some("t".into()),
+                resync: Some(true)
             })
         );
         assert_eq!(
@@ -337,8 +357,13 @@ mod tests {
     fn server_messages_have_the_documented_shape() {
         let opened = ServerMessage::Opened {
             session: "abc".into(),
+            snapshot: Some(true),
         };
-        assert_eq!(opened.to_json(), r#"{"type":"opened","session":"abc"}"#);
+        assert_eq!(
+            opened.to_json(),
+            r#"{"type":"opened","session":"abc","snapshot":true}"#
+        );
+        assert_eq!(ServerMessage::Snapshot.to_json(), r#"{"type":"snapshot"}"#);
         assert_eq!(
             ServerMessage::Exit { code: 3 }.to_json(),
             r#"{"type":"exit","code":3}"#

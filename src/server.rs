@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::serve::Listener;
+use axum::serve::{Listener, ListenerExt};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -122,7 +122,8 @@ impl Server {
             .await;
             return Ok(());
         }
-        serve_until_shutdown(self.listener, &state).await;
+        let listener = self.listener.tap_io(|tcp| crate::web::serve::no_delay(tcp));
+        serve_until_shutdown(listener, &state).await;
         Ok(())
     }
 }

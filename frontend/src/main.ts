@@ -2,6 +2,7 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { FitAddon } from "@xterm/addon-fit";
+import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
@@ -49,7 +50,12 @@ const sessions: SessionStore = {
   },
 };
 
+/** Snapshots being written; input is dropped meanwhile (see `send`). */
+let writingSnapshots = 0;
+
 const terminal = new Terminal({
+  // The Unicode API (character widths) is still marked proposed in xterm.js 6.
+  allowProposedApi: true,
   cursorBlink: true,
   scrollback: 5000,
   fontFamily: "ui-monospace, 'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace",
@@ -58,6 +64,9 @@ const terminal = new Terminal({
 });
 const fit = new FitAddon();
 terminal.loadAddon(fit);
+// Emoji and other wide characters take two cells, as they do for the shell and the server's model.
+terminal.loadAddon(new Unicode11Addon());
+terminal.unicode.activeVersion = "11";
 terminal.loadAddon(new WebLinksAddon());
 terminal.open(element("terminal"));
 
@@ -110,6 +119,13 @@ const connection = new TerminalConnection({
   output: (bytes) => {
     terminal.write(bytes);
   },
+  snapshot: (bytes) => {
+    terminal.reset();
+    writingSnapshots++;
+    terminal.write(bytes, () => {
+      writingSnapshots--;
+    });
+  },
   reset: () => {
     terminal.reset();
   },
@@ -127,7 +143,19 @@ const connection = new TerminalConnection({
 });
 
 // Input: keyboard and pastes as UTF-8 binary frames; Enter after an exit starts a new session.
+// Nothing is sent while a snapshot is being written: xterm.js answers some sequences by itself,
+// and those answers belong to the program that asked, long ago, not to the one running now.
+// Keys typed while disconnected are not kept for later (the screen they were typed at may be
+// gone by then): the status bar says they were not sent.
 const encoder = new TextEncoder();
+function send(bytes: Uint8Array<ArrayBuffer>): void {
+  if (writingSnapshots > 0) {
+    return;
+  }
+  if (!connection.sendInput(bytes)) {
+    statusBar.inputNotSent();
+  }
+}
 terminal.onData((data) => {
   if (connection.state.kind === "exited") {
     if (data === "\r") {
@@ -135,11 +163,11 @@ terminal.onData((data) => {
     }
     return;
   }
-  connection.sendInput(encoder.encode(data));
+  send(encoder.encode(data));
 });
 terminal.onBinary((data) => {
   // Mouse reports in X10 mode: one byte per character.
-  connection.sendInput(Uint8Array.from(data, (character) => character.charCodeAt(0) & 0xff));
+  send(Uint8Array.from(data, (character) => character.charCodeAt(0) & 0xff));
 });
 
 // Copy and paste with Ctrl+Shift+C / Ctrl+Shift+V (Cmd+C / Cmd+V work natively on macOS).

@@ -31,6 +31,14 @@ describe("decodeServerMessage", () => {
     expect(decodeServerMessage('{"type":"pong"}')).toEqual({ ok: true, message: { type: "pong" } });
   });
 
+  it("accepts the snapshot announcements: opened's flag and the in-band message", () => {
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","snapshot":true}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: SESSION, snapshot: true },
+    });
+    expect(decodeServerMessage('{"type":"snapshot"}')).toEqual({ ok: true, message: { type: "snapshot" } });
+  });
+
   it("ignores unknown fields, which v1 may gain", () => {
     expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","motd":"hi"}`)).toEqual({
       ok: true,
@@ -49,6 +57,7 @@ describe("decodeServerMessage", () => {
     ["opened without a session", '{"type":"opened"}', "opened:"],
     ["opened with a short session", '{"type":"opened","session":"abc"}', "opened:"],
     ["opened with an uppercase session", `{"type":"opened","session":"${SESSION.toUpperCase()}"}`, "opened:"],
+    ["opened with a non-boolean snapshot", `{"type":"opened","session":"${SESSION}","snapshot":1}`, "opened:"],
     ["exit with a string code", '{"type":"exit","code":"1"}', "exit:"],
     ["exit with a fractional code", '{"type":"exit","code":1.5}', "exit:"],
     ["exit with a negative code", '{"type":"exit","code":-1}', "exit:"],

@@ -26,7 +26,14 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
     if (typeof session !== "string" || !SESSION_ID.test(session)) {
       return { ok: false, error: "opened: session is not a 32-character hex id" };
     }
-    return { ok: true, message: { type: "opened", session } };
+    const snapshot = fields.snapshot;
+    if (snapshot !== undefined && typeof snapshot !== "boolean") {
+      return { ok: false, error: "opened: snapshot is not a boolean" };
+    }
+    return { ok: true, message: { type: "opened", session, ...(snapshot === undefined ? {} : { snapshot }) } };
+  },
+  snapshot() {
+    return { ok: true, message: { type: "snapshot" } };
   },
   exit(fields) {
     const code = fields.code;

@@ -214,6 +214,10 @@ function harness(): Harness {
     size: () => h.size,
     token: () => h.token.value,
     output: (bytes) => h.screen.push(new TextDecoder().decode(bytes)),
+    snapshot: (bytes) => {
+      h.screen.length = 0;
+      h.screen.push(`[snapshot]${new TextDecoder().decode(bytes)}`);
+    },
     reset: () => (h.screen.length = 0),
     stateChanged: (state) => h.states.push(state),
     notice: (notice) => h.notices.push(notice),
@@ -276,7 +280,7 @@ describe("TerminalConnection heartbeat", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "network", attempt: 1 });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
   });
 
   it("takes a late timer (a throttled tab) for a reason to ping, not for a dead connection", () => {
@@ -310,7 +314,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toEqual({ kind: "connecting" });
     expect(h.last().url).toBe("ws://terminal.test/api/v1/ws");
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
     expect(h.sessions.value).toBe(SESSION_A);
@@ -322,10 +326,38 @@ describe("TerminalConnection", () => {
     h.screen.push("stale screen");
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("$ echo hi\r\nhi\r\n");
     expect(h.screen).toEqual(["$ echo hi\r\nhi\r\n"]);
+  });
+
+  it("writes the snapshot announced by opened as a snapshot, then output after it", () => {
+    h.sessions.value = SESSION_A;
+    h.screen.push("stale screen");
+    h.connection.start();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, snapshot: true });
+    expect(h.screen).toEqual(["stale screen"]); // nothing reset until the snapshot arrives
+    h.last().bytes("\u001bcthe screen");
+    h.last().bytes("live");
+    expect(h.screen).toEqual(["[snapshot]\u001bcthe screen", "live"]);
+  });
+
+  it("writes a snapshot announced in band (a resync after falling behind)", () => {
+    h = connected();
+    h.last().bytes("before");
+    h.last().text({ type: "snapshot" });
+    expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
+    h.last().bytes("fresh screen");
+    h.last().bytes("after");
+    expect(h.screen).toEqual(["[snapshot]fresh screen", "after"]);
+  });
+
+  it("asks for in-band resyncs in open and attach", () => {
+    h.connection.start();
+    h.last().accept();
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
   });
 
   it("writes output bytes as they come", () => {
@@ -343,7 +375,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 100, rows: 30 };
     h.connection.resize(100, 30);
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, token: "secret-token" },
+      { type: "open", cols: 80, rows: 24, resync: true, token: "secret-token" },
       { type: "resize", cols: 100, rows: 30 },
     ]);
     expect(h.last().url).not.toContain("secret");
@@ -364,7 +396,7 @@ describe("TerminalConnection", () => {
 
     h.size = { cols: 90, rows: 20 };
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20 }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("hello\r\n"); // the server's replay
     expect(h.screen).toEqual(["hello\r\n"]);
@@ -401,7 +433,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "too-slow" });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
   });
 
   it("after 1001 (server restarting) reconnects with a new session and says so", () => {
@@ -411,7 +443,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
     expect(h.notices).toEqual([]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["server-restarted"]);
@@ -439,7 +471,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["session-expired"]);
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
@@ -455,7 +487,7 @@ describe("TerminalConnection", () => {
     expect(h.sockets).toHaveLength(1); // no automatic retry
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
   });
 
   it("counts an exit as an exit even if the close frame is lost", () => {
@@ -479,7 +511,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_A);
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
   });
 
   it("shows access denied on 4403 and does not retry", () => {
@@ -503,7 +535,7 @@ describe("TerminalConnection", () => {
     h.clock.advance(500);
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, token: "fresh" }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, token: "fresh" }]);
   });
 
   it("backs off when the embedding page keeps sending rejected tokens", () => {
@@ -533,7 +565,7 @@ describe("TerminalConnection", () => {
     h.connection.start();
     h.last().accept();
     h.connection.resize(100, 30); // before opened: the server would answer 4400
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24 }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.connection.resize(80, 24);
     h.connection.resize(100, 30);
@@ -551,7 +583,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 120, rows: 40 };
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24 },
+      { type: "open", cols: 80, rows: 24, resync: true },
       { type: "resize", cols: 120, rows: 40 },
     ]);
   });

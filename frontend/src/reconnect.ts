@@ -132,7 +132,12 @@ export interface ConnectionOptions {
   token(): string | null;
   /** Output bytes for the terminal. */
   output(bytes: Uint8Array): void;
-  /** Clear the terminal: called on attach, before the replay is written. */
+  /**
+   * A snapshot of the session's terminal: reset the terminal, then write the bytes without
+   * sending any of the terminal's automatic replies while they are written. Output follows.
+   */
+  snapshot(bytes: Uint8Array): void;
+  /** Clear the terminal: called on attach to a server that sends a replay, not a snapshot. */
   reset(): void;
   stateChanged(state: ConnectionState): void;
   notice?(notice: Notice): void;
@@ -169,6 +174,8 @@ export class TerminalConnection {
   private lastHeard = 0;
   private pingSentAt: number | null = null;
   private pendingNotice: Notice | null = null;
+  /** The next binary frame is a snapshot (announced by `opened` or `snapshot`). */
+  private snapshotNext = false;
   private disposed = false;
 
   constructor(options: ConnectionOptions) {
@@ -277,8 +284,8 @@ export class TerminalConnection {
     const token = this.options.token();
     const message: ClientMessage =
       stored === null
-        ? { type: "open", cols, rows, ...(token === null ? {} : { token }) }
-        : { type: "attach", session: stored, cols, rows, ...(token === null ? {} : { token }) };
+        ? { type: "open", cols, rows, resync: true, ...(token === null ? {} : { token }) }
+        : { type: "attach", session: stored, cols, rows, resync: true, ...(token === null ? {} : { token }) };
     this.pending = stored === null ? { kind: "open" } : { kind: "attach", session: stored };
     this.lastSentSize = { cols, rows };
     this.send(message);
@@ -287,7 +294,12 @@ export class TerminalConnection {
   private handleMessage(data: string | ArrayBuffer): void {
     this.lastHeard = this.options.clock.now();
     if (typeof data !== "string") {
-      this.options.output(new Uint8Array(data));
+      if (this.snapshotNext) {
+        this.snapshotNext = false;
+        this.options.snapshot(new Uint8Array(data));
+      } else {
+        this.options.output(new Uint8Array(data));
+      }
       return;
     }
     const decoded = decodeServerMessage(data);
@@ -300,7 +312,10 @@ export class TerminalConnection {
     const message = decoded.message;
     switch (message.type) {
       case "opened":
-        this.handleOpened(message.session);
+        this.handleOpened(message.session, message.snapshot === true);
+        break;
+      case "snapshot":
+        this.snapshotNext = true;
         break;
       case "exit":
         this.exitCode = message.code;
@@ -311,13 +326,14 @@ export class TerminalConnection {
     }
   }
 
-  private handleOpened(session: string): void {
+  private handleOpened(session: string, snapshot: boolean): void {
     if (this.handshakeTimer !== null) {
       this.options.clock.clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
     }
-    if (this.pending?.kind === "attach") {
-      // The replay follows at once: clear the screen so that output is not shown twice.
+    this.snapshotNext = snapshot;
+    if (!snapshot && this.pending?.kind === "attach") {
+      // An older server replays output instead: clear the screen so it is not shown twice.
       this.options.reset();
     }
     this.pending = null;

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StatusAction } from "./status";
-import { CONNECTED_BADGE_MS, StatusBar } from "./status-bar";
+import { CONNECTED_BADGE_MS, INPUT_LOST_TEXT, StatusBar } from "./status-bar";
 
 describe("StatusBar", () => {
   let element: HTMLElement;
@@ -113,6 +113,23 @@ describe("StatusBar", () => {
     expect(text()).toBe("Connecting…");
     bar.render({ kind: "connected", session: "s" });
     expect(text()).toBe("Copying needs clipboard access; use the browser's menu instead.");
+  });
+
+  it("says plainly that keys typed while disconnected were not sent, until reconnected", () => {
+    const lost = () => element.querySelector(".lost")?.textContent ?? null;
+    bar.render({ kind: "connected", session: "s" });
+    bar.inputNotSent();
+    expect(lost()).toBeNull(); // connected: nothing was lost
+    bar.render({ kind: "reconnecting", attempt: 1, cause: "network", retryAt: null });
+    expect(lost()).toBeNull();
+    bar.inputNotSent();
+    expect(lost()).toBe(INPUT_LOST_TEXT);
+    bar.render({ kind: "reconnecting", attempt: 2, cause: "network", retryAt: null });
+    expect(lost()).toBe(INPUT_LOST_TEXT); // still true on the next attempt
+    bar.render({ kind: "connected", session: "s" });
+    expect(lost()).toBeNull();
+    bar.render({ kind: "reconnecting", attempt: 1, cause: "network", retryAt: null });
+    expect(lost()).toBeNull(); // a new outage starts clean
   });
 
   it("draws nothing for a notice before the first state", () => {

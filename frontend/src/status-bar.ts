@@ -9,6 +9,8 @@ export const CONNECTED_BADGE_MS = 1500;
 const FADE_MS = 300;
 /** Often enough for a countdown in whole seconds. */
 const COUNTDOWN_TICK_MS = 250;
+/** Said while disconnected once keys were typed: they are dropped, not kept for later. */
+export const INPUT_LOST_TEXT = "Keys typed while disconnected were not sent.";
 
 export interface StatusBarOptions {
   /** In a frame, sign-in waits for the embedding page rather than for a new address. */
@@ -23,6 +25,8 @@ export class StatusBar {
   /** The state last rendered: a notice and the countdown render it again. */
   private state: ConnectionState | null = null;
   private shownNotice: { text: string; until: number } | null = null;
+  /** Keys were typed since the connection went away: they were not sent. */
+  private inputLost = false;
   private timer: number | undefined;
 
   constructor(element: HTMLElement, options: StatusBarOptions) {
@@ -46,6 +50,14 @@ export class StatusBar {
     text.className = "text";
     text.textContent = notice !== null ? notice.text : view.text;
     bar.append(dot, text);
+    if (state.kind === "connected") {
+      this.inputLost = false;
+    } else if (this.inputLost) {
+      const lost = document.createElement("span");
+      lost.className = "lost";
+      lost.textContent = INPUT_LOST_TEXT;
+      bar.append(lost);
+    }
     if (view.action !== null) {
       const button = document.createElement("button");
       button.type = "button";
@@ -73,6 +85,15 @@ export class StatusBar {
         this.render(state);
       }, COUNTDOWN_TICK_MS);
     }
+  }
+
+  /** Keys were typed while not connected and dropped: says so until the connection is back. */
+  inputNotSent(): void {
+    if (this.state === null || this.state.kind === "connected" || this.inputLost) {
+      return;
+    }
+    this.inputLost = true;
+    this.render(this.state);
   }
 
   /** Shows `text` in place of "Connected" for the next `ms`. */

@@ -1,9 +1,10 @@
 //! Terminal sessions: a shell on a PTY that outlives its connections.
 //!
-//! A [`Session`] owns the PTY, a ring of recent output and the state of its viewers
-//! (`state.rs`). Two tasks drive it (`pump.rs`): the *pump* copies PTY output into the ring, and
-//! the *input task* writes viewers' keystrokes to the PTY. A [`Viewer`] (`viewer.rs`) is one
-//! connection's view: it reads output from the ring at its own offset and sends input. The
+//! A [`Session`] owns the PTY, a terminal model of everything the shell printed, a ring of recent
+//! output and the state of its viewers (`state.rs`). Two tasks drive it (`pump.rs`): the *pump*
+//! feeds PTY output to the model and the ring, and the *input task* writes viewers' keystrokes to
+//! the PTY. A [`Viewer`] (`viewer.rs`) is one connection's view: it starts with a snapshot of the
+//! model, then reads output from the ring at its own offset, and sends input. The
 //! [`SessionRegistry`] opens sessions for a [`Requester`] (workspace, shell command and `HOME` in
 //! one place), finds them for reattach, ends them, and emits the [`SessionEvent`]s that audit and
 //! metrics observe.
@@ -11,10 +12,16 @@
 //! **Architecture Invariant:** this layer knows nothing about HTTP, WebSockets, JSON or close
 //! codes. It deals in bytes, sizes, identities and domain errors ([`SessionError`]).
 //!
+//! Ordering: the pump feeds a chunk to the model and appends it to the ring under the model's
+//! lock, and a snapshot is taken under the same lock, so a snapshot covers exactly the output
+//! before the ring's end and the viewer continues from that byte: nothing lost, nothing twice.
+//! Locks are taken model first, then state.
+//!
 //! Backpressure: the pump reads the PTY only while every viewer is less than one ring behind, so
 //! a slow viewer makes the shell's writes block as on a real terminal, and memory per session is
-//! the ring plus one chunk in flight per viewer. A viewer that holds the others up for longer
-//! than [`SLOW_VIEWER_LIMIT`] is marked lagging and detached from the backpressure.
+//! the model, the ring and one chunk in flight per viewer. A viewer that holds the others up for
+//! longer than [`SLOW_VIEWER_LIMIT`] is marked lagging and detached from the backpressure; it
+//! then gets a fresh snapshot if it can take one, else it must reattach.
 
 mod error;
 mod events;
@@ -34,6 +41,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::metrics::Metrics;
 use crate::pty::{Hangup, Pty, signal_group};
+use crate::terminal::TerminalModel;
 pub(crate) use error::SessionError;
 use events::Events;
 pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
@@ -48,6 +56,8 @@ const SLOW_VIEWER_LIMIT: Duration = Duration::from_secs(2);
 const CHUNK: usize = 64 * 1024;
 /// Input chunks queued per session before senders wait (each at most `max_message_bytes`).
 const INPUT_QUEUE: usize = 8;
+/// Newest output handed to the model's snapshot, to finish an escape sequence cut off there.
+const SNAPSHOT_TAIL: usize = 4096;
 
 /// A session's id: 128 random bits as 32 lowercase hex characters. Unguessable, because
 /// knowing the id is what lets its owner reattach.
@@ -80,6 +90,14 @@ impl std::fmt::Display for SessionId {
     }
 }
 
+/// How much of a session's output is kept: bytes for viewers in flight, rows of history in the
+/// model.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Buffers {
+    pub(crate) output_bytes: usize,
+    pub(crate) scrollback_lines: usize,
+}
+
 /// What viewers observe of a session's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Progress {
@@ -102,6 +120,9 @@ struct Inner {
     owner: Requester,
     started: Instant,
     pty: Pty,
+    /// What a terminal shows after all output so far. A std mutex, taken before `state` when
+    /// both are needed: held for one chunk's parse or one snapshot, never across an await.
+    model: Mutex<TerminalModel>,
     /// A std mutex: never held across an await; see [`State`].
     state: Mutex<State>,
     progress: watch::Sender<Progress>,
@@ -120,7 +141,7 @@ impl Session {
         owner: Requester,
         pty: Pty,
         size: (u16, u16),
-        scrollback_bytes: usize,
+        buffers: Buffers,
         metrics: Metrics,
         events: Events,
     ) -> Self {
@@ -132,7 +153,8 @@ impl Session {
                 owner,
                 started: now,
                 pty,
-                state: Mutex::new(State::new(scrollback_bytes, size, now)),
+                model: Mutex::new(TerminalModel::new(size.0, size.1, buffers.scrollback_lines)),
+                state: Mutex::new(State::new(buffers.output_bytes, size, now)),
                 progress: watch::Sender::new(Progress {
                     end: 0,
                     finished: None,
@@ -200,21 +222,50 @@ impl Session {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a viewer for `by` that will see the retained output first, then live output.
-    fn attach(&self, by: Requester, size: Option<(u16, u16)>) -> Viewer {
-        let mut state = self.lock();
-        let id = state.add_viewer(size, Instant::now());
-        self.apply_size(&mut state);
-        drop(state);
-        Viewer::new(self.clone(), id, by, self.inner.progress.subscribe())
+    fn lock_model(&self) -> MutexGuard<'_, TerminalModel> {
+        self.inner
+            .model
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Resizes the PTY to the most recently active viewer's size, if that changed it.
-    fn apply_size(&self, state: &mut State) {
+    /// Adds a viewer for `by` of `size` (the PTY follows it); it sees a snapshot of the screen
+    /// first, then live output.
+    fn attach(&self, by: Requester, size: Option<(u16, u16)>, resync: bool) -> Viewer {
+        let mut model = self.lock_model();
+        let mut state = self.lock();
+        let id = state.add_viewer(size, Instant::now());
+        self.apply_size(&mut model, &mut state);
+        let snapshot = model.snapshot(&state.recent_output(SNAPSHOT_TAIL));
+        drop(state);
+        drop(model);
+        Viewer::new(
+            self.clone(),
+            id,
+            by,
+            resync,
+            snapshot,
+            self.inner.progress.subscribe(),
+        )
+    }
+
+    /// A snapshot for viewer `id`, which then continues after the newest output.
+    fn resync(&self, id: u64) -> Vec<u8> {
+        let model = self.lock_model();
+        let mut state = self.lock();
+        let snapshot = model.snapshot(&state.recent_output(SNAPSHOT_TAIL));
+        state.skip_to_end(id);
+        snapshot
+    }
+
+    /// Resizes the PTY and the model to the most recently active viewer's size, if that changed
+    /// it.
+    fn apply_size(&self, model: &mut TerminalModel, state: &mut State) {
         if let Some(size) = state.wanted_size()
             && size != state.size
         {
             state.size = size;
+            model.resize(size.0, size.1);
             if let Err(error) = self.inner.pty.resize(size.0, size.1) {
                 tracing::warn!(session_id = %self.inner.id, %error, "resizing the PTY failed");
             }

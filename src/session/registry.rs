@@ -12,7 +12,7 @@ use super::error::SessionError;
 use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
 use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;
-use super::{Session, SessionId, Viewer};
+use super::{Buffers, Session, SessionId, Viewer};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::pty::{self, Pty, ShellCommand};
@@ -34,8 +34,8 @@ struct SessionLimits {
     grace_period: Duration,
     /// End sessions without input or output for this long.
     idle_timeout: Option<Duration>,
-    /// Output retained per session.
-    scrollback_bytes: usize,
+    /// Output and history kept per session.
+    buffers: Buffers,
 }
 
 /// All live sessions. Cheap to clone: a handle over shared state.
@@ -74,7 +74,10 @@ impl SessionRegistry {
                     max_sessions_per_user: config.max_sessions_per_user,
                     grace_period: config.grace_period(),
                     idle_timeout: config.idle_timeout(),
-                    scrollback_bytes: config.scrollback_bytes,
+                    buffers: Buffers {
+                        output_bytes: config.scrollback_bytes,
+                        scrollback_lines: config.scrollback_lines,
+                    },
                 },
                 // With authentication off everybody is the same anonymous user: one folder.
                 workspaces: Workspaces::new(config.workspaces_dir.clone(), config.auth.enabled),
@@ -105,18 +108,26 @@ impl SessionRegistry {
     }
 
     /// Starts a shell of `cols`×`rows` for `by` in their workspace and attaches its first viewer,
-    /// so no output is missed.
+    /// so no output is missed. `resync`: the viewer can take a fresh snapshot when it falls
+    /// behind (else it is told it lagged).
     pub(crate) fn open(
         &self,
         by: &Requester,
         cols: u16,
         rows: u16,
+        resync: bool,
     ) -> Result<Viewer, SessionError> {
-        self.try_open(by, cols, rows)
+        self.try_open(by, cols, rows, resync)
             .inspect_err(|error| self.refused(None, by, error))
     }
 
-    fn try_open(&self, by: &Requester, cols: u16, rows: u16) -> Result<Viewer, SessionError> {
+    fn try_open(
+        &self,
+        by: &Requester,
+        cols: u16,
+        rows: u16,
+        resync: bool,
+    ) -> Result<Viewer, SessionError> {
         if self.inner.shutdown.is_started() {
             return Err(SessionError::Draining);
         }
@@ -129,7 +140,7 @@ impl SessionRegistry {
             by.clone(),
             pty,
             (cols, rows),
-            self.inner.limits.scrollback_bytes,
+            self.inner.limits.buffers,
             self.inner.metrics.clone(),
             self.inner.events.clone(),
         );
@@ -144,7 +155,7 @@ impl SessionRegistry {
             sessions.insert(session.id().clone(), session.clone());
         }
         // The viewer starts at the ring's oldest byte, so it misses none of the shell's output.
-        let viewer = session.attach(by.clone(), Some((cols, rows)));
+        let viewer = session.attach(by.clone(), Some((cols, rows)), resync);
         self.inner.events.emit(&SessionEvent::Opened {
             session: session.id(),
             by,
@@ -184,12 +195,14 @@ impl SessionRegistry {
         });
     }
 
-    /// Attaches a new viewer for `by` to the live session `id`, which must be theirs.
+    /// Attaches a new viewer for `by` to the live session `id`, which must be theirs; `resync` as
+    /// for [`open`](Self::open).
     pub(crate) fn attach(
         &self,
         id: &str,
         by: &Requester,
         size: Option<(u16, u16)>,
+        resync: bool,
     ) -> Result<Viewer, SessionError> {
         let session = self.sessions().get(id).cloned();
         let session = match session {
@@ -201,7 +214,7 @@ impl SessionRegistry {
             self.refused(Some(id), by, &error);
             return Err(error);
         }
-        let viewer = session.attach(by.clone(), size);
+        let viewer = session.attach(by.clone(), size, resync);
         self.inner.events.emit(&SessionEvent::Attached {
             session: session.id(),
             by,

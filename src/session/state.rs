@@ -68,19 +68,40 @@ impl State {
         }
     }
 
-    /// Adds a viewer that starts at the oldest retained output; returns its id.
+    /// Adds a viewer that starts after the newest output (a snapshot covers what came before);
+    /// returns its id.
     pub(super) fn add_viewer(&mut self, size: Option<(u16, u16)>, now: Instant) -> u64 {
         let id = self.next_viewer;
         self.next_viewer += 1;
         self.viewers.push(ViewerState {
             id,
-            cursor: self.ring.start(),
+            cursor: self.ring.end(),
             size,
             last_active: now,
             lagging: false,
         });
         self.detached_since = None;
         id
+    }
+
+    /// Moves viewer `id` past the newest output and back into the flow control: it has been
+    /// handed a snapshot of everything before.
+    pub(super) fn skip_to_end(&mut self, id: u64) {
+        let end = self.ring.end();
+        if let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) {
+            viewer.cursor = end;
+            viewer.lagging = false;
+        }
+    }
+
+    /// Up to `max` of the newest output bytes still held.
+    pub(super) fn recent_output(&self, max: usize) -> Vec<u8> {
+        let start = self
+            .ring
+            .end()
+            .saturating_sub(max as u64)
+            .max(self.ring.start());
+        self.ring.read_from(start, max).unwrap_or_default()
     }
 
     /// Removes viewer `id`; the session counts as detached from `now` if it was the last.
@@ -195,11 +216,16 @@ mod tests {
     fn room_is_the_ring_without_viewers_and_the_slowest_viewers_gap_with_them() {
         let mut state = state();
         let now = Instant::now();
-        state.push_output(b"0123456789", now);
+        state.push_output(b"earlier", now);
         assert_eq!(state.room(), CAPACITY, "nobody to wait for");
         let fast = state.add_viewer(None, now);
         let slow = state.add_viewer(None, now);
-        // Both start at the oldest retained byte, ten bytes behind.
+        assert_eq!(
+            state.room(),
+            CAPACITY,
+            "viewers start after the output a snapshot covers"
+        );
+        state.push_output(b"0123456789", now);
         assert_eq!(state.room(), CAPACITY - 10);
         assert_eq!(taken(&mut state, fast, 100), b"0123456789");
         assert_eq!(
@@ -274,6 +300,45 @@ mod tests {
         assert!(!state.mark_laggards());
         assert_eq!(taken(&mut state, viewer, CAPACITY).len(), CAPACITY);
         assert_eq!(state.room(), CAPACITY);
+    }
+
+    #[test]
+    fn a_lagging_viewer_skips_to_the_end_and_holds_the_pump_again() {
+        let mut state = state();
+        let now = Instant::now();
+        let fast = state.add_viewer(None, now);
+        let slow = state.add_viewer(None, now);
+        state.push_output(&[b'x'; CAPACITY], now);
+        taken(&mut state, fast, CAPACITY);
+        assert!(state.mark_laggards());
+        assert_eq!(state.take(slow, 4), Take::Lagged);
+        state.skip_to_end(slow);
+        assert_eq!(
+            state.take(slow, 4),
+            Take::Nothing,
+            "nothing new since the snapshot"
+        );
+        state.push_output(b"abc", now);
+        assert_eq!(taken(&mut state, slow, 4), b"abc");
+        assert_eq!(
+            state.room(),
+            CAPACITY - 3,
+            "the fast viewer has not read abc yet"
+        );
+    }
+
+    #[test]
+    fn recent_output_is_the_newest_bytes_still_held() {
+        let mut state = state();
+        let now = Instant::now();
+        assert!(state.recent_output(4).is_empty());
+        state.push_output(b"0123456789abcdefXYZ", now);
+        assert_eq!(state.recent_output(4), b"fXYZ");
+        assert_eq!(
+            state.recent_output(100).len(),
+            CAPACITY,
+            "at most what the ring holds"
+        );
     }
 
     #[test]

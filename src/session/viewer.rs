@@ -12,11 +12,15 @@ use super::{CHUNK, Progress, Requester, Session, SessionEvent};
 /// What a viewer gets next.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ViewerEvent {
+    /// Escape sequences that put a fresh terminal into the session's current state: always the
+    /// first event, and again when a viewer that can resync fell behind. Output continues right
+    /// after it.
+    Snapshot(Vec<u8>),
     /// Output bytes, in order.
     Output(Vec<u8>),
     /// The shell exited with this code; there is no more output.
     Finished(i32),
-    /// This viewer fell too far behind and must reattach.
+    /// This viewer fell too far behind and cannot take a snapshot: it must reattach.
     Lagged,
 }
 
@@ -27,6 +31,10 @@ pub(crate) struct Viewer {
     id: u64,
     /// Who is watching, for the `Detached` event.
     by: Requester,
+    /// Whether it takes a fresh snapshot when it falls behind.
+    resync: bool,
+    /// The snapshot it starts with, until taken.
+    snapshot: Option<Vec<u8>>,
     progress: watch::Receiver<Progress>,
 }
 
@@ -35,12 +43,16 @@ impl Viewer {
         session: Session,
         id: u64,
         by: Requester,
+        resync: bool,
+        snapshot: Vec<u8>,
         progress: watch::Receiver<Progress>,
     ) -> Self {
         Self {
             session,
             id,
             by,
+            resync,
+            snapshot: Some(snapshot),
             progress,
         }
     }
@@ -50,8 +62,12 @@ impl Viewer {
         &self.session
     }
 
-    /// Waits for the next output chunk (at most [`CHUNK`] bytes), the end, or a lag.
+    /// Waits for the next event: the snapshot, an output chunk (at most [`CHUNK`] bytes), the
+    /// end, or a lag.
     pub(crate) async fn next_event(&mut self) -> ViewerEvent {
+        if let Some(snapshot) = self.snapshot.take() {
+            return ViewerEvent::Snapshot(snapshot);
+        }
         loop {
             let finished = self.progress.borrow_and_update().finished;
             let taken = self.session.lock().take(self.id, CHUNK);
@@ -59,6 +75,11 @@ impl Viewer {
                 Take::Output(bytes) => {
                     self.session.inner.room_freed.notify_one();
                     return ViewerEvent::Output(bytes);
+                }
+                Take::Lagged if self.resync => {
+                    let snapshot = self.session.resync(self.id);
+                    self.session.inner.room_freed.notify_one();
+                    return ViewerEvent::Snapshot(snapshot);
                 }
                 Take::Lagged => return ViewerEvent::Lagged,
                 Take::Nothing => {}
@@ -83,10 +104,12 @@ impl Viewer {
 
 impl Drop for Viewer {
     fn drop(&mut self) {
+        let mut model = self.session.lock_model();
         let mut state = self.session.lock();
         state.remove_viewer(self.id, Instant::now());
-        self.session.apply_size(&mut state);
+        self.session.apply_size(&mut model, &mut state);
         drop(state);
+        drop(model);
         self.session.inner.room_freed.notify_one();
         self.session.inner.events.emit(&SessionEvent::Detached {
             session: self.session.id(),
@@ -119,6 +142,16 @@ impl ViewerInput {
     fn touch(&self, size: Option<(u16, u16)>) {
         let mut state = self.session.lock();
         state.touch(self.id, size, Instant::now());
-        self.session.apply_size(&mut state);
+        if state
+            .wanted_size()
+            .is_none_or(|wanted| wanted == state.size)
+        {
+            // The usual keystroke: no resize, so no need to wait for the model.
+            return;
+        }
+        drop(state);
+        let mut model = self.session.lock_model();
+        let mut state = self.session.lock();
+        self.session.apply_size(&mut model, &mut state);
     }
 }

@@ -28,8 +28,11 @@ pub(super) struct Workspaces {
 }
 
 impl Workspaces {
-    /// Folders under `root`: one per user when `per_user`, else [`SHARED`] for everybody.
+    /// Folders under `root`: one per user when `per_user`, else [`SHARED`] for everybody. A
+    /// relative `root` is taken from the current folder now, once: shells get an absolute `HOME`
+    /// (a relative one breaks `cd`, `~` in prompts and every program that saves settings).
     pub(super) fn new(root: PathBuf, per_user: bool) -> Self {
+        let root = std::path::absolute(&root).unwrap_or(root);
         Self { root, per_user }
     }
 
@@ -219,6 +222,17 @@ mod tests {
         let upper = normalize_ref("user:default/Ádmin", DefaultKind::User);
         let lower = normalize_ref("user:default/ádmin", DefaultKind::User);
         assert_ne!(folder_name(&upper), folder_name(&lower));
+    }
+
+    #[test]
+    fn a_relative_root_becomes_absolute() {
+        let workspaces = Workspaces::new(PathBuf::from("data/workspaces"), false);
+        assert!(
+            workspaces.root.is_absolute(),
+            "{}",
+            workspaces.root.display()
+        );
+        assert!(workspaces.root.ends_with("data/workspaces"));
     }
 
     #[test]

@@ -102,9 +102,21 @@ impl Connection<'_> {
     ) -> Ending {
         let mut ping = tokio::time::interval(self.state.config().ping_interval());
         ping.tick().await;
+        let mut first_snapshot = true;
         loop {
             let message = tokio::select! {
                 event = viewer.next_event() => match event {
+                    ViewerEvent::Snapshot(bytes) => {
+                        // The first snapshot is announced by `opened`; later ones (resyncs, only
+                        // for clients that asked) by a `snapshot` message.
+                        if !std::mem::take(&mut first_snapshot) {
+                            let announce = ServerMessage::Snapshot.to_json();
+                            if sink.send(Message::Text(announce.into())).await.is_err() {
+                                return Ending::PeerGone;
+                            }
+                        }
+                        Message::Binary(bytes.into())
+                    }
                     ViewerEvent::Output(bytes) => Message::Binary(bytes.into()),
                     ViewerEvent::Finished(code) => {
                         let exit = ServerMessage::Exit { code }.to_json();

@@ -30,6 +30,15 @@ use tower::ServiceExt;
 use super::state::PeerAddr;
 use crate::shutdown::Shutdown;
 
+/// Turns Nagle's algorithm off on an accepted connection: a terminal's writes are small and
+/// interactive (an echo, the first prompt, the output after Ctrl-C), and must not wait for the
+/// peer's delayed ACK.
+pub(crate) fn no_delay(stream: &tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "cannot set TCP_NODELAY");
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` starts, then waits up to `finish_within` for open
 /// requests to finish. Handlers see the peer as `ConnectInfo<PeerAddr>`.
 pub(crate) async fn serve<L>(

@@ -170,8 +170,10 @@ async fn handshake(
         }
     };
     let message = ClientMessage::parse(&text).map_err(|error| outcome::protocol_close(&error))?;
-    let message_token = match &message {
-        ClientMessage::Open { token, .. } | ClientMessage::Attach { token, .. } => token.as_deref(),
+    let (message_token, resync) = match &message {
+        ClientMessage::Open { token, resync, .. } | ClientMessage::Attach { token, resync, .. } => {
+            (token.as_deref(), resync.unwrap_or(false))
+        }
         ClientMessage::Resize { .. } => {
             return Err(CloseReason::BadMessage("resize before open or attach".into()).into());
         }
@@ -196,16 +198,20 @@ async fn handshake(
     let requester = Requester { identity, client };
     let registry = state.registry();
     let viewer = match &message {
-        ClientMessage::Open { cols, rows, .. } => registry.open(&requester, *cols, *rows),
+        ClientMessage::Open { cols, rows, .. } => registry.open(&requester, *cols, *rows, resync),
         ClientMessage::Attach { session, .. } => {
-            registry.attach(session, &requester, message.size())
+            registry.attach(session, &requester, message.size(), resync)
         }
         ClientMessage::Resize { .. } | ClientMessage::Ping => unreachable!("refused above"),
     }
     .map_err(|error| outcome::session_close(&error))?;
     let session = viewer.session().id().to_string();
     tracing::Span::current().record("session_id", session.as_str());
-    let opened = ServerMessage::Opened { session }.to_json();
+    let opened = ServerMessage::Opened {
+        session,
+        snapshot: Some(true),
+    }
+    .to_json();
     if socket.send(Message::Text(opened.into())).await.is_err() {
         return Err(Ending::PeerGone);
     }

@@ -11,7 +11,12 @@ rows: number,
 /**
  * Bearer token, for browsers that cannot set an `Authorization` header.
  */
-token?: string, } | { "type": "attach", 
+token?: string, 
+/**
+ * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
+ * band instead of a 4409 close.
+ */
+resync?: boolean, } | { "type": "attach", 
 /**
  * The id from an earlier `opened` message.
  */
@@ -27,7 +32,12 @@ rows?: number,
 /**
  * Bearer token, for browsers that cannot set an `Authorization` header.
  */
-token?: string, } | { "type": "resize", 
+token?: string, 
+/**
+ * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
+ * band instead of a 4409 close.
+ */
+resync?: boolean, } | { "type": "resize", 
 /**
  * Terminal width in columns.
  */
@@ -40,7 +50,11 @@ export type ServerMessage = { "type": "opened",
 /**
  * The session id, for a later `attach`.
  */
-session: string, } | { "type": "exit", 
+session: string, 
+/**
+ * Whether a snapshot frame comes next (always, from servers that send this field).
+ */
+snapshot?: boolean, } | { "type": "snapshot" } | { "type": "exit", 
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */

@@ -1,0 +1,144 @@
+//! A terminal model: what a terminal fed a session's output would show, kept on the server so
+//! that a reattaching viewer gets the exact screen instead of a replay.
+//!
+//! [`TerminalModel::feed`] takes output bytes in order (`vte` parses them, `perform.rs` applies
+//! them to the [`Screen`](screen::Screen) of `screen.rs` and `buffer.rs`). The model keeps the
+//! primary buffer with its history (bounded by a number of rows), the alternate buffer, the cursor
+//! and saved cursors, scroll regions, tab stops, the pen, character sets, the modes programs set
+//! (application cursor and keypad, origin, autowrap, insert, bracketed paste, mouse tracking and
+//! encoding, focus events, cursor visibility and style) and the title. Character widths come
+//! from the Unicode tables of `unicode-width`, as the UI's Unicode 11 widths do.
+//!
+//! [`TerminalModel::snapshot`] writes all of it as escape sequences (`snapshot.rs`) that put a
+//! fresh xterm.js into the same state. This module knows nothing of sessions or the network.
+//!
+//! Not modelled (documented in `docs/protocol.md`): reflow of wrapped lines on resize, combining
+//! characters (dropped), hyperlinks, images, the underline colour, and the left and right margins.
+
+mod buffer;
+mod cell;
+mod charset;
+mod modes;
+mod perform;
+mod print;
+mod screen;
+mod snapshot;
+
+use screen::Screen;
+
+/// Longest escape sequence re-sent with a snapshot when a chunk of output ended inside it.
+const MAX_PENDING: usize = 4096;
+
+/// A terminal fed a session's output.
+pub(crate) struct TerminalModel {
+    parser: vte::Parser,
+    screen: Screen,
+}
+
+impl std::fmt::Debug for TerminalModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TerminalModel")
+            .field("cols", &self.screen.cols())
+            .field("rows", &self.screen.rows())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TerminalModel {
+    /// A blank terminal of `cols`×`rows` keeping `scrollback_rows` rows of history.
+    pub(crate) fn new(cols: u16, rows: u16, scrollback_rows: usize) -> Self {
+        Self {
+            parser: vte::Parser::new(),
+            screen: Screen::new(
+                usize::from(cols.max(1)),
+                usize::from(rows.max(1)),
+                scrollback_rows,
+            ),
+        }
+    }
+
+    /// Applies output bytes, in order.
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        self.parser.advance(&mut self.screen, bytes);
+        self.screen.flush();
+    }
+
+    /// The terminal is now `cols`×`rows`.
+    pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen
+            .resize(usize::from(cols.max(1)), usize::from(rows.max(1)));
+    }
+
+    /// Escape sequences that put a fresh xterm.js into this state. `recent` is the tail of the
+    /// output fed so far (a few KiB is plenty): if it ends inside an escape sequence, that
+    /// sequence's start is appended, so the output that follows completes it on both sides.
+    pub(crate) fn snapshot(&self, recent: &[u8]) -> Vec<u8> {
+        snapshot::snapshot(&self.screen, pending_sequence(recent))
+    }
+
+    /// Rows in the history now.
+    #[cfg(test)]
+    fn scrollback_rows(&self) -> usize {
+        self.screen.primary.scrollback.len()
+    }
+}
+
+/// The unfinished escape sequence (or UTF-8 character) at the end of `recent`, if any.
+fn pending_sequence(recent: &[u8]) -> &[u8] {
+    let window = &recent[recent.len().saturating_sub(MAX_PENDING)..];
+    if let Some(start) = window.iter().rposition(|&byte| byte == 0x1b)
+        && !sequence_complete(&window[start..])
+    {
+        return &window[start..];
+    }
+    incomplete_utf8_suffix(window)
+}
+
+/// Whether the escape sequence at the start of `bytes` ends within them.
+fn sequence_complete(bytes: &[u8]) -> bool {
+    /// Notes whether anything completed after the opening ESC.
+    struct Probe(bool);
+    impl vte::Perform for Probe {
+        fn print(&mut self, _: char) {
+            self.0 = true;
+        }
+        fn csi_dispatch(&mut self, _: &vte::Params, _: &[u8], _: bool, _: char) {
+            self.0 = true;
+        }
+        fn esc_dispatch(&mut self, _: &[u8], _: bool, _: u8) {
+            self.0 = true;
+        }
+        fn osc_dispatch(&mut self, _: &[&[u8]], _: bool) {
+            self.0 = true;
+        }
+        fn unhook(&mut self) {
+            self.0 = true;
+        }
+    }
+    let mut probe = Probe(false);
+    vte::Parser::new().advance(&mut probe, bytes);
+    probe.0
+}
+
+/// The first bytes of a UTF-8 character that `bytes` ends before finishing.
+fn incomplete_utf8_suffix(bytes: &[u8]) -> &[u8] {
+    for back in 1..=3.min(bytes.len()) {
+        let byte = bytes[bytes.len() - back];
+        let needed = match byte {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            0x80..=0xbf => continue,
+            _ => return &[],
+        };
+        return if needed > back {
+            &bytes[bytes.len() - back..]
+        } else {
+            &[]
+        };
+    }
+    &[]
+}
+
+#[cfg(test)]
+mod tests;

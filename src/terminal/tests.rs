@@ -1,0 +1,205 @@
+//! The model against itself: a model fed another's snapshot must end in the same state, for
+//! every kind of state a snapshot carries. (The integration tests compare against xterm.js.)
+
+use super::TerminalModel;
+use super::cell::{Cell, Row};
+use super::screen::Screen;
+
+const COLS: u16 = 20;
+const ROWS: u16 = 6;
+
+fn model(bytes: &[u8]) -> TerminalModel {
+    let mut model = TerminalModel::new(COLS, ROWS, 100);
+    model.feed(bytes);
+    model
+}
+
+/// Rows as the receiver would compare them: an untouched cell and a printed space look alike.
+fn normalized(rows: impl Iterator<Item = Row>) -> Vec<(Vec<Cell>, bool)> {
+    rows.map(|row| {
+        let cells = row
+            .cells
+            .iter()
+            .map(|cell| Cell {
+                ch: if cell.ch == '\0' { ' ' } else { cell.ch },
+                ..*cell
+            })
+            .collect();
+        (cells, row.wrapped)
+    })
+    .collect()
+}
+
+fn primary(screen: &Screen) -> Vec<(Vec<Cell>, bool)> {
+    let cols = screen.cols();
+    let history = screen.primary.scrollback.iter().map(|row| row.to_row(cols));
+    normalized(history.chain(screen.primary.rows.iter().cloned()))
+}
+
+/// Asserts that a model fed `original`'s snapshot is in `original`'s state.
+fn assert_restores(original: &TerminalModel, recent: &[u8]) -> TerminalModel {
+    let mut copy = TerminalModel::new(COLS, ROWS, 100);
+    copy.feed(&original.snapshot(recent));
+    let (a, b) = (&original.screen, &copy.screen);
+    assert_eq!(primary(a), primary(b), "primary buffer and history");
+    assert_eq!(a.alternate.is_some(), b.alternate.is_some());
+    if let (Some(a), Some(b)) = (&a.alternate, &b.alternate) {
+        let rows = |buffer: &super::buffer::Buffer| normalized(buffer.rows.iter().cloned());
+        assert_eq!(rows(a), rows(b), "alternate buffer");
+        assert_eq!(a.saved, b.saved);
+        assert_eq!(a.tabs, b.tabs);
+    } else {
+        assert_eq!(a.primary.tabs, b.primary.tabs);
+    }
+    assert_eq!(a.primary.saved, b.primary.saved, "primary saved cursor");
+    let active = |screen: &Screen| {
+        let buffer = screen.buffer();
+        (buffer.x, buffer.y, buffer.scroll_top, buffer.scroll_bottom)
+    };
+    assert_eq!(active(a), active(b), "cursor and scroll region");
+    assert_eq!(a.modes, b.modes);
+    assert_eq!(a.attrs, b.attrs, "pen");
+    assert_eq!(a.charsets, b.charsets);
+    assert_eq!(a.title, b.title);
+    copy
+}
+
+#[test]
+fn text_colours_and_history_are_restored() {
+    let mut bytes = Vec::new();
+    for line in 0..15 {
+        bytes.extend_from_slice(
+            format!(
+                "\x1b[3{}mline {line}\x1b[0m \x1b[1;48;5;200mbold\x1b[38;2;1;2;3m rgb\r\n",
+                line % 8
+            )
+            .as_bytes(),
+        );
+    }
+    bytes.extend_from_slice(b"\x1b[4:3;7mprompt$ ");
+    let original = model(&bytes);
+    assert_eq!(original.scrollback_rows(), 10);
+    assert_restores(&original, &bytes);
+}
+
+#[test]
+fn wrapped_lines_wrap_again_and_pending_wrap_is_kept() {
+    let text = "0123456789abcdefghijklmnopqrstuvwxyz0123";
+    let original = model(text.as_bytes());
+    assert!(original.screen.primary.rows[1].wrapped);
+    assert_eq!(
+        original.screen.buffer().x,
+        usize::from(COLS),
+        "pending wrap"
+    );
+    let mut copy = assert_restores(&original, text.as_bytes());
+    // The next character wraps on both.
+    let mut original = original;
+    original.feed(b"!");
+    copy.feed(b"!");
+    assert_eq!(primary(&original.screen), primary(&copy.screen));
+}
+
+#[test]
+fn the_alternate_screen_is_restored_with_the_primary_behind_it() {
+    let mut bytes = b"$ vim\r\n\x1b[31mred prompt\x1b[0m".to_vec();
+    bytes.extend_from_slice(
+        b"\x1b[?1049h\x1b[H\x1b[2J~\r\n~\x1b[3;5H-- INSERT --\x1b[?1h\x1b=\x1b[?2004h",
+    );
+    let mut original = model(&bytes);
+    let mut copy = assert_restores(&original, &bytes);
+    // Leaving the alternate screen brings the same primary screen and cursor back on both.
+    let leave = b"\x1b[?1049l\x1b[?1l\x1b>";
+    original.feed(leave);
+    copy.feed(leave);
+    assert!(copy.screen.alternate.is_none());
+    assert_eq!(primary(&original.screen), primary(&copy.screen));
+    assert_eq!(
+        (original.screen.primary.x, original.screen.primary.y),
+        (copy.screen.primary.x, copy.screen.primary.y)
+    );
+}
+
+#[test]
+fn scroll_regions_tabs_origin_and_saved_cursors_are_restored() {
+    let bytes =
+        b"\x1b[2;5r\x1b[?6h\x1b[3g\x1b[1;4H\x1bH\x1b[1;11H\x1bH\x1b[2;3H\x1b7\x1b[1;1Hx\ty\x1b(0q";
+    let original = model(bytes);
+    assert!(original.screen.modes.origin);
+    assert_restores(&original, bytes);
+}
+
+#[test]
+fn wide_characters_and_modes_are_restored() {
+    let bytes =
+        "界界 🚀 x\x1b[?1003h\x1b[?1006h\x1b[?1004h\x1b[?25l\x1b[5 q\x1b]2;my title\x07\x1b[4h"
+            .as_bytes();
+    let original = model(bytes);
+    assert_eq!(original.screen.primary.rows[0].cells[0].width, 2);
+    assert_eq!(original.screen.title, "my title");
+    assert_restores(&original, bytes);
+}
+
+#[test]
+fn a_snapshot_taken_inside_an_escape_sequence_ends_inside_it_too() {
+    let first = b"hello \x1b[1;3";
+    let second = b"1mred";
+    let mut original = model(first);
+    let mut copy = TerminalModel::new(COLS, ROWS, 100);
+    copy.feed(&original.snapshot(first));
+    original.feed(second);
+    copy.feed(second);
+    assert_eq!(primary(&original.screen), primary(&copy.screen));
+    assert_eq!(original.screen.attrs, copy.screen.attrs);
+    // A split UTF-8 character too.
+    let rocket = "🚀".as_bytes();
+    let mut original = model(&rocket[..2]);
+    let mut copy = TerminalModel::new(COLS, ROWS, 100);
+    copy.feed(&original.snapshot(&rocket[..2]));
+    original.feed(&rocket[2..]);
+    copy.feed(&rocket[2..]);
+    assert_eq!(primary(&original.screen), primary(&copy.screen));
+    assert_eq!(copy.screen.primary.rows[0].cells[0].ch, '🚀');
+}
+
+#[test]
+fn snapshots_never_carry_queries() {
+    // Programs ask (DA, DSR, DECRQM, OSC 11 colour query, XTVERSION); the model answers nothing and
+    // the snapshot repeats none of it.
+    let bytes = b"\x1b[c\x1b[>c\x1b[6n\x1b[5n\x1b[?2004$p\x1b]11;?\x07\x1b[>0q\x1b[18tok";
+    let original = model(bytes);
+    let snapshot = String::from_utf8(original.snapshot(bytes)).unwrap();
+    for query in ["[c", "[>c", "6n", "5n", "$p", "]11", "[>0q", "18t"] {
+        assert!(!snapshot.contains(query), "{query:?} in {snapshot:?}");
+    }
+    assert_restores(&original, bytes);
+}
+
+#[test]
+fn history_is_bounded_by_rows() {
+    let mut model = TerminalModel::new(COLS, ROWS, 50);
+    for line in 0..1000 {
+        model.feed(format!("{line}\r\n").as_bytes());
+    }
+    assert_eq!(model.scrollback_rows(), 50);
+    let text: Vec<char> = model.screen.primary.rows[0]
+        .cells
+        .iter()
+        .map(|cell| cell.ch)
+        .take(3)
+        .collect();
+    assert_eq!(text, ['9', '9', '5']);
+}
+
+#[test]
+fn resizing_keeps_the_cursor_row_and_pulls_history_back() {
+    let mut model = model(b"a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh");
+    assert_eq!(model.scrollback_rows(), 2);
+    model.resize(10, 3);
+    assert_eq!(model.screen.buffer().y, 2);
+    assert_eq!(model.screen.primary.rows[2].cells[0].ch, 'h');
+    model.resize(30, 8);
+    assert_eq!(model.scrollback_rows(), 0);
+    assert_eq!(model.screen.primary.rows[0].cells[0].ch, 'a');
+    assert_eq!(model.screen.primary.rows[0].cells.len(), 30);
+}
