@@ -24,6 +24,7 @@ pub mod auth;
 pub mod config;
 pub mod healthcheck;
 mod lifecycle;
+mod memory;
 mod metrics;
 mod protocol;
 mod pty;

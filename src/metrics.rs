@@ -66,6 +66,7 @@ mod collectors {
         pub(super) sessions_limit: IntGauge,
         pub(super) sessions_total: IntCounterVec,
         pub(super) session_duration: Histogram,
+        pub(super) snapshot_duration: Histogram,
         pub(super) websocket_connections_active: IntGauge,
         pub(super) bytes_in: IntCounter,
         pub(super) bytes_out: IntCounter,
@@ -101,6 +102,15 @@ mod collectors {
                 )
                 .buckets(vec![
                     1.0, 10.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 43200.0, 86400.0,
+                ]),
+            )?;
+            let snapshot_duration = Histogram::with_opts(
+                HistogramOpts::new(
+                    "web_terminal_snapshot_duration_seconds",
+                    "Time to build a terminal snapshot for an attaching or resynchronised viewer.",
+                )
+                .buckets(vec![
+                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                 ]),
             )?;
             let websocket_connections_active = IntGauge::new(
@@ -159,6 +169,7 @@ mod collectors {
             registry.register(Box::new(sessions_limit.clone()))?;
             registry.register(Box::new(sessions_total.clone()))?;
             registry.register(Box::new(session_duration.clone()))?;
+            registry.register(Box::new(snapshot_duration.clone()))?;
             registry.register(Box::new(websocket_connections_active.clone()))?;
             registry.register(Box::new(bytes.clone()))?;
             registry.register(Box::new(http_requests_total.clone()))?;
@@ -173,6 +184,7 @@ mod collectors {
                 sessions_limit,
                 sessions_total,
                 session_duration,
+                snapshot_duration,
                 websocket_connections_active,
                 bytes_in: bytes.with_label_values(&["in"]),
                 bytes_out: bytes.with_label_values(&["out"]),
@@ -256,6 +268,14 @@ impl Metrics {
         }
         #[cfg(not(feature = "metrics"))]
         let _ = (outcome, lifetime);
+    }
+
+    /// A snapshot of a session's terminal took `elapsed` to build.
+    pub(crate) fn snapshot_built(&self, elapsed: Duration) {
+        #[cfg(feature = "metrics")]
+        self.inner.snapshot_duration.observe(elapsed.as_secs_f64());
+        #[cfg(not(feature = "metrics"))]
+        let _ = elapsed;
     }
 
     /// A terminal WebSocket opened (`+1`) or closed (`-1`).

@@ -103,6 +103,7 @@ async fn metrics_expose_the_documented_names() {
         "web_terminal_sessions_active 1",
         "web_terminal_sessions_total{outcome=\"opened\"} 1",
         "web_terminal_session_duration_seconds",
+        "web_terminal_snapshot_duration_seconds_count 1",
         "web_terminal_websocket_connections_active 1",
         "web_terminal_bytes_total{direction=\"in\"}",
         "web_terminal_bytes_total{direction=\"out\"}",

@@ -1,10 +1,11 @@
 //! Terminal sessions: a shell on a PTY that outlives its connections.
 //!
 //! A [`Session`] owns the PTY, a terminal model of everything the shell printed, a ring of recent
-//! output and the state of its viewers (`state.rs`). Two tasks drive it (`pump.rs`): the *pump*
-//! feeds PTY output to the model and the ring, and the *input task* writes viewers' keystrokes to
-//! the PTY. A [`Viewer`] (`viewer.rs`) is one connection's view: it starts with a snapshot of the
-//! model, then reads output from the ring at its own offset, and sends input. The
+//! output and the state of its viewers (`state.rs`). Three tasks drive it: the *pump* copies PTY
+//! output into the ring and the *input task* writes viewers' keystrokes to the PTY (`pump.rs`),
+//! and the *model task* feeds the ring's output to the model (`model.rs`). A [`Viewer`]
+//! (`viewer.rs`) is one connection's view: it starts with a snapshot of the model, then reads
+//! output from the ring at its own offset, and sends input. The
 //! [`SessionRegistry`] opens sessions for a [`Requester`] (workspace, shell command and `HOME` in
 //! one place), finds them for reattach, ends them, and emits the [`SessionEvent`]s that audit and
 //! metrics observe.
@@ -12,10 +13,10 @@
 //! **Architecture Invariant:** this layer knows nothing about HTTP, WebSockets, JSON or close
 //! codes. It deals in bytes, sizes, identities and domain errors ([`SessionError`]).
 //!
-//! Ordering: the pump feeds a chunk to the model and appends it to the ring under the model's
-//! lock, and a snapshot is taken under the same lock, so a snapshot covers exactly the output
-//! before the ring's end and the viewer continues from that byte: nothing lost, nothing twice.
-//! Locks are taken model first, then state.
+//! Ordering: the model reads the ring like a viewer that never lags, so it sees every byte in
+//! order. A snapshot is taken under the model's lock once the model has parsed everything in the
+//! ring; it covers exactly the output before the model's offset, and the viewer continues from
+//! that byte: nothing lost, nothing twice. Locks are taken model first, then state.
 //!
 //! Backpressure: the pump reads the PTY only while every viewer is less than one ring behind, so
 //! a slow viewer makes the shell's writes block as on a real terminal, and memory per session is
@@ -25,6 +26,7 @@
 
 mod error;
 mod events;
+mod model;
 mod pump;
 mod registry;
 mod scrollback;
@@ -45,6 +47,7 @@ use crate::terminal::TerminalModel;
 pub(crate) use error::SessionError;
 use events::Events;
 pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
+use model::ModelFeed;
 pub(crate) use registry::SessionRegistry;
 use state::State;
 pub(crate) use viewer::{Viewer, ViewerEvent, ViewerInput};
@@ -56,8 +59,6 @@ const SLOW_VIEWER_LIMIT: Duration = Duration::from_secs(2);
 const CHUNK: usize = 64 * 1024;
 /// Input chunks queued per session before senders wait (each at most `max_message_bytes`).
 const INPUT_QUEUE: usize = 8;
-/// Newest output handed to the model's snapshot, to finish an escape sequence cut off there.
-const SNAPSHOT_TAIL: usize = 4096;
 
 /// A session's id: 128 random bits as 32 lowercase hex characters. Unguessable, because
 /// knowing the id is what lets its owner reattach.
@@ -120,9 +121,9 @@ struct Inner {
     owner: Requester,
     started: Instant,
     pty: Pty,
-    /// What a terminal shows after all output so far. A std mutex, taken before `state` when
-    /// both are needed: held for one chunk's parse or one snapshot, never across an await.
-    model: Mutex<TerminalModel>,
+    /// What a terminal shows after the output it has parsed. A std mutex, taken before `state`
+    /// when both are needed: held while parsing or taking a snapshot, never across an await.
+    model: Mutex<ModelFeed>,
     /// A std mutex: never held across an await; see [`State`].
     state: Mutex<State>,
     progress: watch::Sender<Progress>,
@@ -153,7 +154,11 @@ impl Session {
                 owner,
                 started: now,
                 pty,
-                model: Mutex::new(TerminalModel::new(size.0, size.1, buffers.scrollback_lines)),
+                model: Mutex::new(ModelFeed::new(TerminalModel::new(
+                    size.0,
+                    size.1,
+                    buffers.scrollback_lines,
+                ))),
                 state: Mutex::new(State::new(buffers.output_bytes, size, now)),
                 progress: watch::Sender::new(Progress {
                     end: 0,
@@ -168,6 +173,7 @@ impl Session {
         };
         tokio::spawn(session.clone().pump());
         tokio::spawn(session.clone().write_input(input_queue));
+        tokio::spawn(session.clone().feed_model());
         session
     }
 
@@ -222,23 +228,17 @@ impl Session {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn lock_model(&self) -> MutexGuard<'_, TerminalModel> {
-        self.inner
-            .model
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Adds a viewer for `by` of `size` (the PTY follows it); it sees a snapshot of the screen
     /// first, then live output.
     fn attach(&self, by: Requester, size: Option<(u16, u16)>, resync: bool) -> Viewer {
-        let mut model = self.lock_model();
+        let mut feed = self.lock_model();
+        self.catch_up(&mut feed);
         let mut state = self.lock();
-        let id = state.add_viewer(size, Instant::now());
-        self.apply_size(&mut model, &mut state);
-        let snapshot = model.snapshot(&state.recent_output(SNAPSHOT_TAIL));
+        let id = state.add_viewer(feed.fed, size, Instant::now());
+        self.apply_size(&mut feed.model, &mut state);
         drop(state);
-        drop(model);
+        let snapshot = self.snapshot(&feed);
+        drop(feed);
         Viewer::new(
             self.clone(),
             id,
@@ -249,12 +249,12 @@ impl Session {
         )
     }
 
-    /// A snapshot for viewer `id`, which then continues after the newest output.
+    /// A snapshot for viewer `id`, which then continues right after what it covers.
     fn resync(&self, id: u64) -> Vec<u8> {
-        let model = self.lock_model();
-        let mut state = self.lock();
-        let snapshot = model.snapshot(&state.recent_output(SNAPSHOT_TAIL));
-        state.skip_to_end(id);
+        let mut feed = self.lock_model();
+        self.catch_up(&mut feed);
+        let snapshot = self.snapshot(&feed);
+        self.lock().skip_to(id, feed.fed);
         snapshot
     }
 

@@ -91,13 +91,9 @@ impl Session {
             .send_modify(|progress| progress.finished = Some(code));
     }
 
-    /// Feeds `bytes` to the model and appends them to the ring, under the model's lock, so that
-    /// a snapshot always covers exactly the output before the ring's end.
+    /// Appends `bytes` to the ring; viewers and the model task take them from there.
     fn push_output(&self, bytes: &[u8]) {
-        let mut model = self.lock_model();
-        model.feed(bytes);
         let end = self.lock().push_output(bytes, Instant::now());
-        drop(model);
         self.inner.metrics.bytes_out(bytes.len());
         self.inner
             .progress

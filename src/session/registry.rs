@@ -3,6 +3,7 @@
 //! sessions whose grace period or idle time ran out. Every outcome is also a [`SessionEvent`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;
 use super::{Buffers, Session, SessionId, Viewer};
 use crate::config::Config;
+use crate::memory;
 use crate::metrics::Metrics;
 use crate::pty::{self, Pty, ShellCommand};
 use crate::shutdown::Shutdown;
@@ -56,6 +58,8 @@ struct Inner {
     shutdown: Shutdown,
     /// A std mutex: held only to insert, remove or copy out handles, never across an await.
     sessions: Mutex<HashMap<SessionId, Session>>,
+    /// A session ended since housekeeping last gave free memory back.
+    ended_since_trim: AtomicBool,
 }
 
 impl SessionRegistry {
@@ -86,6 +90,7 @@ impl SessionRegistry {
                 events: Events::new(observers),
                 shutdown,
                 sessions: Mutex::new(HashMap::new()),
+                ended_since_trim: AtomicBool::new(false),
             }),
         }
     }
@@ -186,6 +191,7 @@ impl SessionRegistry {
     async fn close_when_finished(self, session: Session) {
         let exit_code = session.finished().await;
         self.sessions().remove(session.id());
+        self.inner.ended_since_trim.store(true, Ordering::Relaxed);
         self.inner.events.emit(&SessionEvent::Closed {
             session: session.id(),
             owner: session.owner(),
@@ -252,7 +258,8 @@ impl SessionRegistry {
     }
 
     /// Reaps exited shells and ends sessions past their grace period or idle timeout, on every
-    /// SIGCHLD and every second. Runs until the process ends.
+    /// SIGCHLD and every second, and gives memory back once sessions have ended. Runs until the
+    /// process ends.
     pub(crate) async fn run_housekeeping(self) {
         let mut children = match signal(SignalKind::child()) {
             Ok(children) => Some(children),
@@ -264,7 +271,12 @@ impl SessionRegistry {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
             tokio::select! {
-                _ = tick.tick() => self.end_expired(),
+                _ = tick.tick() => {
+                    self.end_expired();
+                    if self.inner.ended_since_trim.swap(false, Ordering::Relaxed) {
+                        memory::release_free_memory();
+                    }
+                }
                 Some(()) = async { children.as_mut()?.recv().await } => {}
             }
             self.reap();

@@ -41,6 +41,8 @@ pub(super) struct State {
     pub(super) ring: ScrollbackRing,
     viewers: Vec<ViewerState>,
     next_viewer: u64,
+    /// Offset of the next byte the terminal model will parse: the model reads the ring too.
+    model_cursor: u64,
     /// The size the PTY has now.
     pub(super) size: (u16, u16),
     /// Last input or output, for the idle timeout.
@@ -60,6 +62,7 @@ impl State {
             ring: ScrollbackRing::new(scrollback_bytes),
             viewers: Vec::new(),
             next_viewer: 0,
+            model_cursor: 0,
             size,
             last_activity: now,
             detached_since: Some(now),
@@ -68,14 +71,14 @@ impl State {
         }
     }
 
-    /// Adds a viewer that starts after the newest output (a snapshot covers what came before);
+    /// Adds a viewer that starts at output offset `from` (a snapshot covers what came before);
     /// returns its id.
-    pub(super) fn add_viewer(&mut self, size: Option<(u16, u16)>, now: Instant) -> u64 {
+    pub(super) fn add_viewer(&mut self, from: u64, size: Option<(u16, u16)>, now: Instant) -> u64 {
         let id = self.next_viewer;
         self.next_viewer += 1;
         self.viewers.push(ViewerState {
             id,
-            cursor: self.ring.end(),
+            cursor: from,
             size,
             last_active: now,
             lagging: false,
@@ -84,24 +87,31 @@ impl State {
         id
     }
 
-    /// Moves viewer `id` past the newest output and back into the flow control: it has been
+    /// Moves viewer `id` to output offset `to` and back into the flow control: it has been
     /// handed a snapshot of everything before.
-    pub(super) fn skip_to_end(&mut self, id: u64) {
-        let end = self.ring.end();
+    pub(super) fn skip_to(&mut self, id: u64, to: u64) {
         if let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) {
-            viewer.cursor = end;
+            viewer.cursor = to;
             viewer.lagging = false;
         }
     }
 
-    /// Up to `max` of the newest output bytes still held.
-    pub(super) fn recent_output(&self, max: usize) -> Vec<u8> {
-        let start = self
-            .ring
-            .end()
-            .saturating_sub(max as u64)
-            .max(self.ring.start());
-        self.ring.read_from(start, max).unwrap_or_default()
+    /// Up to `max` output bytes just before offset `end`, as far as the ring still holds them.
+    pub(super) fn output_before(&self, end: u64, max: usize) -> Vec<u8> {
+        let start = end.saturating_sub(max as u64).max(self.ring.start());
+        self.ring
+            .read_from(start, (end - start) as usize)
+            .unwrap_or_default()
+    }
+
+    /// The model has parsed the output before `offset`.
+    pub(super) fn model_fed(&mut self, offset: u64) {
+        self.model_cursor = offset;
+    }
+
+    /// Output bytes the model has not parsed yet.
+    pub(super) fn model_lag(&self) -> u64 {
+        self.ring.end() - self.model_cursor
     }
 
     /// Removes viewer `id`; the session counts as detached from `now` if it was the last.
@@ -119,15 +129,16 @@ impl State {
         self.ring.end()
     }
 
-    /// Bytes the pump may read before overwriting output a (non-lagging) viewer has not taken.
+    /// Bytes the pump may read before overwriting output the model or a (non-lagging) viewer
+    /// has not taken.
     pub(super) fn room(&self) -> usize {
         let capacity = self.ring.capacity();
+        let free = |cursor: u64| capacity.saturating_sub((self.ring.end() - cursor) as usize);
         self.viewers
             .iter()
             .filter(|viewer| !viewer.lagging)
-            .map(|viewer| capacity.saturating_sub((self.ring.end() - viewer.cursor) as usize))
-            .min()
-            .unwrap_or(capacity)
+            .map(|viewer| free(viewer.cursor))
+            .fold(free(self.model_cursor), usize::min)
     }
 
     /// Up to `max` bytes of output for viewer `id`, moving its cursor past them. A viewer whose
@@ -205,6 +216,12 @@ mod tests {
         State::new(CAPACITY, (80, 24), Instant::now())
     }
 
+    /// Output from the shell, which the model (not under test here) parses at once.
+    fn push(state: &mut State, bytes: &[u8]) {
+        let end = state.push_output(bytes, Instant::now());
+        state.model_fed(end);
+    }
+
     fn taken(state: &mut State, id: u64, max: usize) -> Vec<u8> {
         match state.take(id, max) {
             Take::Output(bytes) => bytes,
@@ -216,16 +233,16 @@ mod tests {
     fn room_is_the_ring_without_viewers_and_the_slowest_viewers_gap_with_them() {
         let mut state = state();
         let now = Instant::now();
-        state.push_output(b"earlier", now);
+        push(&mut state, b"earlier");
         assert_eq!(state.room(), CAPACITY, "nobody to wait for");
-        let fast = state.add_viewer(None, now);
-        let slow = state.add_viewer(None, now);
+        let fast = state.add_viewer(state.ring.end(), None, now);
+        let slow = state.add_viewer(state.ring.end(), None, now);
         assert_eq!(
             state.room(),
             CAPACITY,
             "viewers start after the output a snapshot covers"
         );
-        state.push_output(b"0123456789", now);
+        push(&mut state, b"0123456789");
         assert_eq!(state.room(), CAPACITY - 10);
         assert_eq!(taken(&mut state, fast, 100), b"0123456789");
         assert_eq!(
@@ -243,14 +260,14 @@ mod tests {
     fn a_viewer_takes_output_in_order_in_chunks_of_at_most_max() {
         let mut state = state();
         let now = Instant::now();
-        let viewer = state.add_viewer(None, now);
+        let viewer = state.add_viewer(state.ring.end(), None, now);
         assert_eq!(state.take(viewer, 4), Take::Nothing);
-        state.push_output(b"abcdef", now);
-        state.push_output(b"gh", now);
+        push(&mut state, b"abcdef");
+        push(&mut state, b"gh");
         assert_eq!(taken(&mut state, viewer, 4), b"abcd");
         assert_eq!(taken(&mut state, viewer, 4), b"efgh");
         assert_eq!(state.take(viewer, 4), Take::Nothing);
-        state.push_output(b"i", now);
+        push(&mut state, b"i");
         assert_eq!(taken(&mut state, viewer, 4), b"i");
     }
 
@@ -258,12 +275,12 @@ mod tests {
     fn a_viewer_whose_output_was_overwritten_lags_and_stays_lagging() {
         let mut state = state();
         let now = Instant::now();
-        let viewer = state.add_viewer(None, now);
+        let viewer = state.add_viewer(state.ring.end(), None, now);
         // The pump never does this (room is 16), but a ring that moved on must not be misread.
-        state.push_output(&[b'x'; CAPACITY + 1], now);
+        push(&mut state, &[b'x'; CAPACITY + 1]);
         assert_eq!(state.take(viewer, 4), Take::Lagged);
         assert_eq!(state.room(), CAPACITY, "a lagging viewer holds nothing up");
-        state.push_output(b"more", now);
+        push(&mut state, b"more");
         assert_eq!(state.take(viewer, 4), Take::Lagged);
         assert_eq!(state.take(99, 4), Take::Lagged, "an unknown viewer is gone");
     }
@@ -272,9 +289,9 @@ mod tests {
     fn only_the_viewers_that_hold_others_up_are_marked_lagging() {
         let mut state = state();
         let now = Instant::now();
-        let fast = state.add_viewer(None, now);
-        let slow = state.add_viewer(None, now);
-        state.push_output(&[b'x'; CAPACITY], now);
+        let fast = state.add_viewer(state.ring.end(), None, now);
+        let slow = state.add_viewer(state.ring.end(), None, now);
+        push(&mut state, &[b'x'; CAPACITY]);
         assert_eq!(state.room(), 0);
         // Both are a whole ring behind: the shell waits for them, nobody is dropped.
         assert!(!state.mark_laggards());
@@ -294,8 +311,8 @@ mod tests {
     fn a_lone_slow_viewer_is_real_backpressure() {
         let mut state = state();
         let now = Instant::now();
-        let viewer = state.add_viewer(None, now);
-        state.push_output(&[b'x'; CAPACITY], now);
+        let viewer = state.add_viewer(state.ring.end(), None, now);
+        push(&mut state, &[b'x'; CAPACITY]);
         assert_eq!(state.room(), 0);
         assert!(!state.mark_laggards());
         assert_eq!(taken(&mut state, viewer, CAPACITY).len(), CAPACITY);
@@ -306,19 +323,19 @@ mod tests {
     fn a_lagging_viewer_skips_to_the_end_and_holds_the_pump_again() {
         let mut state = state();
         let now = Instant::now();
-        let fast = state.add_viewer(None, now);
-        let slow = state.add_viewer(None, now);
-        state.push_output(&[b'x'; CAPACITY], now);
+        let fast = state.add_viewer(state.ring.end(), None, now);
+        let slow = state.add_viewer(state.ring.end(), None, now);
+        push(&mut state, &[b'x'; CAPACITY]);
         taken(&mut state, fast, CAPACITY);
         assert!(state.mark_laggards());
         assert_eq!(state.take(slow, 4), Take::Lagged);
-        state.skip_to_end(slow);
+        state.skip_to(slow, state.ring.end());
         assert_eq!(
             state.take(slow, 4),
             Take::Nothing,
             "nothing new since the snapshot"
         );
-        state.push_output(b"abc", now);
+        push(&mut state, b"abc");
         assert_eq!(taken(&mut state, slow, 4), b"abc");
         assert_eq!(
             state.room(),
@@ -328,25 +345,41 @@ mod tests {
     }
 
     #[test]
-    fn recent_output_is_the_newest_bytes_still_held() {
+    fn output_before_an_offset_is_what_the_ring_still_holds() {
         let mut state = state();
-        let now = Instant::now();
-        assert!(state.recent_output(4).is_empty());
-        state.push_output(b"0123456789abcdefXYZ", now);
-        assert_eq!(state.recent_output(4), b"fXYZ");
+        assert!(state.output_before(0, 4).is_empty());
+        push(&mut state, b"0123456789abcdefXYZ");
+        assert_eq!(state.output_before(19, 4), b"fXYZ");
+        assert_eq!(state.output_before(10, 4), b"6789");
         assert_eq!(
-            state.recent_output(100).len(),
+            state.output_before(19, 100).len(),
             CAPACITY,
             "at most what the ring holds"
         );
     }
 
     #[test]
+    fn the_model_holds_the_pump_like_a_viewer_that_never_lags() {
+        let mut state = state();
+        let now = Instant::now();
+        let viewer = state.add_viewer(0, None, now);
+        state.push_output(&[b'x'; CAPACITY], now);
+        taken(&mut state, viewer, CAPACITY);
+        assert_eq!(state.model_lag(), CAPACITY as u64);
+        assert_eq!(state.room(), 0, "the model has not parsed the ring yet");
+        assert!(!state.mark_laggards(), "the model is never dropped");
+        state.model_fed(4);
+        assert_eq!(state.room(), 4);
+        state.model_fed(CAPACITY as u64);
+        assert_eq!((state.room(), state.model_lag()), (CAPACITY, 0));
+    }
+
+    #[test]
     fn the_pty_follows_the_most_recently_active_viewer_with_a_size() {
         let mut state = state();
         let start = Instant::now();
-        let first = state.add_viewer(Some((100, 30)), start);
-        let second = state.add_viewer(None, start + Duration::from_secs(1));
+        let first = state.add_viewer(0, Some((100, 30)), start);
+        let second = state.add_viewer(0, None, start + Duration::from_secs(1));
         assert_eq!(
             state.wanted_size(),
             Some((100, 30)),
@@ -372,8 +405,8 @@ mod tests {
             state.detached_since.is_some(),
             "a new session has nobody yet"
         );
-        let one = state.add_viewer(None, start);
-        let two = state.add_viewer(None, start);
+        let one = state.add_viewer(0, None, start);
+        let two = state.add_viewer(0, None, start);
         assert_eq!(state.detached_since, None);
         state.remove_viewer(one, start);
         assert_eq!(state.detached_since, None);

@@ -104,12 +104,12 @@ impl Viewer {
 
 impl Drop for Viewer {
     fn drop(&mut self) {
-        let mut model = self.session.lock_model();
+        let mut feed = self.session.lock_model();
         let mut state = self.session.lock();
         state.remove_viewer(self.id, Instant::now());
-        self.session.apply_size(&mut model, &mut state);
+        self.session.apply_size(&mut feed.model, &mut state);
         drop(state);
-        drop(model);
+        drop(feed);
         self.session.inner.room_freed.notify_one();
         self.session.inner.events.emit(&SessionEvent::Detached {
             session: self.session.id(),
@@ -150,8 +150,8 @@ impl ViewerInput {
             return;
         }
         drop(state);
-        let mut model = self.session.lock_model();
+        let mut feed = self.session.lock_model();
         let mut state = self.session.lock();
-        self.session.apply_size(&mut model, &mut state);
+        self.session.apply_size(&mut feed.model, &mut state);
     }
 }

@@ -216,6 +216,35 @@ impl CompactRow {
         }
     }
 
+    /// The row as pieces of text and the attributes they were printed with, in order; `None`
+    /// when the row has empty cells among its characters (those need drawing cell by cell).
+    pub(crate) fn styled_text(&self) -> Option<Vec<(Attrs, &str)>> {
+        if self.text.contains('\0') {
+            return None;
+        }
+        let mut pieces = Vec::with_capacity(self.runs.len() + 1);
+        let (mut attrs, mut from, mut cell) = (Attrs::default(), 0, 0);
+        let mut runs = self.runs.iter().peekable();
+        for (at, ch) in self.text.char_indices() {
+            while let Some(&&(start, next)) = runs.peek() {
+                if usize::from(start) > cell {
+                    break;
+                }
+                if at > from {
+                    pieces.push((attrs, &self.text[from..at]));
+                    from = at;
+                }
+                attrs = next;
+                runs.next();
+            }
+            cell += ch.width().unwrap_or(1).max(1);
+        }
+        if self.text.len() > from {
+            pieces.push((attrs, &self.text[from..]));
+        }
+        Some(pieces)
+    }
+
     /// The row's cells again, padded with blanks to `cols`.
     pub(crate) fn to_row(&self, cols: usize) -> Row {
         let mut cells = Vec::with_capacity(cols.max(self.text.len()));
@@ -295,5 +324,27 @@ mod tests {
             "no spacers, no trailing default blanks"
         );
         assert_eq!(compact.to_row(10), row);
+        assert_eq!(
+            compact.styled_text(),
+            None,
+            "it has empty cells among its characters"
+        );
+        row.cells[3] = Cell {
+            ch: 'b',
+            width: 1,
+            attrs: Attrs::default(),
+        };
+        row.cells[4] = row.cells[3];
+        row.cells[5].ch = 'c';
+        let styled = CompactRow::from_row(&row);
+        assert_eq!(
+            styled.styled_text(),
+            Some(vec![
+                (red, "a界"),
+                (Attrs::default(), "bb"),
+                (row.cells[5].attrs, "c")
+            ])
+        );
+        assert_eq!(styled.to_row(10), row);
     }
 }

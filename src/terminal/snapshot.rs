@@ -5,10 +5,11 @@
 //! the pen, the character sets and the title. **Invariant:** it never contains a query, so a
 //! terminal that writes it never answers anything.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::buffer::{Buffer, SavedCursor};
-use super::cell::{Attrs, Cell, Color, Row, flag};
+use super::cell::{Attrs, Cell, Color, CompactRow, Row, flag};
 use super::charset::{Charset, Charsets};
 use super::screen::{MouseEncoding, MouseTracking, Screen};
 
@@ -159,14 +160,14 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
     // RIS: a clean terminal, whatever the receiver showed before.
     writer.out.push_str("\x1bc");
     let primary = &screen.primary;
-    let history: Vec<Row> = primary
+    let cols = screen.cols();
+    let history = primary
         .scrollback
         .iter()
-        .map(|row| row.to_row(screen.cols()))
-        .collect();
+        .map(|row| Line::History(row, cols));
     draw_rows(
         &mut writer,
-        history.iter().chain(primary.rows.iter()),
+        history.chain(primary.rows.iter().map(Line::Screen)),
         Layout::Flowing,
     );
     buffer_settings(&mut writer, primary);
@@ -174,7 +175,11 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
         writer.pen(Attrs::default());
         // Entering copies the primary's cursor and blanks the alternate buffer.
         writer.private_mode(1047, true);
-        draw_rows(&mut writer, alternate.rows.iter(), Layout::InPlace);
+        draw_rows(
+            &mut writer,
+            alternate.rows.iter().map(Line::Screen),
+            Layout::InPlace,
+        );
         buffer_settings(&mut writer, alternate);
     }
     let modes = &screen.modes;
@@ -235,6 +240,30 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// A row to draw: from the history (compact) or from a screen.
+#[derive(Clone, Copy)]
+enum Line<'a> {
+    /// A history row, and the width to draw it at.
+    History(&'a CompactRow, usize),
+    Screen(&'a Row),
+}
+
+impl<'a> Line<'a> {
+    fn wrapped(&self) -> bool {
+        match self {
+            Line::History(row, _) => row.wrapped,
+            Line::Screen(row) => row.wrapped,
+        }
+    }
+
+    fn to_row(self) -> Cow<'a, Row> {
+        match self {
+            Line::History(row, cols) => Cow::Owned(row.to_row(cols)),
+            Line::Screen(row) => Cow::Borrowed(row),
+        }
+    }
+}
+
 /// How a row that does not continue the one above is reached.
 #[derive(Clone, Copy)]
 enum Layout {
@@ -250,11 +279,12 @@ type Owed = Vec<(usize, usize, Attrs)>;
 
 /// Draws `rows` top to bottom. A row that continues the one above is reached by wrapping: the
 /// row above is printed to its full width, and the next character wraps as it did here.
-fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = &'a Row>, layout: Layout) {
+fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = Line<'a>>, layout: Layout) {
     let mut rows = rows.enumerate().peekable();
     let mut owed = Owed::new();
-    while let Some((y, row)) = rows.next() {
-        if !row.wrapped || y == 0 {
+    while let Some((y, line)) = rows.next() {
+        let next_wraps = rows.peek().is_some_and(|(_, next)| next.wrapped());
+        if !line.wrapped() || y == 0 {
             writer.pen(Attrs::default());
             match layout {
                 Layout::Flowing if y > 0 => writer.out.push_str("\r\n"),
@@ -262,7 +292,21 @@ fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = &'a Row>, layou
                 Layout::InPlace => writer.cursor_to(0, y),
             }
         }
-        let next_wraps = rows.peek().is_some_and(|(_, next)| next.wrapped);
+        let row = match line {
+            // Most history is plain text on one line: written as it is.
+            Line::History(history, _) if !history.wrapped && !next_wraps && owed.is_empty() => {
+                if let Some(pieces) = history.styled_text() {
+                    for (attrs, text) in pieces {
+                        writer.pen(attrs);
+                        writer.out.push_str(text);
+                    }
+                    continue;
+                }
+                line.to_row()
+            }
+            _ => line.to_row(),
+        };
+        let row = row.as_ref();
         let cells: &[Cell] = if next_wraps { &row.cells } else { row.used() };
         let mut start = 0;
         if row.wrapped && y > 0 {
