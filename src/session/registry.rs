@@ -122,44 +122,11 @@ impl SessionRegistry {
         rows: u16,
         resync: bool,
     ) -> Result<Viewer, SessionError> {
-        self.try_open(by, cols, rows, resync)
-            .inspect_err(|error| self.refused(None, by, error))
-    }
-
-    fn try_open(
-        &self,
-        by: &Requester,
-        cols: u16,
-        rows: u16,
-        resync: bool,
-    ) -> Result<Viewer, SessionError> {
-        if self.inner.shutdown.is_started() {
-            return Err(SessionError::Draining);
-        }
-        let user = by.identity.user.as_str();
-        self.check_limits(&self.sessions(), user)?;
-        let workspace = self.inner.workspaces.prepare(user)?;
-        let shell = with_home(&self.inner.shell, &workspace);
-        let pty = Pty::spawn(&shell, &workspace, cols, rows)?;
-        let session = Session::start(
-            by.clone(),
-            pty,
-            (cols, rows),
-            self.inner.limits.buffers,
-            self.inner.metrics.clone(),
-            self.inner.events.clone(),
-        );
-        {
-            // Checked again under the lock that inserts, so concurrent opens cannot overshoot.
-            let mut sessions = self.sessions();
-            if let Err(error) = self.check_limits(&sessions, user) {
-                drop(sessions);
-                session.end(EndCause::Shutdown, Duration::ZERO);
-                return Err(error);
-            }
-            sessions.insert(session.id().clone(), session.clone());
-        }
-        // The viewer starts at the ring's oldest byte, so it misses none of the shell's output.
+        let session = self
+            .start(by, (cols, rows))
+            .inspect_err(|error| self.refused(None, by, error))?;
+        // The session's first snapshot is of a blank screen: the viewer misses none of the shell's
+        // output.
         let viewer = session.attach(by.clone(), Some((cols, rows)), resync);
         self.inner.events.emit(&SessionEvent::Opened {
             session: session.id(),
@@ -168,6 +135,35 @@ impl SessionRegistry {
         });
         tokio::spawn(self.clone().close_when_finished(session));
         Ok(viewer)
+    }
+
+    /// Starts a shell of `size` for `by`, within the limits, and adds it to the live sessions.
+    fn start(&self, by: &Requester, size: (u16, u16)) -> Result<Session, SessionError> {
+        if self.inner.shutdown.is_started() {
+            return Err(SessionError::Draining);
+        }
+        let user = by.identity.user.as_str();
+        self.check_limits(&self.sessions(), user)?;
+        let workspace = self.inner.workspaces.prepare(user)?;
+        let shell = with_home(&self.inner.shell, &workspace);
+        let pty = Pty::spawn(&shell, &workspace, size.0, size.1)?;
+        let session = Session::start(
+            by.clone(),
+            pty,
+            size,
+            self.inner.limits.buffers,
+            self.inner.metrics.clone(),
+            self.inner.events.clone(),
+        );
+        // Checked again under the lock that inserts, so concurrent opens cannot overshoot.
+        let mut sessions = self.sessions();
+        if let Err(error) = self.check_limits(&sessions, user) {
+            drop(sessions);
+            session.end(EndCause::Shutdown, Duration::ZERO);
+            return Err(error);
+        }
+        sessions.insert(session.id().clone(), session.clone());
+        Ok(session)
     }
 
     /// Whether `user` may have one more session besides `sessions`.
