@@ -263,6 +263,9 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     await waitForState("reconnecting");
     // Stay down long enough to see the backoff count attempts.
     await waitFor("a second attempt", statusText, (text) => /reconnecting \(attempt [2-9]/.test(text));
+    // Keys typed now go nowhere: the UI drops them and says so, rather than sending them later.
+    await page.keyboard.type("lostkeys");
+    await waitFor("the lost keys reported", statusText, (text) => text.includes("Keys typed while disconnected were not sent."));
     await page.screenshot({ path: path.join(ARTIFACTS, "reconnecting.png") });
 
     proxy.refusing = false;
@@ -275,8 +278,10 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     await run(`echo ${after}`);
     await waitForLine(after);
     const lines = await screenLines();
-    // The screen was reset before the replay: the earlier output shows exactly once.
+    // The screen was reset before the snapshot: the earlier output shows exactly once.
     assert.equal(lines.filter((line) => line === firstOutput).length, 1, lines.join("\n"));
+    assert.ok(!lines.some((line) => line.includes("lostkeys")), `keys typed while disconnected reached the shell:\n${lines.join("\n")}`);
+    assert.ok(!(await statusText()).includes("not sent"), "the lost-keys line stays after reconnecting");
     await sleep(2_000); // let the "Connected" badge fade
     await page.screenshot({ path: path.join(ARTIFACTS, "terminal.png") });
   });
