@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// Largest accepted terminal dimension, in columns or rows.
 pub(crate) const MAX_DIMENSION: u16 = 1000;
+/// Most binary output bytes the server sends a `flow` client beyond what it has acknowledged.
+pub(crate) const FLOW_WINDOW: u64 = 128 * 1024;
 
 /// A control message from a client (a text frame).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -29,6 +31,11 @@ pub(crate) enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         resync: Option<bool>,
+        /// The client acknowledges output once its terminal has processed it (`ack`); the server
+        /// then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        flow: Option<bool>,
     },
     /// Reattach to a live session. Only valid as the first message.
     Attach {
@@ -51,6 +58,11 @@ pub(crate) enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         resync: Option<bool>,
+        /// The client acknowledges output once its terminal has processed it (`ack`); the server
+        /// then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        flow: Option<bool>,
     },
     /// This viewer's size changed.
     Resize {
@@ -62,6 +74,12 @@ pub(crate) enum ClientMessage {
     /// Is the connection alive? The server answers `pong`. Browsers cannot see WebSocket pings,
     /// so this is how a client notices a connection that died silently.
     Ping,
+    /// Only from clients that asked for `flow`: the terminal has processed this many more bytes
+    /// of binary output (snapshots included).
+    Ack {
+        /// Bytes processed since the previous `ack`.
+        bytes: u32,
+    },
 }
 
 /// A text frame that is not a well-formed v1 message. The text is safe to show the client.
@@ -101,7 +119,7 @@ impl ClientMessage {
                 rows: Some(rows),
                 ..
             } => Some((cols, rows)),
-            Self::Attach { .. } | Self::Ping => None,
+            Self::Attach { .. } | Self::Ping | Self::Ack { .. } => None,
         }
     }
 }
@@ -292,7 +310,8 @@ mod tests {
                 cols: 80,
                 rows: 24,
                 token: None,
-                resync: None
+                resync: None,
+                flow: None
             })
         );
         assert_eq!(
@@ -302,7 +321,8 @@ mod tests {
                 cols: None,
                 rows: None,
                 token: Some("t".into()),
-                resync: Some(true)
+                resync: Some(true),
+                flow: None
             })
         );
         assert_eq!(

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 #[tokio::test]
@@ -338,4 +338,52 @@ async fn an_idle_session_is_hung_up_after_the_idle_timeout() {
     let (exit, frame) = client.read_to_end().await;
     assert_eq!(exit, Some(129));
     assert_eq!(u16::from(frame.unwrap().code), 1000);
+}
+
+#[tokio::test]
+async fn a_client_that_acknowledges_output_gets_no_more_than_the_window_ahead() {
+    const WINDOW: usize = 128 * 1024;
+    const LARGEST_FRAME: usize = 64 * 1024;
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    client
+        .send_json(serde_json::json!({"type": "open", "cols": 80, "rows": 24, "flow": true}))
+        .await;
+    client.expect_opened().await;
+    client.type_line("yes flow-control-line").await;
+    // Read without acknowledging: the server stops once the window is full.
+    let mut received = 0usize;
+    while received < WINDOW + LARGEST_FRAME {
+        match tokio::time::timeout(Duration::from_secs(1), client.socket.next()).await {
+            Ok(Some(Ok(Message::Binary(bytes)))) => received += bytes.len(),
+            Ok(Some(Ok(_))) => {}
+            Ok(other) => panic!("the connection ended: {other:?}"),
+            Err(_) => break, // a second of silence
+        }
+    }
+    assert!(received > 0, "nothing was sent");
+    assert!(
+        received < WINDOW + LARGEST_FRAME,
+        "{received} bytes sent without an acknowledgement"
+    );
+    // Acknowledging lets more through, and the flood goes on.
+    client
+        .send_json(serde_json::json!({"type": "ack", "bytes": received}))
+        .await;
+    let mut more = 0usize;
+    while more < WINDOW / 2 {
+        if let Some(Message::Binary(bytes)) = client.next().await {
+            more += bytes.len();
+        }
+    }
+}
+
+#[tokio::test]
+async fn ack_before_open_is_a_bad_message() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    client
+        .send_json(serde_json::json!({"type": "ack", "bytes": 5}))
+        .await;
+    assert!(client.expect_close(4400).await.contains("ack before open"));
 }

@@ -117,13 +117,16 @@ const connection = new TerminalConnection({
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
   token: () => tokens.token,
   output: (bytes) => {
-    terminal.write(bytes);
+    terminal.write(bytes, () => {
+      connection.acknowledge(bytes.length);
+    });
   },
   snapshot: (bytes) => {
     terminal.reset();
     writingSnapshots++;
     terminal.write(bytes, () => {
       writingSnapshots--;
+      connection.acknowledge(bytes.length);
     });
   },
   reset: () => {

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CLOSE_CODES } from "./generated/protocol";
 import {
   ABNORMAL_CLOSURE,
+  ACK_EVERY_BYTES,
   backoffDelay,
   closeAction,
   TerminalConnection,
@@ -280,7 +281,7 @@ describe("TerminalConnection heartbeat", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "network", attempt: 1 });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
   });
 
   it("takes a late timer (a throttled tab) for a reason to ping, not for a dead connection", () => {
@@ -314,7 +315,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toEqual({ kind: "connecting" });
     expect(h.last().url).toBe("ws://terminal.test/api/v1/ws");
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
     expect(h.sessions.value).toBe(SESSION_A);
@@ -326,7 +327,7 @@ describe("TerminalConnection", () => {
     h.screen.push("stale screen");
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("$ echo hi\r\nhi\r\n");
     expect(h.screen).toEqual(["$ echo hi\r\nhi\r\n"]);
@@ -354,10 +355,26 @@ describe("TerminalConnection", () => {
     expect(h.screen).toEqual(["[snapshot]fresh screen", "after"]);
   });
 
+  it("acknowledges processed output in batches, and starts over on a new connection", () => {
+    h = connected();
+    h.connection.acknowledge(ACK_EVERY_BYTES - 1);
+    expect(h.last().messages().filter((m) => (m as { type: string }).type === "ack")).toEqual([]);
+    h.connection.acknowledge(2);
+    expect(h.last().messages().at(-1)).toEqual({ type: "ack", bytes: ACK_EVERY_BYTES + 1 });
+    h.connection.acknowledge(10);
+    h.last().closeWith(ABNORMAL_CLOSURE);
+    h.connection.acknowledge(ACK_EVERY_BYTES); // written after the connection was lost
+    h.clock.advance(500);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, snapshot: true });
+    h.connection.acknowledge(ACK_EVERY_BYTES - 20);
+    expect(h.last().messages().filter((m) => (m as { type: string }).type === "ack")).toEqual([]);
+  });
+
   it("asks for in-band resyncs in open and attach", () => {
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
   });
 
   it("writes output bytes as they come", () => {
@@ -375,7 +392,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 100, rows: 30 };
     h.connection.resize(100, 30);
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true, token: "secret-token" },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true, token: "secret-token" },
       { type: "resize", cols: 100, rows: 30 },
     ]);
     expect(h.last().url).not.toContain("secret");
@@ -396,7 +413,7 @@ describe("TerminalConnection", () => {
 
     h.size = { cols: 90, rows: 20 };
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true, flow: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("hello\r\n"); // the server's replay
     expect(h.screen).toEqual(["hello\r\n"]);
@@ -433,7 +450,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "too-slow" });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
   });
 
   it("after 1001 (server restarting) reconnects with a new session and says so", () => {
@@ -443,7 +460,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
     expect(h.notices).toEqual([]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["server-restarted"]);
@@ -471,7 +488,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["session-expired"]);
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
@@ -487,7 +504,7 @@ describe("TerminalConnection", () => {
     expect(h.sockets).toHaveLength(1); // no automatic retry
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
   });
 
   it("counts an exit as an exit even if the close frame is lost", () => {
@@ -511,7 +528,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_A);
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
   });
 
   it("shows access denied on 4403 and does not retry", () => {
@@ -535,7 +552,7 @@ describe("TerminalConnection", () => {
     h.clock.advance(500);
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, token: "fresh" }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "fresh" }]);
   });
 
   it("backs off when the embedding page keeps sending rejected tokens", () => {
@@ -565,7 +582,7 @@ describe("TerminalConnection", () => {
     h.connection.start();
     h.last().accept();
     h.connection.resize(100, 30); // before opened: the server would answer 4400
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.connection.resize(80, 24);
     h.connection.resize(100, 30);
@@ -583,7 +600,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 120, rows: 40 };
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true },
       { type: "resize", cols: 120, rows: 40 },
     ]);
   });

@@ -153,6 +153,8 @@ export interface ConnectionOptions {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Output acknowledged in batches of at least this many bytes (the server's window is 128 KiB). */
+export const ACK_EVERY_BYTES = 16 * 1024;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 type Pending = { kind: "open" } | { kind: "attach"; session: string };
@@ -176,6 +178,8 @@ export class TerminalConnection {
   private pendingNotice: Notice | null = null;
   /** The next binary frame is a snapshot (announced by `opened` or `snapshot`). */
   private snapshotNext = false;
+  /** Output bytes the terminal has processed and the server has not been told of yet. */
+  private unacknowledged = 0;
   private disposed = false;
 
   constructor(options: ConnectionOptions) {
@@ -204,6 +208,22 @@ export class TerminalConnection {
       this.socket.send(chunk);
     }
     return true;
+  }
+
+  /**
+   * The terminal has processed `bytes` more bytes of output (its write callback ran). The server
+   * sends at most 128 KiB beyond what was acknowledged, so a terminal that cannot keep up slows
+   * the program down instead of queueing output without end; acknowledgements go in batches.
+   */
+  acknowledge(bytes: number): void {
+    if (this.currentState.kind !== "connected" || this.socket === null) {
+      return; // A new connection starts with a fresh window.
+    }
+    this.unacknowledged += bytes;
+    if (this.unacknowledged >= ACK_EVERY_BYTES) {
+      this.send({ type: "ack", bytes: this.unacknowledged });
+      this.unacknowledged = 0;
+    }
   }
 
   /** Tells the server about a new size, unless it already has it. */
@@ -258,6 +278,7 @@ export class TerminalConnection {
     this.dropSocket();
     this.exitCode = null;
     this.connectedSession = null;
+    this.unacknowledged = 0;
     this.setState(attempt === 0 ? { kind: "connecting" } : { kind: "reconnecting", attempt, cause, retryAt: null });
     const handlers: SocketHandlers = {
       open: () => {
@@ -284,8 +305,8 @@ export class TerminalConnection {
     const token = this.options.token();
     const message: ClientMessage =
       stored === null
-        ? { type: "open", cols, rows, resync: true, ...(token === null ? {} : { token }) }
-        : { type: "attach", session: stored, cols, rows, resync: true, ...(token === null ? {} : { token }) };
+        ? { type: "open", cols, rows, resync: true, flow: true, ...(token === null ? {} : { token }) }
+        : { type: "attach", session: stored, cols, rows, resync: true, flow: true, ...(token === null ? {} : { token }) };
     this.pending = stored === null ? { kind: "open" } : { kind: "attach", session: stored };
     this.lastSentSize = { cols, rows };
     this.send(message);

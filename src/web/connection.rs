@@ -14,7 +14,7 @@ use super::outcome::{self, Ending};
 use super::state::AppState;
 use crate::auth::verify::VerifyError;
 use crate::auth::{Failure, Refusal};
-use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
+use crate::protocol::{ClientMessage, CloseReason, FLOW_WINDOW, ServerMessage};
 use crate::session::{Viewer, ViewerEvent, ViewerInput};
 
 /// How long a close frame may take to go out before the connection is simply dropped.
@@ -23,18 +23,22 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 const SILENT_INTERVALS: u32 = 3;
 
 /// Relays between `socket` and `viewer` until one side ends, then closes the socket as the
-/// ending says. `token_expires` is when the client's token runs out, if it has one.
+/// ending says. `token_expires` is when the client's token runs out, if it has one; with `flow`,
+/// the client acknowledges output and at most [`FLOW_WINDOW`] bytes go unacknowledged.
 pub(super) async fn relay(
     state: &AppState,
     socket: WebSocket,
     mut viewer: Viewer,
     token_expires: Option<tokio::time::Instant>,
+    flow: bool,
 ) -> Ending {
     let connection = Connection {
         state,
         last_seen: AtomicU64::new(0),
         input_waiting: AtomicBool::new(false),
         pong_owed: Notify::new(),
+        unacknowledged: flow.then(|| AtomicU64::new(0)),
+        acknowledged: Notify::new(),
         started: Instant::now(),
     };
     let (mut sink, mut stream) = socket.split();
@@ -85,10 +89,36 @@ struct Connection<'a> {
     input_waiting: AtomicBool,
     /// The peer sent `ping`; the output side answers `pong` (pings in a row get one answer).
     pong_owed: Notify,
+    /// For a client that acknowledges output: bytes sent and not acknowledged yet.
+    unacknowledged: Option<AtomicU64>,
+    /// The client acknowledged some output.
+    acknowledged: Notify,
     started: Instant,
 }
 
 impl Connection<'_> {
+    /// Whether the client has as much output unacknowledged as it may have.
+    fn window_full(&self) -> bool {
+        self.unacknowledged
+            .as_ref()
+            .is_some_and(|sent| sent.load(Ordering::Relaxed) >= FLOW_WINDOW)
+    }
+
+    fn sent(&self, bytes: usize) {
+        if let Some(sent) = &self.unacknowledged {
+            sent.fetch_add(bytes as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn acknowledge(&self, bytes: u32) {
+        if let Some(sent) = &self.unacknowledged {
+            let _ = sent.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |sent| {
+                Some(sent.saturating_sub(u64::from(bytes)))
+            });
+            self.acknowledged.notify_one();
+        }
+    }
+
     fn saw_peer(&self) {
         let now = self.started.elapsed().as_millis() as u64;
         self.last_seen.store(now, Ordering::Relaxed);
@@ -104,8 +134,12 @@ impl Connection<'_> {
         ping.tick().await;
         let mut first_snapshot = true;
         loop {
+            // A client whose terminal is behind gets nothing more until it catches up: the output
+            // waits in the session, which slows the shell, as a real terminal would.
+            let full = self.window_full();
             let message = tokio::select! {
-                event = viewer.next_event() => match event {
+                () = self.acknowledged.notified(), if full => continue,
+                event = viewer.next_event(), if !full => match event {
                     ViewerEvent::Snapshot(bytes) => {
                         // The first snapshot is announced by `opened`; later ones (resyncs, only
                         // for clients that asked) by a `snapshot` message.
@@ -128,6 +162,9 @@ impl Connection<'_> {
                 _ = ping.tick() => Message::Ping(Default::default()),
                 () = self.pong_owed.notified() => Message::Text(ServerMessage::Pong.to_json().into()),
             };
+            if let Message::Binary(bytes) = &message {
+                self.sent(bytes.len());
+            }
             if sink.send(message).await.is_err() {
                 return Ending::PeerGone;
             }
@@ -155,6 +192,7 @@ impl Connection<'_> {
                 Ok(Message::Text(text)) => match ClientMessage::parse(&text) {
                     Ok(ClientMessage::Resize { cols, rows }) => input.resize(cols, rows),
                     Ok(ClientMessage::Ping) => self.pong_owed.notify_one(),
+                    Ok(ClientMessage::Ack { bytes }) => self.acknowledge(bytes),
                     Ok(ClientMessage::Open { .. } | ClientMessage::Attach { .. }) => {
                         return CloseReason::BadMessage(
                             "open or attach after the session is already open".into(),

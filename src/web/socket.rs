@@ -125,6 +125,8 @@ struct Opened {
     viewer: Viewer,
     /// When the client's token runs out, if authentication is on.
     token_expires: Option<tokio::time::Instant>,
+    /// The client acknowledges output.
+    flow: bool,
 }
 
 /// Runs a connection to its end: the handshake under its timeout, then the relay.
@@ -142,7 +144,16 @@ async fn serve(
         () = state.shutdown().started() => Err(CloseReason::ShuttingDown.into()),
     };
     match handshake {
-        Ok(opened) => relay(state, socket, opened.viewer, opened.token_expires).await,
+        Ok(opened) => {
+            relay(
+                state,
+                socket,
+                opened.viewer,
+                opened.token_expires,
+                opened.flow,
+            )
+            .await
+        }
         Err(Ending::Close(reason)) => refuse(socket, reason).await,
         Err(Ending::PeerGone) => Ending::PeerGone,
     }
@@ -170,15 +181,31 @@ async fn handshake(
         }
     };
     let message = ClientMessage::parse(&text).map_err(|error| outcome::protocol_close(&error))?;
-    let (message_token, resync) = match &message {
-        ClientMessage::Open { token, resync, .. } | ClientMessage::Attach { token, resync, .. } => {
-            (token.as_deref(), resync.unwrap_or(false))
+    let (message_token, resync, flow) = match &message {
+        ClientMessage::Open {
+            token,
+            resync,
+            flow,
+            ..
         }
+        | ClientMessage::Attach {
+            token,
+            resync,
+            flow,
+            ..
+        } => (
+            token.as_deref(),
+            resync.unwrap_or(false),
+            flow.unwrap_or(false),
+        ),
         ClientMessage::Resize { .. } => {
             return Err(CloseReason::BadMessage("resize before open or attach".into()).into());
         }
         ClientMessage::Ping => {
             return Err(CloseReason::BadMessage("ping before open or attach".into()).into());
+        }
+        ClientMessage::Ack { .. } => {
+            return Err(CloseReason::BadMessage("ack before open or attach".into()).into());
         }
     };
     let (identity, token_expires) = match state.auth() {
@@ -202,7 +229,9 @@ async fn handshake(
         ClientMessage::Attach { session, .. } => {
             registry.attach(session, &requester, message.size(), resync)
         }
-        ClientMessage::Resize { .. } | ClientMessage::Ping => unreachable!("refused above"),
+        ClientMessage::Resize { .. } | ClientMessage::Ping | ClientMessage::Ack { .. } => {
+            unreachable!("refused above")
+        }
     }
     .map_err(|error| outcome::session_close(&error))?;
     let session = viewer.session().id().to_string();
@@ -218,6 +247,7 @@ async fn handshake(
     Ok(Opened {
         viewer,
         token_expires,
+        flow,
     })
 }
 

@@ -16,7 +16,12 @@ token?: string,
  * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
  * band instead of a 4409 close.
  */
-resync?: boolean, } | { "type": "attach", 
+resync?: boolean, 
+/**
+ * The client acknowledges output once its terminal has processed it (`ack`); the server
+ * then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+ */
+flow?: boolean, } | { "type": "attach", 
 /**
  * The id from an earlier `opened` message.
  */
@@ -37,7 +42,12 @@ token?: string,
  * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
  * band instead of a 4409 close.
  */
-resync?: boolean, } | { "type": "resize", 
+resync?: boolean, 
+/**
+ * The client acknowledges output once its terminal has processed it (`ack`); the server
+ * then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+ */
+flow?: boolean, } | { "type": "resize", 
 /**
  * Terminal width in columns.
  */
@@ -45,7 +55,11 @@ cols: number,
 /**
  * Terminal height in rows.
  */
-rows: number, } | { "type": "ping" };
+rows: number, } | { "type": "ping" } | { "type": "ack", 
+/**
+ * Bytes processed since the previous `ack`.
+ */
+bytes: number, };
 export type ServerMessage = { "type": "opened", 
 /**
  * The session id, for a later `attach`.
