@@ -11,6 +11,27 @@ pub(crate) const MAX_DIMENSION: u16 = 1000;
 /// Most binary output bytes the server sends a `flow` client beyond what it has acknowledged.
 pub(crate) const FLOW_WINDOW: u64 = 128 * 1024;
 
+/// What `open` and `attach` carry besides the session and size: the token, and the optional
+/// protocol features the client supports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub(crate) struct Hello {
+    /// Bearer token, for browsers that cannot set an `Authorization` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub(crate) token: Option<String>,
+    /// The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in band
+    /// instead of a 4409 close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub(crate) resync: Option<bool>,
+    /// The client acknowledges output once its terminal has processed it (`ack`); the server then
+    /// keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub(crate) flow: Option<bool>,
+}
+
 /// A control message from a client (a text frame).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -22,20 +43,10 @@ pub(crate) enum ClientMessage {
         cols: u16,
         /// Terminal height in rows.
         rows: u16,
-        /// Bearer token, for browsers that cannot set an `Authorization` header.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        token: Option<String>,
-        /// The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
-        /// band instead of a 4409 close.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        resync: Option<bool>,
-        /// The client acknowledges output once its terminal has processed it (`ack`); the server
-        /// then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        flow: Option<bool>,
+        /// The token and what the client can do, as `open` and `attach` both carry them.
+        #[serde(flatten)]
+        #[cfg_attr(test, ts(flatten))]
+        hello: Hello,
     },
     /// Reattach to a live session. Only valid as the first message.
     Attach {
@@ -49,20 +60,10 @@ pub(crate) enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         rows: Option<u16>,
-        /// Bearer token, for browsers that cannot set an `Authorization` header.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        token: Option<String>,
-        /// The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
-        /// band instead of a 4409 close.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        resync: Option<bool>,
-        /// The client acknowledges output once its terminal has processed it (`ack`); the server
-        /// then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(test, ts(optional))]
-        flow: Option<bool>,
+        /// The token and what the client can do, as `open` and `attach` both carry them.
+        #[serde(flatten)]
+        #[cfg_attr(test, ts(flatten))]
+        hello: Hello,
     },
     /// This viewer's size changed.
     Resize {
@@ -309,9 +310,7 @@ mod tests {
             Ok(ClientMessage::Open {
                 cols: 80,
                 rows: 24,
-                token: None,
-                resync: None,
-                flow: None
+                hello: Hello::default()
             })
         );
         assert_eq!(
@@ -320,9 +319,11 @@ mod tests {
                 session: "ab".into(),
                 cols: None,
                 rows: None,
-                token: Some("t".into()),
-                resync: Some(true),
-                flow: None
+                hello: Hello {
+                    token: Some("t".into()),
+                    resync: Some(true),
+                    flow: None
+                }
             })
         );
         assert_eq!(

@@ -7,6 +7,9 @@ use super::cell::{Attrs, Cell, Row};
 use super::charset::Charsets;
 use super::screen::Screen;
 
+/// Most queued characters whose buffer is kept between chunks of output.
+const KEPT_TEXT_CAPACITY: usize = 4096;
+
 impl Screen {
     /// Queues `c` for printing; [`flush`](Self::flush) prints it.
     pub(crate) fn queue_text(&mut self, c: char) {
@@ -37,8 +40,12 @@ impl Screen {
                 rest = &rest[1..];
             }
         }
-        self.pending_text = text;
-        self.pending_text.clear();
+        // Kept for the next run, unless a long line without a control character grew it: an idle
+        // session should not hold a chunk's worth of characters.
+        if text.capacity() <= KEPT_TEXT_CAPACITY {
+            self.pending_text = text;
+            self.pending_text.clear();
+        }
     }
 
     /// What `print` does to each of `text`, printable ASCII (one cell each), a row at a time.

@@ -181,23 +181,8 @@ async fn handshake(
         }
     };
     let message = ClientMessage::parse(&text).map_err(|error| outcome::protocol_close(&error))?;
-    let (message_token, resync, flow) = match &message {
-        ClientMessage::Open {
-            token,
-            resync,
-            flow,
-            ..
-        }
-        | ClientMessage::Attach {
-            token,
-            resync,
-            flow,
-            ..
-        } => (
-            token.as_deref(),
-            resync.unwrap_or(false),
-            flow.unwrap_or(false),
-        ),
+    let hello = match &message {
+        ClientMessage::Open { hello, .. } | ClientMessage::Attach { hello, .. } => hello.clone(),
         ClientMessage::Resize { .. } => {
             return Err(CloseReason::BadMessage("resize before open or attach".into()).into());
         }
@@ -212,7 +197,7 @@ async fn handshake(
         None => (Identity::anonymous(), None),
         Some(auth) => {
             // The header wins when both are sent.
-            let token = header_token.as_deref().or(message_token);
+            let token = header_token.as_deref().or(hello.token.as_deref());
             let grant = auth
                 .authenticate(token, &client)
                 .await
@@ -222,6 +207,7 @@ async fn handshake(
         }
     };
     tracing::Span::current().record("user", identity.user.as_str());
+    let resync = hello.resync.unwrap_or(false);
     let requester = Requester { identity, client };
     let registry = state.registry();
     let viewer = match &message {
@@ -247,7 +233,7 @@ async fn handshake(
     Ok(Opened {
         viewer,
         token_expires,
-        flow,
+        flow: hello.flow.unwrap_or(false),
     })
 }
 

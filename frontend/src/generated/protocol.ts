@@ -13,13 +13,13 @@ rows: number,
  */
 token?: string, 
 /**
- * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
- * band instead of a 4409 close.
+ * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in band
+ * instead of a 4409 close.
  */
 resync?: boolean, 
 /**
- * The client acknowledges output once its terminal has processed it (`ack`); the server
- * then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+ * The client acknowledges output once its terminal has processed it (`ack`); the server then
+ * keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
  */
 flow?: boolean, } | { "type": "attach", 
 /**
@@ -39,13 +39,13 @@ rows?: number,
  */
 token?: string, 
 /**
- * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in
- * band instead of a 4409 close.
+ * The client understands `snapshot`: when it falls behind, it gets a fresh snapshot in band
+ * instead of a 4409 close.
  */
 resync?: boolean, 
 /**
- * The client acknowledges output once its terminal has processed it (`ack`); the server
- * then keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
+ * The client acknowledges output once its terminal has processed it (`ack`); the server then
+ * keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
  */
 flow?: boolean, } | { "type": "resize", 
 /**
