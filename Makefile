@@ -34,6 +34,7 @@ test-e2e:
 
 checks:
 	checks/gitops.sh
+	checks/plain-clone.sh
 	checks/nix.sh
 	checks/auth-oidc.sh
 

@@ -5,11 +5,17 @@
 # then run the pytest suite: the broken-copy tests that show each check failing, the promotion
 # script's tests and the live Prometheus test (checks/gitops/gitops_checks.py has the checks).
 #
-# On a fresh Debian machine it installs what it needs, idempotently: Python tools in a venv and
-# checkov in another, in the tools cache of checks/tools.sh (rebuilt only when
-# checks/gitops/requirements*.txt change), and promtool from Debian's prometheus package.
-# With CHECKS_NO_INSTALL=1 (the Nix sandbox) it installs nothing and uses the tools on PATH. The
-# CRD schemas are read from ../shared beside the checkout, or from WEB_TERMINAL_SHARED_DIR.
+# On a fresh Debian machine it installs what it needs, idempotently, into the tools cache of
+# checks/tools.sh: Python tools in a venv and checkov in another (rebuilt only when
+# checks/gitops/requirements*.txt change), the CRD models of checks/gitops/crd-models (npm ci from
+# its lockfile: the Argo CD and prometheus-operator models and TypeScript, each pinned by version
+# and integrity hash), and promtool from Debian's prometheus package. Nothing is read from outside
+# the repository; a ../shared beside the checkout only adds the comparison of the action pins with
+# its verified list. With CHECKS_NO_INSTALL=1 (the Nix sandbox) it installs nothing and uses the
+# tools on PATH and the CRD models in WEB_TERMINAL_CRD_MODELS.
+#
+# `checks/gitops.sh --checks-only` runs the checks on the real tree and not the test suite
+# (checks/plain-clone.sh uses it).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +51,25 @@ ensure_venv() {
   echo "$hash" >"$marker"
 }
 
+# node_modules for the package.json and package-lock.json in $2, installed by `npm ci` under $1 and
+# reinstalled only when the lockfile changes. npm checks each tarball against the lockfile's
+# integrity hash.
+ensure_node_modules() {
+  local dir=$1 source=$2 marker hash
+  marker=$dir/.package-lock.sha256
+  hash=$(sha256sum "$source/package-lock.json" | cut -d' ' -f1)
+  if [[ -d $dir/node_modules && -f $marker && $(cat "$marker") == "$hash" ]]; then
+    echo "$dir is up to date"
+    return
+  fi
+  echo "installing $dir from $source/package-lock.json"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp "$source/package.json" "$source/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$hash" >"$marker"
+}
+
 ensure_promtool() {
   if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
     echo "promtool: $(command -v promtool)"
@@ -74,12 +99,14 @@ else
   say "tools"
   ensure_venv "$tools/venv" checks/gitops/requirements.txt
   ensure_venv "$tools/checkov" checks/gitops/requirements-checkov.txt
+  ensure_node_modules "$tools/crd-models" checks/gitops/crd-models
+  export WEB_TERMINAL_CRD_MODELS=$tools/crd-models
   ensure_promtool
   export PATH="$tools/venv/bin:$tools/checkov/bin:$PATH"
 fi
 
 missing=()
-for tool in python3 kubernetes-validate checkov yamllint actionlint shellcheck promtool pytest; do
+for tool in python3 node kubernetes-validate checkov yamllint actionlint shellcheck promtool pytest; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then missing+=("kubectl or kustomize"); fi
@@ -96,6 +123,10 @@ python=$(command -v python3)
 
 say "checks on the real tree"
 "$python" checks/gitops/gitops_checks.py
+
+if [[ ${1:-} == --checks-only ]]; then
+  exit 0
+fi
 
 say "tests: every check fails on a broken copy; promote.sh; live Prometheus"
 "$python" -m pytest -q -p no:cacheprovider checks/gitops scripts/promote_test.py

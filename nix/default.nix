@@ -12,7 +12,18 @@ let
 
   craneLib = crane.mkLib pkgs;
 
-  frontend = pkgs.callPackage ./frontend.nix { };
+  # npmDeps for a package-lock.json without download addresses (the UI, the CRD models).
+  npmDepsOf = import ./npm-deps.nix {
+    inherit (pkgs)
+      lib
+      cacert
+      importNpmLock
+      nodejs_22
+      runCommand
+      ;
+  };
+
+  frontend = pkgs.callPackage ./frontend.nix { inherit npmDepsOf; };
 
   rust = import ./rust.nix {
     inherit lib craneLib frontend;
@@ -49,7 +60,7 @@ in
     inherit frontend web-terminal image;
 
     # The manifest validation `make test` runs (checks/gitops.sh), with nixpkgs' tools.
-    gitops = pkgs.callPackage ./gitops-check.nix { inherit web-terminal; };
+    gitops = pkgs.callPackage ./gitops-check.nix { inherit web-terminal npmDepsOf; };
 
     # nixfmt-tree in check mode over every .nix file.
     formatting = pkgs.callPackage ./formatting-check.nix { };

@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 import policy
@@ -31,15 +30,9 @@ KUBERNETES_VERSION = "1.32.0"
 
 OVERLAYS = ("dev", "staging", "production")
 
-# CRD-backed kinds and the CRD file in ../shared/schemas that defines each.
-CRD_FILES = {
-    ("argoproj.io", "Application"): "argocd/application-crd.yaml",
-    ("argoproj.io", "ApplicationSet"): "argocd/applicationset-crd.yaml",
-    ("argoproj.io", "AppProject"): "argocd/appproject-crd.yaml",
-    ("monitoring.coreos.com", "ServiceMonitor"): "prometheus-operator/monitoring.coreos.com_servicemonitors.yaml",
-    ("monitoring.coreos.com", "PodMonitor"): "prometheus-operator/monitoring.coreos.com_podmonitors.yaml",
-    ("monitoring.coreos.com", "PrometheusRule"): "prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
-}
+# The API groups of the CRD-backed kinds (Argo CD, prometheus-operator): checked by crd_check.mjs,
+# not by kubernetes-validate.
+CRD_GROUPS = ("argoproj.io", "coreos.com")
 
 # What yamllint, actionlint and the pin check look at. Rendered output is checked by the others.
 YAML_PATHS = ("kustomize", "argocd", "monitoring", ".github/workflows")
@@ -104,7 +97,7 @@ def render(root: Path, out: Path) -> dict[str, Path]:
 
 def is_crd_kind(doc: dict) -> bool:
     group = doc.get("apiVersion", "").rpartition("/")[0]
-    return (group, doc.get("kind")) in CRD_FILES or group.endswith(("argoproj.io", "coreos.com"))
+    return group.endswith(CRD_GROUPS)
 
 
 def check_kubernetes_validate(rendered: dict[str, Path], work: Path) -> None:
@@ -122,57 +115,33 @@ def check_kubernetes_validate(rendered: dict[str, Path], work: Path) -> None:
         )
 
 
-def strict_schema(schema: dict) -> dict:
-    """The API server's strict field validation as plain JSON Schema: every object schema that
-    lists properties refuses others, unless it preserves unknown fields (see shared/schemas)."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if (
-                "properties" in node
-                and not node.get("x-kubernetes-preserve-unknown-fields")
-                and "additionalProperties" not in node
-            ):
-                node["additionalProperties"] = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
+def crd_models_dir() -> Path:
+    """Where `npm ci` installed checks/gitops/crd-models: WEB_TERMINAL_CRD_MODELS (checks/gitops.sh
+    sets it to the tools cache, the Nix check to a store path)."""
+    value = os.environ.get("WEB_TERMINAL_CRD_MODELS")
+    if not value:
+        raise CheckFailed("WEB_TERMINAL_CRD_MODELS is not set: run checks/gitops.sh, which installs the CRD models")
+    return Path(value)
 
 
-def crd_schemas(schemas: Path) -> dict[tuple[str, str], dict]:
-    result = {}
-    for key, relative in CRD_FILES.items():
-        crd = yaml.safe_load((schemas / relative).read_text())
-        version = crd["spec"]["versions"][0]
-        result[key] = strict_schema(version["schema"]["openAPIV3Schema"])
-    return result
-
-
-def check_crd_schemas(rendered: dict[str, Path], schemas: Path) -> None:
-    """Argo CD and prometheus-operator objects against their CRDs, unknown fields refused."""
-    validators = {key: jsonschema.Draft7Validator(schema) for key, schema in crd_schemas(schemas).items()}
-    problems = []
+def check_crd_schemas(rendered: dict[str, Path], work: Path) -> None:
+    """Argo CD and prometheus-operator objects against the models generated from their CRDs
+    (checks/gitops/crd_check.mjs): types, required fields and enums, and unknown fields refused."""
+    documents = []
     for name, path in rendered.items():
         for doc in load_all(path.read_text()):
-            if not is_crd_kind(doc):
-                continue
-            group = doc["apiVersion"].rpartition("/")[0]
-            label = f"{name}: {doc['kind']}/{doc.get('metadata', {}).get('name')}"
-            validator = validators.get((group, doc["kind"]))
-            if validator is None:
-                problems.append(f"{label}: no schema for {doc['apiVersion']} {doc['kind']}")
-                continue
-            for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-                where = "/".join(str(part) for part in error.absolute_path) or "(root)"
-                problems.append(f"{label}: {where}: {error.message}")
-    if problems:
-        raise CheckFailed("CRD schema validation failed:\n" + "\n".join(problems))
+            if is_crd_kind(doc):
+                where = f"{name}: {doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+                documents.append({"where": where, "doc": doc})
+    if not documents:
+        raise CheckFailed("no Argo CD or prometheus-operator objects rendered")
+    work.mkdir(parents=True, exist_ok=True)
+    listing = work / "documents.json"
+    listing.write_text(json.dumps(documents))
+    script = Path(__file__).resolve().parent / "crd_check.mjs"
+    proc = run(["node", str(script), str(crd_models_dir()), str(listing), str(work)])
+    if proc.returncode != 0:
+        raise CheckFailed(f"CRD schema validation failed:\n{proc.stdout}{proc.stderr}")
 
 
 # --- linters ------------------------------------------------------------------------------------
@@ -219,16 +188,19 @@ def check_shellcheck(root: Path) -> None:
     require(run(["shellcheck", "--external-sources", *[str(path) for path in scripts]], cwd=root), "shellcheck")
 
 
-def check_action_pins(root: Path, pins_file: Path) -> None:
-    """Every `uses:` of a third-party action is a full commit SHA listed in ACTION-PINS.md for
-    that action. Where that file is absent (a GitHub runner has no ../shared), a full SHA is still
+def check_action_pins(root: Path, pins_dir: Path) -> None:
+    """Every `uses:` of a third-party action is a full commit SHA listed for that action in one of
+    the verified pin lists (ACTION-PINS*.md in pins_dir). Where there are none (a plain clone or a
+    GitHub runner has no ../shared), the list comparison is skipped and a full SHA is still
     required."""
-    if pins_file.exists():
-        text = pins_file.read_text()
-        pinned = set(re.findall(r"^\| ([\w.-]+/[\w.-]+) \| [^|]+ \| ([0-9a-f]{40}) \|", text, re.M))
+    lists = sorted(pins_dir.glob("ACTION-PINS*.md")) if pins_dir.is_dir() else []
+    pinned: set[tuple[str, str]] | None = None
+    if lists:
+        pinned = set()
+        for pins in lists:
+            pinned |= set(re.findall(r"^\| ([\w.-]+/[\w.-]+) \| [^|]+ \| ([0-9a-f]{40}) \|", pins.read_text(), re.M))
     else:
-        print(f"   note: {pins_file} is missing; requiring full commit SHAs only", flush=True)
-        pinned = None
+        print(f"   SKIPPED the comparison with the verified pins: no {pins_dir}/ACTION-PINS*.md; requiring full commit SHAs only", flush=True)
     problems = []
     for workflow in sorted((root / ".github" / "workflows").glob("*.y*ml")):
         for number, line in enumerate(workflow.read_text().splitlines(), 1):
@@ -239,7 +211,7 @@ def check_action_pins(root: Path, pins_file: Path) -> None:
             repo = "/".join(action.split("/")[:2])
             ok = (repo, ref) in pinned if pinned is not None else re.fullmatch(r"[0-9a-f]{40}", ref)
             if not ok:
-                problems.append(f"{workflow.relative_to(root)}:{number}: {match.group(1)} is not a pinned SHA from ACTION-PINS.md")
+                problems.append(f"{workflow.relative_to(root)}:{number}: {match.group(1)} is not a pinned SHA from ACTION-PINS*.md")
     if problems:
         raise CheckFailed("unpinned actions:\n" + "\n".join(problems))
 
@@ -352,8 +324,7 @@ def main() -> int:
 
 def run_all(work: Path) -> int:
     root = repo_root()
-    schemas = shared_dir(root) / "schemas"
-    pins = shared_dir(root) / "github" / "ACTION-PINS.md"
+    pins = shared_dir(root) / "github"
     failures = []
 
     def step(title: str, check, *args) -> None:
@@ -378,12 +349,12 @@ def run_all(work: Path) -> int:
             print(f"   note: {name} still carries the all-zero placeholder digest (no release yet)")
 
     step(f"kubernetes-validate --strict, Kubernetes {KUBERNETES_VERSION}: built-in kinds", check_kubernetes_validate, rendered, work / "builtin")
-    step("CRD schemas (Argo CD, prometheus-operator) with unknown fields refused", check_crd_schemas, rendered, schemas)
+    step("CRD schemas (Argo CD, prometheus-operator) with unknown fields refused", check_crd_schemas, rendered, work / "crd")
     step("policy: pod security, probes, shutdown, network, images, replicas, Argo CD project", check_policy, rendered)
     step("checkov: zero failed checks on the rendered manifests", check_checkov, rendered)
     step("yamllint --strict: " + " ".join(YAML_PATHS), check_yamllint, root)
     step("actionlint: .github/workflows", check_actionlint, root)
-    step("action pins: every uses: is a SHA from ../shared/github/ACTION-PINS.md", check_action_pins, root, pins)
+    step("action pins: every uses: is a SHA from ../shared/github/ACTION-PINS*.md", check_action_pins, root, pins)
     step("workflow policy: permissions {} and per job, concurrency, GITHUB_TOKEN only", check_workflow_policy, root)
     step("shellcheck: every *.sh in the repository", check_shellcheck, root)
     step("promtool: check rules, test rules, check config", check_promtool_rules, root, work / "prometheus")

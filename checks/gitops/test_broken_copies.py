@@ -30,22 +30,22 @@ def test_render_fails_on_a_missing_patch(tree: Tree) -> None:
         tree.render()
 
 
-def test_crd_schema_refuses_a_misspelled_application_field(tree: Tree, shared) -> None:
+def test_crd_schema_refuses_a_misspelled_application_field(tree: Tree, tmp_path) -> None:
     tree.edit("argocd/application-production.yaml", "selfHeal: true", "selfheal: true")
-    with pytest.raises(CheckFailed, match=r"Application/web-terminal-production: spec/syncPolicy/automated: .*'selfheal'"):
-        checks.check_crd_schemas(tree.render(), shared / "schemas")
+    with pytest.raises(CheckFailed, match=r"Application/web-terminal-production: spec/syncPolicy/automated/selfheal: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
 
 
-def test_crd_schema_refuses_a_misspelled_servicemonitor_field(tree: Tree, shared) -> None:
+def test_crd_schema_refuses_a_misspelled_servicemonitor_field(tree: Tree, tmp_path) -> None:
     tree.edit("kustomize/components/monitoring/servicemonitor.yaml", "scrapeTimeout:", "scrapeTimout:")
-    with pytest.raises(CheckFailed, match=r"ServiceMonitor/web-terminal: spec/endpoints/0: .*'scrapeTimout'"):
-        checks.check_crd_schemas(tree.render(), shared / "schemas")
+    with pytest.raises(CheckFailed, match=r"ServiceMonitor/web-terminal: spec/endpoints/0/scrapeTimout: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
 
 
-def test_crd_schema_refuses_a_wrong_type_in_a_prometheusrule(tree: Tree, shared) -> None:
+def test_crd_schema_refuses_a_wrong_type_in_a_prometheusrule(tree: Tree, tmp_path) -> None:
     tree.edit("monitoring/web-terminal-rules.yaml", "for: 2m", "for: [2m]")
-    with pytest.raises(CheckFailed, match=r"PrometheusRule/web-terminal: spec/groups/0/rules/0/for"):
-        checks.check_crd_schemas(tree.render(), shared / "schemas")
+    with pytest.raises(CheckFailed, match=r"PrometheusRule/web-terminal: spec/groups/0/rules/0/for: must be string"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
 
 
 def test_kubernetes_validate_refuses_an_unknown_deployment_field(tree: Tree, tmp_path) -> None:
@@ -211,13 +211,13 @@ def test_actionlint_fails_on_a_shell_error_in_a_run_block(tree: Tree) -> None:
 def test_unpinned_action(tree: Tree, shared) -> None:
     tree.edit(".github/workflows/ci.yml", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@v7")
     with pytest.raises(CheckFailed, match=r"ci.yml:\d+: actions/checkout@v7 is not a pinned SHA"):
-        checks.check_action_pins(tree.root, shared / "github" / "ACTION-PINS.md")
+        checks.check_action_pins(tree.root, shared / "github")
 
 
 def test_action_pinned_to_an_unlisted_sha(tree: Tree, shared) -> None:
-    pins = shared / "github" / "ACTION-PINS.md"
-    if not pins.exists():
-        pytest.skip(f"{pins} is absent (the Nix sandbox): only the full-SHA rule applies there")
+    pins = shared / "github"
+    if not list(pins.glob("ACTION-PINS*.md")):
+        pytest.skip(f"no {pins}/ACTION-PINS*.md (a plain clone, the Nix sandbox): only the full-SHA rule applies there")
     tree.edit(".github/workflows/ci.yml", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@" + "1" * 40)
     with pytest.raises(CheckFailed, match="is not a pinned SHA"):
         checks.check_action_pins(tree.root, pins)

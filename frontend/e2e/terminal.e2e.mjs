@@ -367,9 +367,14 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     const check = marker("dom");
     await run(`echo ${check}`);
     await waitForLine(check);
-    // The DOM renderer, unlike WebGL, leaves the text in the page.
-    const rowsText = await page.evaluate(() => document.querySelector(".xterm-rows")?.textContent ?? "");
-    assert.ok(rowsText.includes(check), "the DOM renderer draws the output");
+    // The DOM renderer, unlike WebGL, leaves the text in the page (on its next animation frame,
+    // which can come after the buffer already holds the line).
+    await waitFor(
+      "the DOM renderer to draw the output",
+      () => page.evaluate(() => document.querySelector(".xterm-rows")?.textContent ?? ""),
+      (rowsText) => rowsText.includes(check),
+      5_000,
+    );
   });
 
   it("says the server is restarting when it shuts down (1001)", { timeout: STEP_TIMEOUT_MS }, async () => {
