@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Rust checks: formatting, clippy with warnings denied, the dependency policy of deny.toml
 # (licenses, bans, sources), and every unit and integration test (cargo-nextest when installed,
-# else cargo test). `nix flake check` runs the same commands through crane's cargoFmt,
-# cargoClippy, cargoDeny and cargoNextest. cargo-deny is installed into the tools cache of
-# checks/tools.sh when missing.
+# else cargo test) under cargo llvm-cov, with a line coverage threshold. `nix flake check` runs the
+# same commands through crane's cargoFmt, cargoClippy, cargoDeny and cargoNextest (without
+# coverage). cargo-deny and cargo-llvm-cov are installed into the tools cache of checks/tools.sh
+# when missing, and rustup's llvm-tools component too.
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 # shellcheck source=checks/tools.sh
@@ -46,15 +47,30 @@ if [[ ! -f $xterm/node_modules/.package-lock.json || $xterm/package-lock.json -n
   (cd "$xterm" && npm ci --no-audit --no-fund)
 fi
 
+# Every unit and integration test runs once, instrumented: the line coverage of src/ (the server
+# processes the integration tests start included: they inherit LLVM_PROFILE_FILE) must reach
+# RUST_LINE_COVERAGE_MIN percent. The tls feature's test is added to the same report.
+RUST_LINE_COVERAGE_MIN=80
+# Looked up with `cargo info cargo-llvm-cov`; bump deliberately.
+CARGO_LLVM_COV_VERSION=0.9.1
+if ! rustup component list --installed 2>/dev/null | grep -q '^llvm-tools'; then
+  echo "== rustup component add llvm-tools-preview (for cargo llvm-cov)"
+  rustup component add llvm-tools-preview
+fi
+cargo_tool cargo-llvm-cov "$CARGO_LLVM_COV_VERSION"
+cargo llvm-cov clean --workspace
 if cargo nextest --version >/dev/null 2>&1; then
-  echo "== cargo nextest run"
-  cargo nextest run --locked --no-fail-fast
+  echo "== cargo llvm-cov nextest"
+  cargo llvm-cov nextest --locked --no-report --no-fail-fast
+  echo "== cargo llvm-cov nextest --features tls --test tls"
+  cargo llvm-cov nextest --locked --no-report --features tls --test tls
   # nextest does not run doctests.
   cargo test --doc --locked
 else
-  echo "== cargo test"
-  cargo test --locked --no-fail-fast
+  echo "== cargo llvm-cov (cargo test)"
+  cargo llvm-cov --locked --no-report --no-fail-fast
+  cargo llvm-cov --locked --no-report --features tls --test tls
 fi
 
-echo "== cargo test --features tls --test tls"
-cargo test --locked --features tls --test tls
+echo "== line coverage of src/ (at least $RUST_LINE_COVERAGE_MIN %)"
+cargo llvm-cov report --summary-only --fail-under-lines "$RUST_LINE_COVERAGE_MIN"

@@ -16,6 +16,7 @@ let
     (lib.fileset.maybeMissing ../frontend/node_modules)
     (lib.fileset.maybeMissing ../frontend/dist)
     (lib.fileset.maybeMissing ../frontend/e2e/artifacts)
+    (lib.fileset.maybeMissing ../frontend/coverage)
   ];
 in
 buildNpmPackage {

@@ -692,10 +692,8 @@ async fn ui_config_says_auth_is_off_and_everyone_shares_one_workspace() {
 
 /// `web-terminal check-config` with `env` (and nothing else from this process).
 fn check_config(env: &[(&str, &str)]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_web-terminal"))
+    common::bare_server_command()
         .arg("check-config")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .envs(env.iter().copied())
         .output()

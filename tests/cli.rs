@@ -4,11 +4,9 @@ mod common;
 
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_web-terminal");
-
 fn web_terminal(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = Command::new(BIN);
-    command.args(args).env_clear().env("PATH", "/usr/bin:/bin");
+    let mut command = common::bare_server_command();
+    command.args(args);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -80,10 +78,8 @@ async fn healthcheck_probes_a_running_server() {
 #[test]
 fn start_serves_and_exits_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
+    let mut child = common::bare_server_command()
         .arg("start")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
         .env("WEB_TERMINAL_PORT", "0")
         .env("WEB_TERMINAL_WORKSPACES_DIR", dir.path())
         .env("WEB_TERMINAL_LOG_FORMAT", "json")

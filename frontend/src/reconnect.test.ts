@@ -5,6 +5,7 @@ import {
   ACK_EVERY_BYTES,
   backoffDelay,
   closeAction,
+  NO_STATUS_RECEIVED,
   TerminalConnection,
   type Clock,
   type ConnectionState,
@@ -36,6 +37,10 @@ describe("closeAction", () => {
   it("retries after the codes the protocol says to retry", () => {
     expect(closeAction(ABNORMAL_CLOSURE)).toEqual({ action: "retry", cause: "network", forgetSession: false });
     expect(closeAction(CLOSE_CODES.tooSlow)).toEqual({ action: "retry", cause: "too-slow", forgetSession: false });
+    // 1005: a close frame without a code, as good as a dropped connection.
+    expect(closeAction(NO_STATUS_RECEIVED)).toEqual({ action: "retry", cause: "network", forgetSession: false });
+    // 4408: the server's handshake timer ran out, so the network stalled; a user would retry.
+    expect(closeAction(CLOSE_CODES.handshakeTimeout)).toEqual({ action: "retry", cause: "handshake-timeout", forgetSession: false });
     // 1001: the server is going away and its sessions with it.
     expect(closeAction(CLOSE_CODES.goingAway)).toEqual({ action: "retry", cause: "server-restart", forgetSession: true });
     expect(closeAction(CLOSE_CODES.unauthorized)).toEqual({ action: "sign-in" });
@@ -494,6 +499,16 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
   });
 
+  it("is refused by a 4404 to an open instead of opening again and again", () => {
+    h.connection.start();
+    h.last().accept();
+    h.last().closeWith(CLOSE_CODES.unknownSession);
+    expect(h.connection.state).toEqual({ kind: "refused", code: CLOSE_CODES.unknownSession, reason: "unknown session" });
+    h.clock.advance(60_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.notices).toEqual([]);
+  });
+
   it("shows the exit code, forgets the session and starts a new one on request", () => {
     h = connected();
     h.last().text({ type: "exit", code: 3 });
@@ -529,6 +544,28 @@ describe("TerminalConnection", () => {
     h.connection.restart();
     h.last().accept();
     expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
+  });
+
+  it("says what happened in its own words when the server gives no reason", () => {
+    h = connected();
+    h.last().closeWith(CLOSE_CODES.forbidden);
+    expect(h.connection.state).toEqual({ kind: "access-denied", reason: "access denied" });
+    h.connection.restart();
+    h.last().accept();
+    h.last().closeWith(CLOSE_CODES.sessionLimit);
+    expect(h.connection.state).toEqual({ kind: "refused", code: CLOSE_CODES.sessionLimit, reason: "closed with code 4429" });
+  });
+
+  it("ignores a restart while it is connecting or connected", () => {
+    h.connection.start();
+    h.connection.restart();
+    expect(h.sockets).toHaveLength(1);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A });
+    h.connection.restart();
+    expect(h.sockets).toHaveLength(1);
+    expect(h.last().closedByClient).toBe(false);
+    expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
   });
 
   it("shows access denied on 4403 and does not retry", () => {
@@ -649,6 +686,14 @@ describe("TerminalConnection", () => {
     h.connection.dispose();
     expect(h.last().closedByClient).toBe(true);
     h.clock.advance(60_000);
+    expect(h.sockets).toHaveLength(1);
+  });
+
+  it("opens nothing on request after dispose", () => {
+    h = connected();
+    h.last().closeWith(CLOSE_CODES.normal);
+    h.connection.dispose();
+    h.connection.restart();
     expect(h.sockets).toHaveLength(1);
   });
 });

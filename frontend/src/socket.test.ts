@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { webSocketUrl } from "./socket";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { SocketHandlers } from "./reconnect";
+import { browserSocket, webSocketUrl } from "./socket";
 
 describe("webSocketUrl", () => {
   it("uses ws: next to an http page and wss: next to an https page", () => {
@@ -9,5 +10,102 @@ describe("webSocketUrl", () => {
 
   it("stays under a reverse proxy's path prefix and never carries the query or fragment", () => {
     expect(webSocketUrl({ href: "https://example.com/terminal/?x=1#token=secret" })).toBe("wss://example.com/terminal/api/v1/ws");
+  });
+});
+
+/** The browser's WebSocket, as far as browserSocket uses it. */
+class FakeWebSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 3;
+  static created: FakeWebSocket[] = [];
+
+  binaryType = "blob";
+  readyState = FakeWebSocket.CONNECTING;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string | ArrayBuffer }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = () => undefined;
+  sent: (string | Uint8Array)[] = [];
+  closeCalls = 0;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.created.push(this);
+  }
+
+  send(data: string | Uint8Array): void {
+    this.sent.push(data);
+  }
+
+  close(): void {
+    this.closeCalls += 1;
+  }
+}
+
+describe("browserSocket", () => {
+  let events: string[];
+  let handlers: SocketHandlers;
+
+  beforeEach(() => {
+    FakeWebSocket.created = [];
+    vi.stubGlobal("WebSocket", FakeWebSocket);
+    events = [];
+    handlers = {
+      open: () => events.push("open"),
+      message: (data) => events.push(typeof data === "string" ? `text ${data}` : `binary ${String(data.byteLength)}`),
+      close: (code, reason) => events.push(`close ${String(code)} ${reason}`),
+    };
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function created(): FakeWebSocket {
+    const socket = FakeWebSocket.created[0];
+    if (socket === undefined) {
+      throw new Error("no WebSocket was created");
+    }
+    return socket;
+  }
+
+  it("connects to the URL, takes binary frames as ArrayBuffers and passes every event on", () => {
+    browserSocket("wss://term.example/api/v1/ws", handlers);
+    const socket = created();
+    expect(socket.url).toBe("wss://term.example/api/v1/ws");
+    expect(socket.binaryType).toBe("arraybuffer");
+    // An error always comes with a close event, which carries the code: nothing to do for it.
+    expect(socket.onerror).toBeNull();
+
+    socket.onopen?.();
+    socket.onmessage?.({ data: '{"type":"pong"}' });
+    socket.onmessage?.({ data: new ArrayBuffer(3) });
+    socket.onclose?.({ code: 4409, reason: "too slow" });
+    expect(events).toEqual(["open", 'text {"type":"pong"}', "binary 3", "close 4409 too slow"]);
+  });
+
+  it("sends only while the socket is open", () => {
+    const socket = browserSocket("wss://term.example/api/v1/ws", handlers);
+    socket.send("early");
+    expect(created().sent).toEqual([]);
+
+    created().readyState = FakeWebSocket.OPEN;
+    socket.send("text");
+    socket.send(new Uint8Array([1, 2]));
+    expect(created().sent).toEqual(["text", new Uint8Array([1, 2])]);
+
+    created().readyState = FakeWebSocket.CLOSED;
+    socket.send("late");
+    expect(created().sent).toHaveLength(2);
+  });
+
+  it("detaches the handlers when closed locally, so the state machine hears nothing more", () => {
+    const socket = browserSocket("wss://term.example/api/v1/ws", handlers);
+    socket.close();
+    expect(created().closeCalls).toBe(1);
+    expect(created().onopen).toBeNull();
+    expect(created().onmessage).toBeNull();
+    expect(created().onclose).toBeNull();
+    expect(events).toEqual([]);
   });
 });

@@ -27,6 +27,18 @@ pub struct TestServer {
     pub workspaces: tempfile::TempDir,
 }
 
+/// The `web-terminal` binary as a child process with an empty environment but `PATH`, so that the
+/// tests decide every setting. Under `cargo llvm-cov` the child also gets `LLVM_PROFILE_FILE`, so
+/// that what the binary runs counts towards the coverage too.
+pub fn bare_server_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_web-terminal"));
+    command.env_clear().env("PATH", "/usr/bin:/bin");
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        command.env("LLVM_PROFILE_FILE", profile);
+    }
+    command
+}
+
 /// A configuration for tests: port 0, a temporary workspace root, `/bin/sh` as the shell.
 pub fn test_config(workspaces: &std::path::Path) -> Config {
     Config {

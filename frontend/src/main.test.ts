@@ -1,0 +1,559 @@
+// The wiring of main.ts: each test loads the UI into a fresh page (happy-dom), with xterm.js and
+// its addons replaced by fakes (they need a real layout and canvas) and a fake WebSocket at the
+// browser's edge. Everything between those, the connection, the tokens and the status bar, is real.
+// The end-to-end test drives the real thing in Chromium; this covers what it cannot reach cheaply:
+// a terminal without WebGL, a clipboard that says no, a blank title, the snapshot's input guard.
+// A page per test, not Vitest's happy-dom environment (one window per file): main.ts runs once per
+// page and defines `window.webTerminal` for good, so it cannot be loaded twice into one window.
+import { Window } from "happy-dom";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ACK_EVERY_BYTES } from "./reconnect";
+import { INPUT_LOST_TEXT } from "./status-bar";
+import type { WebTerminalHook } from "./test-hook";
+
+const SESSION_A = "a".repeat(32);
+const SESSION_B = "b".repeat(32);
+
+// The fakes, shared with the vi.mock factories (which are hoisted above the imports).
+const xterm = vi.hoisted(() => {
+  interface Disposable {
+    dispose(): void;
+  }
+  type Listener<T> = (value: T) => void;
+
+  function listener<T>(set: (callback: Listener<T>) => void): (callback: Listener<T>) => Disposable {
+    return (callback) => {
+      set(callback);
+      return { dispose: () => undefined };
+    };
+  }
+
+  /** What main.ts uses of xterm.js's Terminal; the test plays the user and the renderer. */
+  class FakeTerminal {
+    cols = 80;
+    rows = 24;
+    readonly unicode = { activeVersion: "6" };
+    readonly addons: object[] = [];
+    parent: HTMLElement | null = null;
+    /** Writes in order; `done` is xterm's callback once it has processed the bytes. */
+    readonly writes: { text: string; done: () => void }[] = [];
+    resets = 0;
+    focusCalls = 0;
+    selection = "";
+    /** The buffer's lines from the top of the viewport. */
+    lines: string[] = [];
+    typed: Listener<string> = () => undefined;
+    binaryTyped: Listener<string> = () => undefined;
+    titleChanged: Listener<string> = () => undefined;
+    resized: Listener<{ cols: number; rows: number }> = () => undefined;
+    keyHandler: (event: KeyboardEvent) => boolean = () => true;
+
+    constructor(readonly options: Record<string, unknown>) {
+      xterm.terminals.push(this);
+    }
+
+    loadAddon(addon: object): void {
+      if (addon instanceof FakeWebglAddon && this.parent === null) {
+        throw new Error("the WebGL addon needs an opened terminal");
+      }
+      this.addons.push(addon);
+    }
+    open(parent: HTMLElement): void {
+      this.parent = parent;
+    }
+    write(data: Uint8Array, done: () => void): void {
+      this.writes.push({ text: new TextDecoder().decode(data), done });
+    }
+    reset(): void {
+      this.resets += 1;
+    }
+    focus(): void {
+      this.focusCalls += 1;
+    }
+    hasSelection(): boolean {
+      return this.selection !== "";
+    }
+    getSelection(): string {
+      return this.selection;
+    }
+    attachCustomKeyEventHandler(handler: (event: KeyboardEvent) => boolean): void {
+      this.keyHandler = handler;
+    }
+    onData = listener<string>((callback) => (this.typed = callback));
+    onBinary = listener<string>((callback) => (this.binaryTyped = callback));
+    onTitleChange = listener<string>((callback) => (this.titleChanged = callback));
+    onResize = listener<{ cols: number; rows: number }>((callback) => (this.resized = callback));
+    get buffer() {
+      const lines = this.lines;
+      return {
+        active: {
+          viewportY: 0,
+          getLine: (row: number) => {
+            const line = lines[row];
+            return line === undefined ? undefined : { translateToString: (trimRight: boolean) => (trimRight ? line.trimEnd() : line) };
+          },
+        },
+      };
+    }
+  }
+
+  class FakeWebglAddon {
+    disposed = false;
+    contextLost: () => void = () => undefined;
+    constructor() {
+      if (!xterm.webglAvailable) {
+        throw new Error("WebGL2 is not supported");
+      }
+      xterm.webgl.push(this);
+    }
+    onContextLoss(callback: () => void): Disposable {
+      this.contextLost = callback;
+      return { dispose: () => undefined };
+    }
+    dispose(): void {
+      this.disposed = true;
+    }
+  }
+
+  const xterm = {
+    terminals: [] as FakeTerminal[],
+    webgl: [] as FakeWebglAddon[],
+    webglAvailable: true,
+    fits: 0,
+    FakeTerminal,
+    FakeWebglAddon,
+  };
+  return xterm;
+});
+
+vi.mock("@xterm/xterm", () => ({ Terminal: xterm.FakeTerminal }));
+vi.mock("@xterm/addon-webgl", () => ({ WebglAddon: xterm.FakeWebglAddon }));
+vi.mock("@xterm/addon-fit", () => ({
+  FitAddon: class {
+    fit(): void {
+      xterm.fits += 1;
+    }
+  },
+}));
+vi.mock("@xterm/addon-unicode11", () => ({
+  Unicode11Addon: class {
+    readonly addon = "unicode11";
+  },
+}));
+vi.mock("@xterm/addon-web-links", () => ({
+  WebLinksAddon: class {
+    readonly addon = "web-links";
+  },
+}));
+
+/** The browser's WebSocket as socket.ts uses it; the test plays the server. */
+class FakeWebSocket {
+  static readonly OPEN = 1;
+  static created: FakeWebSocket[] = [];
+
+  binaryType = "blob";
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string | ArrayBuffer }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly sent: (string | Uint8Array)[] = [];
+  closedByClient = false;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.created.push(this);
+  }
+
+  send(data: string | Uint8Array): void {
+    this.sent.push(data);
+  }
+  close(): void {
+    this.closedByClient = true;
+  }
+
+  /** The JSON control messages the UI sent. */
+  messages(): unknown[] {
+    return this.sent.filter((data): data is string => typeof data === "string").map((data) => JSON.parse(data) as unknown);
+  }
+  /** The binary frames (input) the UI sent, as text. */
+  input(): string[] {
+    return this.sent.filter((data): data is Uint8Array => typeof data !== "string").map((data) => new TextDecoder().decode(data));
+  }
+
+  // The server's side.
+  accept(): void {
+    this.readyState = FakeWebSocket.OPEN;
+    this.onopen?.();
+  }
+  text(message: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  bytes(text: string): void {
+    this.onmessage?.({ data: new TextEncoder().encode(text).buffer });
+  }
+  closeWith(code: number, reason = ""): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+}
+
+class FakeResizeObserver {
+  static callback: () => void = () => undefined;
+  static observed: unknown[] = [];
+  constructor(callback: () => void) {
+    FakeResizeObserver.callback = callback;
+  }
+  observe(target: unknown): void {
+    FakeResizeObserver.observed.push(target);
+  }
+}
+
+interface Page {
+  window: Window;
+  terminal: InstanceType<typeof xterm.FakeTerminal>;
+  hook: WebTerminalHook;
+  clipboard: ReturnType<typeof vi.fn<(text: string) => Promise<void>>>;
+  fetch: ReturnType<typeof vi.fn<(input: string, init?: RequestInit) => Promise<Response>>>;
+  /** The latest WebSocket the UI opened. */
+  socket(): FakeWebSocket;
+  /** The status bar's text. */
+  status(): string;
+  /** Lets promises (the UI configuration, the clipboard) settle. */
+  settle(): Promise<void>;
+}
+
+let page: Window | null = null;
+
+/**
+ * Loads main.ts into a fresh page at `url`, as a browser would load index.html; `prepare` sets the
+ * page up first (what the tab kept from before a reload).
+ */
+async function load(url = "https://term.example/", prepare: (window: Window) => void = () => undefined): Promise<Page> {
+  const window = new Window({ url });
+  page = window;
+  window.document.body.innerHTML = '<main id="terminal"></main><div id="status" hidden></div>';
+  prepare(window);
+  // The page's timers are the test's fake timers.
+  Object.assign(window, {
+    setTimeout: (callback: () => void, ms?: number) => setTimeout(callback, ms),
+    clearTimeout: (handle?: ReturnType<typeof setTimeout>) => {
+      clearTimeout(handle);
+    },
+  });
+  const clipboard = vi.fn<(text: string) => Promise<void>>(() => Promise.resolve());
+  const fetch = vi.fn<(input: string, init?: RequestInit) => Promise<Response>>(() =>
+    Promise.resolve(Response.json({ embed_origins: [], auth: true })),
+  );
+  vi.stubGlobal("window", window);
+  vi.stubGlobal("document", window.document);
+  vi.stubGlobal("navigator", { clipboard: { writeText: clipboard } });
+  vi.stubGlobal("fetch", fetch);
+  vi.stubGlobal("WebSocket", FakeWebSocket);
+  vi.stubGlobal("ResizeObserver", FakeResizeObserver);
+
+  await import("./main");
+
+  const terminal = xterm.terminals.at(-1);
+  const hook = (window as unknown as { webTerminal?: WebTerminalHook }).webTerminal;
+  if (terminal === undefined || hook === undefined) {
+    throw new Error("main.ts did not start");
+  }
+  const status = window.document.getElementById("status");
+  return {
+    window,
+    terminal,
+    hook,
+    clipboard,
+    fetch,
+    socket() {
+      const socket = FakeWebSocket.created.at(-1);
+      if (socket === undefined) {
+        throw new Error("no WebSocket yet");
+      }
+      return socket;
+    },
+    status: () => status?.textContent ?? "",
+    settle: async () => {
+      await vi.advanceTimersByTimeAsync(0);
+    },
+  };
+}
+
+/** Loads the UI and completes the handshake of a new session, with a snapshot if `snapshot`. */
+async function connected(snapshot = false): Promise<Page> {
+  const ui = await load();
+  ui.socket().accept();
+  ui.socket().text({ type: "opened", session: SESSION_A, ...(snapshot ? { snapshot: true } : {}) });
+  return ui;
+}
+
+function key(window: Window, code: string, init: { ctrlKey?: boolean; shiftKey?: boolean; altKey?: boolean; type?: string } = {}): KeyboardEvent {
+  const { type = "keydown", ctrlKey = true, shiftKey = true, altKey = false } = init;
+  return new window.KeyboardEvent(type, { code, ctrlKey, shiftKey, altKey, cancelable: true }) as unknown as KeyboardEvent;
+}
+
+describe("main.ts", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.resetModules();
+    xterm.terminals.length = 0;
+    xterm.webgl.length = 0;
+    xterm.webglAvailable = true;
+    xterm.fits = 0;
+    FakeWebSocket.created = [];
+    FakeResizeObserver.observed = [];
+  });
+
+  afterEach(async () => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+    await page?.happyDOM.close();
+    page = null;
+  });
+
+  it("sets up the terminal in #terminal, fitted, with wide characters and WebGL, and focuses it", async () => {
+    const ui = await load();
+    const element = ui.window.document.getElementById("terminal");
+    expect(ui.terminal.parent).toBe(element);
+    expect(ui.terminal.options).toMatchObject({ allowProposedApi: true, scrollback: 5000 });
+    expect(ui.terminal.unicode.activeVersion).toBe("11");
+    // The fit addon first, WebGL last: the fake refuses it before open(), as xterm.js does.
+    expect(ui.terminal.addons).toHaveLength(4);
+    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0]]);
+    expect(xterm.fits).toBe(1);
+    expect(ui.hook.renderer()).toBe("webgl");
+    expect(ui.terminal.focusCalls).toBe(1);
+    expect(FakeResizeObserver.observed).toEqual([element]);
+    expect(ui.window.document.title).toBe("web-terminal");
+  });
+
+  it("opens a session next to the page with the terminal's size and the fragment's token, which leaves the address bar", async () => {
+    const ui = await load("https://term.example/terminal/#token=secret");
+    expect(ui.window.location.href).toBe("https://term.example/terminal/");
+    expect(ui.fetch).toHaveBeenCalledWith("https://term.example/terminal/api/v1/ui-config", expect.anything());
+    expect(ui.socket().url).toBe("wss://term.example/terminal/api/v1/ws");
+    expect(ui.hook.state()).toBe("connecting");
+    expect(ui.status()).toBe("Connecting…");
+
+    ui.terminal.cols = 100;
+    ui.terminal.rows = 30;
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 100, rows: 30, resync: true, flow: true, token: "secret" }]);
+    ui.socket().text({ type: "opened", session: SESSION_A });
+    expect(ui.hook.state()).toBe("connected");
+    expect(ui.hook.sessionId()).toBe(SESSION_A);
+    expect(ui.hook.size()).toEqual({ cols: 100, rows: 30 });
+    expect(ui.window.document.body.dataset.state).toBe("connected");
+    expect(ui.window.sessionStorage.getItem("web-terminal.session")).toBe(SESSION_A);
+  });
+
+  it("reattaches after a reload to the session and with the token this tab kept", async () => {
+    const ui = await load("https://term.example/", (window) => {
+      window.sessionStorage.setItem("web-terminal.session", SESSION_A);
+      window.sessionStorage.setItem("web-terminal.token", "kept");
+    });
+    expect(ui.hook.sessionId()).toBe(SESSION_A);
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "kept" }]);
+  });
+
+  it("exposes a read-only test hook that reads the screen", async () => {
+    const ui = await connected();
+    ui.terminal.rows = 3;
+    ui.terminal.lines = ["$ echo hi   ", "hi"];
+    expect(ui.hook.screenText()).toBe("$ echo hi\nhi\n");
+    const descriptor = Object.getOwnPropertyDescriptor(ui.window, "webTerminal");
+    expect(descriptor).toMatchObject({ writable: false, configurable: false });
+    expect(Object.isFrozen(ui.hook)).toBe(true);
+  });
+
+  it("writes output and acknowledges it only once the terminal has processed it", async () => {
+    const ui = await connected();
+    const output = "x".repeat(ACK_EVERY_BYTES);
+    ui.socket().bytes(output);
+    expect(ui.terminal.writes.map((write) => write.text)).toEqual([output]);
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+
+    ui.terminal.writes[0]?.done();
+    expect(ui.socket().messages().at(-1)).toEqual({ type: "ack", bytes: ACK_EVERY_BYTES });
+  });
+
+  it("resets the terminal for a snapshot and sends no input until the snapshot is written", async () => {
+    const ui = await connected(true);
+    ui.socket().bytes("\x1b[H\x1b[2Jscreen");
+    expect(ui.terminal.resets).toBe(1);
+    expect(ui.terminal.writes.map((write) => write.text)).toEqual(["\x1b[H\x1b[2Jscreen"]);
+
+    // xterm.js answering a query inside the snapshot (say, a cursor position report).
+    ui.terminal.typed("\x1b[1;1R");
+    expect(ui.socket().input()).toEqual([]);
+    expect(ui.status()).not.toContain(INPUT_LOST_TEXT);
+
+    ui.terminal.writes[0]?.done();
+    ui.terminal.typed("ls\r");
+    expect(ui.socket().input()).toEqual(["ls\r"]);
+  });
+
+  it("sends mouse reports one byte per character", async () => {
+    const ui = await connected();
+    ui.terminal.binaryTyped("\x1b[M \u0121\u00ff");
+    const frame = ui.socket().sent.at(-1);
+    expect(frame).toEqual(new Uint8Array([0x1b, 0x5b, 0x4d, 0x20, 0x21, 0xff]));
+  });
+
+  it("says that keys typed while disconnected were not sent", async () => {
+    const ui = await connected();
+    ui.socket().closeWith(1006);
+    expect(ui.hook.state()).toBe("reconnecting");
+    ui.terminal.typed("a");
+    expect(ui.socket().input()).toEqual([]);
+    expect(ui.status()).toContain(INPUT_LOST_TEXT);
+  });
+
+  it("after an exit, starts a new session on Enter and ignores other keys", async () => {
+    const ui = await connected();
+    ui.socket().text({ type: "exit", code: 2 });
+    ui.socket().closeWith(1000);
+    expect(ui.hook.state()).toBe("exited");
+    expect(ui.status()).toContain("Session exited with code 2");
+
+    ui.terminal.typed("a");
+    expect(FakeWebSocket.created).toHaveLength(1);
+    ui.terminal.typed("\r");
+    expect(FakeWebSocket.created).toHaveLength(2);
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    ui.socket().text({ type: "opened", session: SESSION_B });
+    expect(ui.hook.sessionId()).toBe(SESSION_B);
+  });
+
+  it("runs the status bar's button: a new session after an exit, an early retry while reconnecting", async () => {
+    const ui = await connected();
+    const button = () => {
+      const found = ui.window.document.querySelector("#status button");
+      if (found === null) {
+        throw new Error(`no button in the status bar: ${ui.status()}`);
+      }
+      return found as unknown as HTMLButtonElement;
+    };
+
+    ui.socket().closeWith(1006);
+    expect(button().textContent).toBe("Retry now");
+    const focused = ui.terminal.focusCalls;
+    button().click();
+    expect(FakeWebSocket.created).toHaveLength(2);
+    expect(ui.terminal.focusCalls).toBe(focused + 1);
+
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A });
+    ui.socket().closeWith(1000);
+    expect(button().textContent).toBe("New session");
+    button().click();
+    expect(FakeWebSocket.created).toHaveLength(3);
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+  });
+
+  it("retries at once when the network comes back", async () => {
+    const ui = await connected();
+    ui.socket().closeWith(1006);
+    expect(FakeWebSocket.created).toHaveLength(1);
+    ui.window.dispatchEvent(new ui.window.Event("online"));
+    expect(FakeWebSocket.created).toHaveLength(2);
+  });
+
+  it("shows the server's notice when the old session is gone", async () => {
+    const ui = await connected();
+    ui.socket().closeWith(1001);
+    await vi.advanceTimersByTimeAsync(500);
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_B });
+    expect(ui.status()).toContain("The server restarted; this is a new session.");
+  });
+
+  it("signs in again with a token pasted into the address bar after a 4401", async () => {
+    const ui = await connected();
+    await ui.settle(); // the UI configuration
+    ui.socket().closeWith(4401, "token expired");
+    expect(ui.hook.state()).toBe("sign-in-required");
+    expect(ui.status()).toContain("Sign-in required: open this terminal with a valid token.");
+
+    ui.window.location.hash = "#token=fresh";
+    await ui.settle();
+    expect(ui.window.location.href).toBe("https://term.example/");
+    await vi.advanceTimersByTimeAsync(500);
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "fresh" }]);
+  });
+
+  it("copies the selection with Ctrl+Shift+C and leaves Ctrl+Shift+V to the browser", async () => {
+    const ui = await connected();
+    ui.terminal.selection = "selected text";
+    const copy = key(ui.window, "KeyC");
+    expect(ui.terminal.keyHandler(copy)).toBe(false);
+    expect(copy.defaultPrevented).toBe(true);
+    expect(ui.clipboard).toHaveBeenCalledWith("selected text");
+
+    ui.terminal.selection = "";
+    expect(ui.terminal.keyHandler(key(ui.window, "KeyC"))).toBe(false);
+    expect(ui.clipboard).toHaveBeenCalledTimes(1);
+
+    const paste = key(ui.window, "KeyV");
+    expect(ui.terminal.keyHandler(paste)).toBe(false);
+    expect(paste.defaultPrevented).toBe(false);
+
+    // Everything else goes to the terminal: Ctrl+C, Ctrl+Alt+Shift+C, key-ups, other keys.
+    expect(ui.terminal.keyHandler(key(ui.window, "KeyC", { shiftKey: false }))).toBe(true);
+    expect(ui.terminal.keyHandler(key(ui.window, "KeyC", { altKey: true }))).toBe(true);
+    expect(ui.terminal.keyHandler(key(ui.window, "KeyC", { type: "keyup" }))).toBe(true);
+    expect(ui.terminal.keyHandler(key(ui.window, "KeyX"))).toBe(true);
+    expect(ui.clipboard).toHaveBeenCalledTimes(1);
+  });
+
+  it("says so when the clipboard refuses", async () => {
+    const ui = await connected();
+    ui.clipboard.mockImplementation(() => Promise.reject(new Error("not allowed")));
+    ui.terminal.selection = "selected text";
+    ui.terminal.keyHandler(key(ui.window, "KeyC"));
+    await ui.settle();
+    expect(ui.status()).toContain("Copying needs clipboard access");
+  });
+
+  it("follows the terminal's title, and shows its own name for a blank one", async () => {
+    const ui = await connected();
+    ui.terminal.titleChanged("vim notes.txt");
+    expect(ui.window.document.title).toBe("vim notes.txt");
+    ui.terminal.titleChanged("  ");
+    expect(ui.window.document.title).toBe("web-terminal");
+  });
+
+  it("refits once the window has stopped resizing, and sends the terminal's new size", async () => {
+    const ui = await connected();
+    for (let step = 0; step < 5; step++) {
+      FakeResizeObserver.callback();
+      vi.advanceTimersByTime(50);
+    }
+    expect(xterm.fits).toBe(1);
+    vi.advanceTimersByTime(50);
+    expect(xterm.fits).toBe(2);
+
+    ui.terminal.resized({ cols: 120, rows: 40 });
+    expect(ui.socket().messages().at(-1)).toEqual({ type: "resize", cols: 120, rows: 40 });
+  });
+
+  it("uses the DOM renderer where WebGL is unavailable", async () => {
+    xterm.webglAvailable = false;
+    const ui = await load();
+    expect(ui.hook.renderer()).toBe("dom");
+    expect(xterm.webgl).toEqual([]);
+  });
+
+  it("falls back to the DOM renderer when the WebGL context is lost", async () => {
+    const ui = await load();
+    const webgl = xterm.webgl[0];
+    expect(ui.hook.renderer()).toBe("webgl");
+    webgl?.contextLost();
+    expect(webgl?.disposed).toBe(true);
+    expect(ui.hook.renderer()).toBe("dom");
+  });
+});
