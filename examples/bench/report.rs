@@ -62,10 +62,16 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          | `vt100` 0.18 | 38.7 | the primary screen behind the alternate one, charsets, focus events |\n\
          | `avt` 0.19 | 44.5 | keypad, bracketed paste, mouse and focus modes, the title, history in its dump |\n\
          | `alacritty_terminal` 0.26 | 87.0 | a serializer; scroll region, tab stops and charsets are private |\n\
-         | this project's model (`src/terminal/`, on `vte`) | 142 to 149 | reflow on resize (documented) |\n\n\
+         | this project's model (`src/terminal/`, on `vte`) | 142 to 149 | reflow on resize (documented) |\n\
+         | the same, holding plain text back (2026-11-26) | 760 | |\n\n\
          So the model is written on `vte`, with xterm.js's semantics, and held to them by \
-         `tests/snapshot.rs`. It is still slower than the pump, so it does not run on the pump's path: a \
-         task of its own feeds it from the output ring, beside the pump (see ARCHITECTURE.md).\n\n\
+         `tests/snapshot.rs`. Parsing every byte it was still slower than the pump, so it does not run on \
+         the pump's path: a task of its own feeds it from the output ring, beside the pump (see \
+         ARCHITECTURE.md). And during a flood of plain text (printable ASCII, CR and LF: `cat`, `yes`, \
+         build logs) it holds the text back and drops, unparsed, the lines that newer ones push out of \
+         the history anyway (`src/terminal/deferred.rs`); the state stays exact (a unit test compares it, \
+         at random cuts of random output, with a model that parses everything), and the last row line \
+         by line, the model parses at most the history's worth when it settles.\n\n\
          Raw JSON of this run:\n\n```json\n{json}\n```\n",
         cpu = report["machine"]["cpu"].as_str().unwrap_or(""),
         cores = report["machine"]["cores"],

@@ -237,7 +237,7 @@ impl Session {
         let id = state.add_viewer(feed.fed, size, Instant::now());
         self.apply_size(&mut feed.model, &mut state);
         drop(state);
-        let snapshot = self.snapshot(&feed);
+        let snapshot = self.snapshot(&mut feed);
         drop(feed);
         Viewer::new(
             self.clone(),
@@ -253,7 +253,7 @@ impl Session {
     fn resync(&self, id: u64) -> Vec<u8> {
         let mut feed = self.lock_model();
         self.catch_up(&mut feed);
-        let snapshot = self.snapshot(&feed);
+        let snapshot = self.snapshot(&mut feed);
         self.lock().skip_to(id, feed.fed);
         snapshot
     }

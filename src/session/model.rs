@@ -9,7 +9,7 @@
 //! continues from that offset.
 
 use std::sync::MutexGuard;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Session;
 use crate::terminal::TerminalModel;
@@ -20,6 +20,9 @@ const STEP: usize = 64 * 1024;
 const INLINE_LIMIT: u64 = 16 * 1024;
 /// Newest output handed to a snapshot, to finish an escape sequence cut off there.
 const SNAPSHOT_TAIL: usize = 4096;
+/// Output quiet for this long: the model parses the plain text it held back during a flood, so
+/// an idle session keeps no unparsed text.
+const SETTLE_AFTER: Duration = Duration::from_millis(250);
 
 /// The terminal model and how far into the output it has been fed.
 #[derive(Debug)]
@@ -63,7 +66,7 @@ impl Session {
     }
 
     /// A snapshot of everything before `feed.fed` (call [`catch_up`](Self::catch_up) first).
-    pub(super) fn snapshot(&self, feed: &ModelFeed) -> Vec<u8> {
+    pub(super) fn snapshot(&self, feed: &mut ModelFeed) -> Vec<u8> {
         let started = Instant::now();
         let tail = self.lock().output_before(feed.fed, SNAPSHOT_TAIL);
         let snapshot = feed.model.snapshot(&tail);
@@ -94,8 +97,22 @@ impl Session {
                 self.catch_up(&mut feed);
                 continue;
             }
-            if finished || progress.changed().await.is_err() {
+            if finished {
                 return;
+            }
+            match tokio::time::timeout(SETTLE_AFTER, progress.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return,
+                Err(_quiet) => {
+                    // Up to a few milliseconds of parsing: beside the runtime, not on it.
+                    let session = self.clone();
+                    let _ =
+                        tokio::task::spawn_blocking(move || session.lock_model().model.settle())
+                            .await;
+                    if progress.changed().await.is_err() {
+                        return;
+                    }
+                }
             }
         }
     }

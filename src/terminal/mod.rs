@@ -12,27 +12,41 @@
 //! [`TerminalModel::snapshot`] writes all of it as escape sequences (`snapshot.rs`) that put a
 //! fresh xterm.js into the same state. This module knows nothing of sessions or the network.
 //!
+//! During a flood of plain text the model holds the text back and drops what newer lines would
+//! push out of the history anyway (`deferred.rs`): the state is the same as if every byte had
+//! been parsed, at a fraction of the cost. Anything that reads the state settles first.
+//!
 //! Not modelled (documented in `docs/protocol.md`): reflow of wrapped lines on resize, combining
 //! characters (dropped), hyperlinks, images, the underline colour, and the left and right margins.
 
 mod buffer;
 mod cell;
 mod charset;
+mod deferred;
 mod modes;
 mod perform;
 mod print;
 mod screen;
 mod snapshot;
 
+use deferred::{Deferred, is_plain};
 use screen::Screen;
 
 /// Longest escape sequence re-sent with a snapshot when a chunk of output ended inside it.
 const MAX_PENDING: usize = 4096;
+/// Plain text shorter than this is parsed at once: holding it back would not pay.
+const MIN_DEFERRED: usize = 4096;
 
 /// A terminal fed a session's output.
 pub(crate) struct TerminalModel {
     parser: vte::Parser,
     screen: Screen,
+    /// The parser is known to be in its ground state: not inside an escape sequence.
+    ground: bool,
+    /// The last two bytes parsed.
+    last_two: [u8; 2],
+    /// Plain text fed but not parsed yet.
+    deferred: Deferred,
 }
 
 impl std::fmt::Debug for TerminalModel {
@@ -54,17 +68,108 @@ impl TerminalModel {
                 usize::from(rows.max(1)),
                 scrollback_rows,
             ),
+            ground: true,
+            last_two: [0; 2],
+            deferred: Deferred::default(),
         }
     }
 
-    /// Applies output bytes, in order.
+    /// Applies output bytes, in order. Plain text may be held back ([`settle`](Self::settle)
+    /// parses it); the state is as if it had all been parsed.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
-        self.parser.advance(&mut self.screen, bytes);
+        // The plain text at the end of `bytes`; and where in it a deferral could start (right
+        // after a CR LF, unless the text continues deferred text).
+        let plain_from = bytes
+            .iter()
+            .rposition(|&byte| !is_plain(byte))
+            .map_or(0, |last| last + 1);
+        let defer_from = if !self.deferred.is_empty() && plain_from == 0 {
+            0
+        } else {
+            self.settle();
+            let after_crlf = |at: usize| match at {
+                0 => self.last_two == *b"\r\n",
+                1 => self.last_two[1] == b'\r' && bytes[0] == b'\n',
+                _ => bytes[at - 2..at] == *b"\r\n",
+            };
+            (plain_from..=bytes.len())
+                .find(|&at| after_crlf(at))
+                .unwrap_or(bytes.len())
+        };
+        let (now, later) = bytes.split_at(defer_from);
+        self.parse(now);
+        if later.is_empty() {
+            return;
+        }
+        if self.deferred.is_empty() && !(later.len() >= MIN_DEFERRED && self.may_defer()) {
+            self.parse(later);
+            return;
+        }
+        let needed = Deferred::needed(self.screen.rows(), self.screen.scrollback_limit());
+        let overflow = self.deferred.push(later, needed);
+        if !overflow.is_empty() {
+            self.remember_dropped_text();
+            self.parse(&overflow);
+        }
+    }
+
+    /// Parses whatever plain text is held back.
+    pub(crate) fn settle(&mut self) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        self.remember_dropped_text();
+        let text = self.deferred.take();
+        self.parse(&text);
+    }
+
+    /// What the text dropped unparsed would have left behind outside the rows it wrote: the last
+    /// character printed, for REP.
+    fn remember_dropped_text(&mut self) {
+        if let Some(c) = self.deferred.take_dropped_last_printed() {
+            self.screen.last_printed = Some(self.screen.charsets.map(c));
+        }
+    }
+
+    /// Whether held-back text would leave the state exact (see `deferred.rs`): the parser is in
+    /// its ground state right after a CR LF, and the scroll region is the whole screen.
+    fn may_defer(&self) -> bool {
+        let buffer = self.screen.buffer();
+        self.ground
+            && self.last_two == *b"\r\n"
+            && buffer.scroll_top == 0
+            && buffer.scroll_bottom + 1 == buffer.height()
+    }
+
+    /// Runs `bytes` through the parser, keeping track of whether it ends in its ground state:
+    /// only ESC leaves it, and printing or finishing a sequence after the last ESC means it is
+    /// back there.
+    fn parse(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let rest = match bytes.iter().rposition(|&byte| byte == 0x1b) {
+            Some(escape) => {
+                self.parser.advance(&mut self.screen, &bytes[..=escape]);
+                self.ground = false;
+                &bytes[escape + 1..]
+            }
+            None => bytes,
+        };
+        self.screen.back_in_ground = false;
+        self.parser.advance(&mut self.screen, rest);
+        self.ground |= self.screen.back_in_ground;
         self.screen.flush();
+        self.last_two = match bytes {
+            [.., a, b] => [*a, *b],
+            [b] => [self.last_two[1], *b],
+            [] => self.last_two,
+        };
     }
 
     /// The terminal is now `cols`×`rows`.
     pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
+        self.settle();
         self.screen
             .resize(usize::from(cols.max(1)), usize::from(rows.max(1)));
     }
@@ -72,7 +177,8 @@ impl TerminalModel {
     /// Escape sequences that put a fresh xterm.js into this state. `recent` is the tail of the
     /// output fed so far (a few KiB is plenty): if it ends inside an escape sequence, that
     /// sequence's start is appended, so the output that follows completes it on both sides.
-    pub(crate) fn snapshot(&self, recent: &[u8]) -> Vec<u8> {
+    pub(crate) fn snapshot(&mut self, recent: &[u8]) -> Vec<u8> {
+        self.settle();
         snapshot::snapshot(&self.screen, pending_sequence(recent))
     }
 

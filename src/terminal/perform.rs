@@ -13,6 +13,7 @@ const MAX_TITLE: usize = 1024;
 
 impl Perform for Screen {
     fn print(&mut self, c: char) {
+        self.back_in_ground = true;
         self.queue_text(c);
     }
 
@@ -30,6 +31,7 @@ impl Perform for Screen {
     }
 
     fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
+        self.back_in_ground = true;
         self.flush();
         match (intermediates, byte) {
             ([], b'7') => self.save_cursor(),
@@ -64,6 +66,7 @@ impl Perform for Screen {
     }
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
+        self.back_in_ground = true;
         self.flush();
         if ignore {
             return;
@@ -169,6 +172,7 @@ impl Perform for Screen {
     }
 
     fn osc_dispatch(&mut self, params: &[&[u8]], _bell_terminated: bool) {
+        self.back_in_ground = true;
         self.flush();
         if let [b"0" | b"2", title, ..] = params {
             self.title = String::from_utf8_lossy(title)

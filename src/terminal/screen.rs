@@ -24,6 +24,9 @@ pub(crate) struct Screen {
     /// Characters the parser handed over and [`flush`](Self::flush) has not printed yet: text
     /// comes one character at a time, and is printed a run at a time.
     pub(super) pending_text: Vec<char>,
+    /// Set when the parser printed or finished a sequence, which it only does in (or on its way
+    /// back to) its ground state; the model clears and reads it around each parse.
+    pub(super) back_in_ground: bool,
     scrollback_limit: usize,
 }
 
@@ -38,8 +41,14 @@ impl Screen {
             title: String::new(),
             last_printed: None,
             pending_text: Vec::new(),
+            back_in_ground: false,
             scrollback_limit,
         }
+    }
+
+    /// Rows of history the primary buffer keeps.
+    pub(crate) fn scrollback_limit(&self) -> usize {
+        self.scrollback_limit
     }
 
     pub(crate) fn buffer(&self) -> &Buffer {
