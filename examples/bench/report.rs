@@ -70,8 +70,8 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          ARCHITECTURE.md). And during a flood of plain text (printable ASCII, CR and LF: `cat`, `yes`, \
          build logs) it holds the text back and drops, unparsed, the lines that newer ones push out of \
          the history anyway (`src/terminal/deferred.rs`); the state stays exact (a unit test compares it, \
-         at random cuts of random output, with a model that parses everything), and the last row line \
-         by line, the model parses at most the history's worth when it settles.\n\n\
+         at random cuts of random output, with a model that parses everything); when it settles, it \
+         parses at most the history's worth of lines.\n\n\
          Raw JSON of this run:\n\n```json\n{json}\n```\n",
         cpu = report["machine"]["cpu"].as_str().unwrap_or(""),
         cores = report["machine"]["cores"],
