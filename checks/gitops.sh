@@ -129,4 +129,4 @@ if [[ ${1:-} == --checks-only ]]; then
 fi
 
 say "tests: every check fails on a broken copy; promote.sh; live Prometheus"
-"$python" -m pytest -q -p no:cacheprovider checks/gitops scripts/promote_test.py
+"$python" -m pytest -q -p no:cacheprovider checks/gitops scripts/promote_test.py scripts/audit_exceptions_test.py scripts/release_scripts_test.py

@@ -31,6 +31,12 @@ let
   };
   web-terminal = rust.package;
 
+  # The release's binary: static (musl), for any Linux of this architecture.
+  web-terminal-static = import ./static.nix {
+    inherit lib crane frontend;
+    inherit (pkgs) pkgsStatic;
+  };
+
   image = pkgs.callPackage ./image.nix {
     inherit web-terminal;
     # The OCI revision label; "dirty" for a tree with uncommitted changes.
@@ -48,7 +54,7 @@ in
     inherit frontend web-terminal;
     default = web-terminal;
   }
-  // lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux { inherit image; };
+  // lib.optionalAttrs pkgs.stdenv.hostPlatform.isLinux { inherit image web-terminal-static; };
 
   app = {
     type = "app";

@@ -187,6 +187,19 @@ def test_checkov_fails_on_a_privileged_container(tree: Tree) -> None:
         checks.check_checkov({"dev": rendered["dev"]})
 
 
+def test_checkov_fails_on_a_workflow_that_allows_unsecure_commands(tree: Tree, tmp_path) -> None:
+    tree.edit(".github/workflows/ci.yml", "          CHROMIUM: /usr/bin/google-chrome\n", "          CHROMIUM: /usr/bin/google-chrome\n          ACTIONS_ALLOW_UNSECURE_COMMANDS: true\n")
+    with pytest.raises(CheckFailed, match=r"ci.yml:\d+-\d+: CKV_GHA_1"):
+        checks.check_checkov_workflows(tree.root, tmp_path / "checkov")
+
+
+def test_checkov_does_not_pass_a_workflow_it_could_not_scan(tree: Tree, tmp_path) -> None:
+    # A value outside checkov's workflow schema makes it skip the file without a word.
+    tree.edit(".github/workflows/promote.yml", "      contents: write\n", "      contents: writable\n")
+    with pytest.raises(CheckFailed, match="promote.yml: checkov did not scan it"):
+        checks.check_checkov_workflows(tree.root, tmp_path / "checkov")
+
+
 # --- linters ------------------------------------------------------------------------------------
 
 
