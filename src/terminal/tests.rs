@@ -334,7 +334,10 @@ fn rep_after_dropped_text_repeats_what_it_printed() {
     let mut model = TerminalModel::new(COLS, ROWS, 50);
     model.feed(b"\r\n");
     model.feed(&flood);
-    assert!(model.deferred.dropped_total > 0, "the flood was held back and dropped");
+    assert!(
+        model.deferred.dropped_total > 0,
+        "the flood was held back and dropped"
+    );
     model.feed(b"\x1b[3b");
     assert_eq!(model.snapshot(&[]), {
         let mut reference = TerminalModel::new(COLS, ROWS, 50);
@@ -346,5 +349,11 @@ fn rep_after_dropped_text_repeats_what_it_printed() {
         reference.snapshot(&[])
     });
     let row = &model.screen.buffer().rows[model.screen.buffer().y];
-    assert_eq!(row.cells[..3].iter().map(|cell| cell.ch).collect::<String>(), "zzz");
+    assert_eq!(
+        row.cells[..3]
+            .iter()
+            .map(|cell| cell.ch)
+            .collect::<String>(),
+        "zzz"
+    );
 }
