@@ -39,6 +39,7 @@ checks:
 	checks/auth-oidc.sh
 
 bench: ui
+	checks/browser-deps.sh
 	$(CARGO) build --profile bench-fast --bins --examples
 	target/bench-fast/examples/bench target/bench-fast/web-terminal
 

@@ -133,6 +133,8 @@ async fn run(binary: &Path, quick: bool) -> Value {
     eprintln!("bench: 200 sessions opened and ended");
     let churn = sessions::open_and_close(&server, IDLE_SESSIONS).await;
     drop(server);
+    eprintln!("bench: in Chromium (frontend/bench/browser.mjs)");
+    let browser = browser_measures(binary, if quick { 3 } else { 10 });
 
     let ratio = throughput.mb_per_s / raw.mb_per_s;
     let per_session = (churn.open as f64 - churn.before as f64) / IDLE_SESSIONS as f64;
@@ -149,6 +151,8 @@ async fn run(binary: &Path, quick: bool) -> Value {
         "interrupt_flood_at_most_5ms": interrupt.median <= 5.0,
         "first_prompt_at_most_10ms": first_prompt.median <= 10.0,
         "snapshot_built_at_most_5ms": attach.built_ms <= 5.0,
+        "chromium_ctrl_c_at_most_300ms": browser["ctrl_c_ms"]["median"].as_f64().is_some_and(|ms| ms <= 300.0),
+        "chromium_reattach_at_most_150ms": browser["reattach_ms"]["median"].as_f64().is_some_and(|ms| ms <= 150.0),
     });
     let all_met = targets
         .as_object()
@@ -188,9 +192,32 @@ async fn run(binary: &Path, quick: bool) -> Value {
         "rss_flood_max_bytes": flood.max_rss,
         "flood_bytes_delivered": flood.delivered,
         "ready_after_start_ms": {"median": round(startup.median_ms), "max": round(startup.max_ms)},
+        "chromium": browser,
         "targets": targets,
         "all_targets_met": all_met,
     })
+}
+
+/// The measures taken in headless Chromium through the real UI, by `frontend/bench/browser.mjs`
+/// (its own server, on the same binary): its JSON, or `{"error": ...}` when it could not run, in
+/// which case their targets count as missed.
+fn browser_measures(binary: &Path, rounds: usize) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("frontend/bench/browser.mjs");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg("--server")
+        .arg(binary)
+        .args(["--rounds", &rounds.to_string()])
+        .stderr(Stdio::inherit())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(
+                |error| json!({"error": format!("{script:?} printed no JSON: {error}")}),
+            ),
+        Ok(output) => json!({"error": format!("{script:?} failed: {}", output.status)}),
+        Err(error) => json!({"error": format!("cannot run node: {error}")}),
+    }
 }
 
 pub(crate) fn round(value: f64) -> f64 {

@@ -33,7 +33,9 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          | server RSS growth per idle 80×24 session, terminal model included (shells not counted) | {per_session:.1} KiB | ≤ 100 KiB | {t5} |\n\
          | server RSS after 200 sessions were opened and ended | {churn_before} → {churn_after} KiB | within 2048 KiB | {t11} |\n\
          | server RSS, 10 sessions flooding (`yes`) to slow readers | max {rss_flood} KiB | < 65536 KiB | {t6} |\n\
-         | start to first 200 from `/ready` | median {ready} ms (max {ready_max} ms) | < 100 ms | {t7} |\n\n\
+         | start to first 200 from `/ready` | median {ready} ms (max {ready_max} ms) | < 100 ms | {t7} |\n\
+         | Chromium, through the UI: Ctrl-C during a `yes` flood, to the prompt drawn | {chromium_ctrl_c} | ≤ 300 ms | {t12} |\n\
+         | Chromium: reload of a fully painted 200×50 screen, to the restored screen drawn | {chromium_reattach} | ≤ 150 ms | {t13} |\n\n\
          How each is measured:\n\n\
          - **Throughput.** The workload is lines of 99 printable characters plus a newline. The raw rate is \
          `cat` on a bare PTY read with 64 KiB blocking reads; the server rate is the same `cat` in a session, \
@@ -52,7 +54,14 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          - **Snapshot.** A 200×50 session prints 5100 coloured lines; a second client attaches ten times. \
          The build time is the server's own (`web_terminal_snapshot_duration_seconds`, sum over count); \
          the attach time runs from sending `attach` until the snapshot frame has arrived.\n\
-         - **Start-up.** Five starts; each is timed from `spawn` to the first HTTP 200 from `/ready`.\n\n\
+         - **Start-up.** Five starts; each is timed from `spawn` to the first HTTP 200 from `/ready`.\n\
+         - **Chromium.** `frontend/bench/browser.mjs` drives headless Chromium (playwright-core) through the \
+         real UI against its own server (same binary), ten rounds each after a warm-up ({chromium_version}). \
+         Ctrl-C: `yes` floods a 200×50 terminal for a second; from the keydown event's timestamp to the \
+         first animation frame in which the cursor row is the prompt. Reattach: every cell painted, colours \
+         changing every few cells, plus scrollback; from the reload's navigation start to the first frame \
+         in which the screen text equals the text before the reload (page load, WebSocket handshake, \
+         snapshot transfer, xterm.js writing and drawing it).\n\n\
          ## Choosing the terminal model\n\n\
          Measured once on this machine (2026-11-25), outside `make bench`, with a scratch program that fed \
          100 MB of 100-column lines (CR LF) in 64 KiB chunks on one thread into each candidate at 200×50 \
@@ -120,9 +129,36 @@ pub(crate) fn render_markdown(report: &Value) -> String {
             .unwrap_or(0)
             / 1024,
         t4 = target("rss_idle_at_most_10MiB"),
+        t12 = target("chromium_ctrl_c_at_most_300ms"),
+        t13 = target("chromium_reattach_at_most_150ms"),
+        chromium_ctrl_c = browser_cell(&report["chromium"], "ctrl_c_ms"),
+        chromium_reattach = browser_cell(&report["chromium"], "reattach_ms"),
+        chromium_version = report["chromium"]["chromium"].as_str().unwrap_or("not run"),
         t5 = target("rss_per_idle_session_at_most_100KiB"),
         t6 = target("rss_flood_under_64MiB"),
         t7 = target("ready_under_100ms"),
         json = serde_json::to_string_pretty(report).unwrap(),
     )
+}
+
+/// "median X ms (max Y ms)" from the browser measures, or why they are missing.
+fn browser_cell(browser: &Value, key: &str) -> String {
+    match (
+        browser[key]["median"].as_f64(),
+        browser[key]["max"].as_f64(),
+    ) {
+        (Some(median), Some(max)) => {
+            let dom = &browser["dom_renderer"][key];
+            format!(
+                "median {median} ms (max {max} ms) with the {renderer} renderer; DOM renderer: median {} ms (max {} ms)",
+                dom["median"],
+                dom["max"],
+                renderer = browser["renderer"].as_str().unwrap_or("default"),
+            )
+        }
+        _ => format!(
+            "not measured: {}",
+            browser["error"].as_str().unwrap_or("no result")
+        ),
+    }
 }

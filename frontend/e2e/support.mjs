@@ -214,8 +214,11 @@ export class Server {
   }
 }
 
-/** Debian's Chromium, headless. */
-export function launchChromium() {
+/**
+ * Debian's Chromium, headless.
+ * @param {string[]} extraArgs more command-line switches (the browser bench turns WebGL off)
+ */
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -227,6 +230,7 @@ export function launchChromium() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -52,6 +52,9 @@ const sessions: SessionStore = {
 
 /** Snapshots being written; input is dropped meanwhile (see `send`). */
 let writingSnapshots = 0;
+/** What the terminal has processed since the page loaded, for the test hook. */
+let processedBytes = 0;
+let snapshotsWritten = 0;
 
 const terminal = new Terminal({
   // The Unicode API (character widths) is still marked proposed in xterm.js 6.
@@ -118,6 +121,7 @@ const connection = new TerminalConnection({
   token: () => tokens.token,
   output: (bytes) => {
     terminal.write(bytes, () => {
+      processedBytes += bytes.length;
       connection.acknowledge(bytes.length);
     });
   },
@@ -126,6 +130,8 @@ const connection = new TerminalConnection({
     writingSnapshots++;
     terminal.write(bytes, () => {
       writingSnapshots--;
+      processedBytes += bytes.length;
+      snapshotsWritten++;
       connection.acknowledge(bytes.length);
     });
   },
@@ -216,15 +222,23 @@ window.addEventListener("online", () => {
   connection.retryNow();
 });
 
+/** Rows `from` to `to` (exclusive) of the active buffer, each without trailing blanks. */
+function bufferRows(from: number, to: number): string {
+  const buffer = terminal.buffer.active;
+  const lines: string[] = [];
+  for (let row = from; row < to; row++) {
+    lines.push(buffer.getLine(row)?.translateToString(true) ?? "");
+  }
+  return lines.join("\n");
+}
+
 const hook: WebTerminalHook = Object.freeze({
-  screenText: () => {
-    const buffer = terminal.buffer.active;
-    const lines: string[] = [];
-    for (let row = 0; row < terminal.rows; row++) {
-      lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? "");
-    }
-    return lines.join("\n");
-  },
+  screenText: () => bufferRows(terminal.buffer.active.viewportY, terminal.buffer.active.viewportY + terminal.rows),
+  bufferText: () => bufferRows(0, terminal.buffer.active.length),
+  cursor: () => ({ x: terminal.buffer.active.cursorX, y: terminal.buffer.active.cursorY }),
+  activeBuffer: () => terminal.buffer.active.type,
+  outputBytes: () => processedBytes,
+  snapshotsWritten: () => snapshotsWritten,
   state: () => connection.state.kind,
   sessionId: () => connection.sessionId,
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),

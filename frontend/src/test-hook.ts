@@ -3,7 +3,18 @@
 // file so the browser-side callbacks of the e2e test are checked against it.
 
 export interface WebTerminalHook {
+  /** The rows of the viewport, each without trailing blanks, joined by "\n". */
   screenText(): string;
+  /** Every row of the active buffer, from its oldest scrollback row to the screen's last, as screenText(). */
+  bufferText(): string;
+  /** The cursor's cell: column `x` and row `y` from the top of the screen (not of the scrollback), 0-based. */
+  cursor(): { x: number; y: number };
+  /** The buffer shown: the normal one (with scrollback) or the alternate screen of full-screen programs. */
+  activeBuffer(): "normal" | "alternate";
+  /** Bytes of output, snapshots included, that the terminal has finished processing since the page loaded. */
+  outputBytes(): number;
+  /** Snapshots the terminal has finished writing since the page loaded. */
+  snapshotsWritten(): number;
   state(): string;
   sessionId(): string | null;
   size(): { cols: number; rows: number };
