@@ -24,9 +24,9 @@
 //   drawing it. reattach_from_open_ms: the same end, from the new WebSocket's `open` event.
 //
 // Both are measured twice, in a browser each: as the UI runs by default (the top-level numbers;
-// `renderer` says which renderer that was, and `gl` what draws WebGL: on a machine without a GPU
-// that is a software rasteriser, SwiftShader, and it dominates the times), then with WebGL off,
-// where the UI falls back to xterm.js's DOM renderer (`dom_renderer`).
+// `renderer` says which renderer that was: WebGL where the browser renders it on a GPU, else the
+// DOM renderer; `gl` names what draws WebGL, on a machine without a GPU a software rasteriser,
+// SwiftShader), then with the other renderer asked for by `?renderer=` (`other_renderer`).
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -335,26 +335,29 @@ try {
   await server.ready();
   log(`server ${process.env.WEB_TERMINAL_BIN}`);
 
-  // First as the UI runs by default (WebGL where the browser has it), then with WebGL off (the
-  // UI's DOM renderer, its fallback), in a browser of its own.
+  // First as the UI runs by default (WebGL where the browser renders it on a GPU, else the DOM
+  // renderer), then with the other renderer asked for in the address, in a browser of its own.
   browser = await launchChromium();
   const chromium = browser.version();
   log(`chromium ${chromium}`);
   const main = await measure(browser, server.url, workDir);
   await browser.close();
-  browser = await launchChromium(["--disable-webgl", "--disable-3d-apis"]);
-  const dom = await measure(browser, server.url, workDir);
-  assert.equal(dom.renderer, "dom", "with WebGL off, the UI draws with its DOM renderer");
+  const other = main.renderer === "webgl" ? "dom" : "webgl";
+  browser = await launchChromium();
+  const comparison = await measure(browser, `${server.url}?renderer=${other}`, workDir);
+  assert.equal(comparison.renderer, other, `with ?renderer=${other}, the UI draws with that renderer`);
 
   process.stdout.write(
     `${JSON.stringify({
       chromium,
       terminal: { cols: COLS, rows: ROWS, history_lines: HISTORY_LINES },
       ...main,
-      dom_renderer: {
-        ctrl_c_ms: dom.ctrl_c_ms,
-        reattach_ms: dom.reattach_ms,
-        reattach_from_open_ms: dom.reattach_from_open_ms,
+      other_renderer: {
+        renderer: comparison.renderer,
+        gl: comparison.gl,
+        ctrl_c_ms: comparison.ctrl_c_ms,
+        reattach_ms: comparison.reattach_ms,
+        reattach_from_open_ms: comparison.reattach_from_open_ms,
       },
     })}\n`,
   );

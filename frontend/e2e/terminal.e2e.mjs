@@ -159,7 +159,9 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     await server.ready();
 
     proxy = new DroppingProxy(port);
-    baseUrl = `http://127.0.0.1:${await proxy.listen()}/`;
+    // WebGL asked for: the UI would pick the DOM renderer where WebGL runs in software (as it
+    // does on machines without a GPU, like CI's), and the WebGL path is under test here too.
+    baseUrl = `http://127.0.0.1:${await proxy.listen()}/?renderer=webgl`;
 
     browser = await launchChromium();
     const context = await browser.newContext({

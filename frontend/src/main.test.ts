@@ -119,6 +119,8 @@ const xterm = vi.hoisted(() => {
     terminals: [] as FakeTerminal[],
     webgl: [] as FakeWebglAddon[],
     webglAvailable: true,
+    /** What the renderer probe says: a WebGL2 context without a major performance caveat. */
+    webglHardware: true,
     fits: 0,
     FakeTerminal,
     FakeWebglAddon,
@@ -128,6 +130,10 @@ const xterm = vi.hoisted(() => {
 
 vi.mock("@xterm/xterm", () => ({ Terminal: xterm.FakeTerminal }));
 vi.mock("@xterm/addon-webgl", () => ({ WebglAddon: xterm.FakeWebglAddon }));
+vi.mock("./renderer", async (original) => ({
+  ...(await original<typeof import("./renderer")>()),
+  hardwareWebgl: () => xterm.webglHardware,
+}));
 vi.mock("@xterm/addon-fit", () => ({
   FitAddon: class {
     fit(): void {
@@ -299,6 +305,7 @@ describe("main.ts", () => {
     xterm.terminals.length = 0;
     xterm.webgl.length = 0;
     xterm.webglAvailable = true;
+    xterm.webglHardware = true;
     xterm.fits = 0;
     FakeWebSocket.created = [];
     FakeResizeObserver.observed = [];
@@ -544,6 +551,23 @@ describe("main.ts", () => {
   it("uses the DOM renderer where WebGL is unavailable", async () => {
     xterm.webglAvailable = false;
     const ui = await load();
+    expect(ui.hook.renderer()).toBe("dom");
+    expect(xterm.webgl).toEqual([]);
+  });
+
+  it("uses the DOM renderer where WebGL would run in software", async () => {
+    xterm.webglHardware = false;
+    expect((await load()).hook.renderer()).toBe("dom");
+    expect(xterm.webgl).toEqual([]);
+  });
+
+  it("uses WebGL even in software with ?renderer=webgl", async () => {
+    xterm.webglHardware = false;
+    expect((await load("https://term.example/?renderer=webgl")).hook.renderer()).toBe("webgl");
+  });
+
+  it("never tries WebGL with ?renderer=dom", async () => {
+    const ui = await load("https://term.example/?renderer=dom");
     expect(ui.hook.renderer()).toBe("dom");
     expect(xterm.webgl).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import { TerminalConnection, type SessionStore } from "./reconnect";
 import { browserSocket, webSocketUrl } from "./socket";
+import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
 import { describeNotice } from "./status";
 import { StatusBar } from "./status-bar";
 import type { WebTerminalHook } from "./test-hook";
@@ -74,17 +75,19 @@ terminal.loadAddon(new WebLinksAddon());
 terminal.open(element("terminal"));
 
 let renderer: "webgl" | "dom" = "dom";
-try {
-  const webgl = new WebglAddon();
-  webgl.onContextLoss(() => {
-    // xterm falls back to its DOM renderer once the addon is gone.
-    webgl.dispose();
-    renderer = "dom";
-  });
-  terminal.loadAddon(webgl);
-  renderer = "webgl";
-} catch {
-  renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(document))) {
+  try {
+    const webgl = new WebglAddon();
+    webgl.onContextLoss(() => {
+      // xterm falls back to its DOM renderer once the addon is gone.
+      webgl.dispose();
+      renderer = "dom";
+    });
+    terminal.loadAddon(webgl);
+    renderer = "webgl";
+  } catch {
+    renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+  }
 }
 fit.fit();
 

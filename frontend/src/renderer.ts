@@ -1,0 +1,28 @@
+// Which renderer draws the terminal. xterm.js's WebGL renderer is the fastest where WebGL runs on
+// a GPU; where it runs in software (SwiftShader or llvmpipe: a VM, a remote desktop, a headless
+// browser) it is several times slower than the DOM renderer, at reattach and during floods alike.
+// So, as VS Code's `gpuAcceleration: "auto"` does, WebGL is used only when the browser offers a
+// WebGL2 context without a "major performance caveat" (browsers refuse such a context when they
+// would render in software). `?renderer=webgl` or `?renderer=dom` in the page's address overrides.
+
+/** What the page asks for: `auto` unless its query says `renderer=webgl` or `renderer=dom`. */
+export type RendererChoice = "auto" | "webgl" | "dom";
+
+export function rendererChoice(search: string): RendererChoice {
+  const asked = new URLSearchParams(search).get("renderer");
+  return asked === "webgl" || asked === "dom" ? asked : "auto";
+}
+
+/** Whether to try the WebGL renderer; `hardwareWebgl` is asked only for `auto`. */
+export function wantsWebgl(choice: RendererChoice, hardwareWebgl: () => boolean): boolean {
+  return choice === "webgl" || (choice === "auto" && hardwareWebgl());
+}
+
+/** Whether `document` can have a WebGL2 context that the browser does not render in software. */
+export function hardwareWebgl(document: Document): boolean {
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("webgl2", { failIfMajorPerformanceCaveat: true });
+  // Browsers keep only so many contexts: give the probe's back at once.
+  context?.getExtension("WEBGL_lose_context")?.loseContext();
+  return context !== null;
+}
