@@ -26,21 +26,42 @@ describe("wantsWebgl", () => {
 });
 
 describe("hardwareWebgl", () => {
-  function documentWith(context: object | null): { document: Document; getContext: ReturnType<typeof vi.fn> } {
-    const getContext = vi.fn(() => context);
+  const RENDERER = 0x1f01;
+  const UNMASKED_RENDERER_WEBGL = 0x9246;
+
+  /** A document whose canvases give `context` (null: none), with `renderer` as its GPU's name. */
+  function documentWith(context: "none" | "masked" | "unmasked", renderer = "ANGLE (NVIDIA GeForce RTX 3060)") {
+    const loseContext = vi.fn();
+    const gl = {
+      RENDERER,
+      getExtension: (name: string) => {
+        if (name === "WEBGL_lose_context") return { loseContext };
+        if (name === "WEBGL_debug_renderer_info" && context === "unmasked") return { UNMASKED_RENDERER_WEBGL };
+        return null;
+      },
+      getParameter: (parameter: number) =>
+        parameter === (context === "unmasked" ? UNMASKED_RENDERER_WEBGL : RENDERER) ? renderer : "WebKit WebGL",
+    };
+    const getContext = vi.fn(() => (context === "none" ? null : gl));
     const document = { createElement: () => ({ getContext }) } as unknown as Document;
-    return { document, getContext };
+    return { document, getContext, loseContext };
   }
 
-  it("asks for WebGL2 without a major performance caveat, and frees the probe's context", () => {
-    const loseContext = vi.fn();
-    const { document, getContext } = documentWith({ getExtension: () => ({ loseContext }) });
+  it("is true for a GPU, asking for WebGL2 without a major performance caveat and freeing the probe", () => {
+    const { document, getContext, loseContext } = documentWith("unmasked");
     expect(hardwareWebgl(document)).toBe(true);
     expect(getContext).toHaveBeenCalledWith("webgl2", { failIfMajorPerformanceCaveat: true });
     expect(loseContext).toHaveBeenCalledOnce();
   });
 
-  it("is false where the browser would render WebGL in software (no context)", () => {
-    expect(hardwareWebgl(documentWith(null).document)).toBe(false);
+  it("is false where the browser refuses such a context", () => {
+    expect(hardwareWebgl(documentWith("none").document)).toBe(false);
+  });
+
+  it("is false for a software rasteriser, named by the debug extension or by RENDERER", () => {
+    const swiftshader = "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)";
+    expect(hardwareWebgl(documentWith("unmasked", swiftshader).document)).toBe(false);
+    expect(hardwareWebgl(documentWith("masked", "llvmpipe (LLVM 15.0.6, 256 bits)").document)).toBe(false);
+    expect(hardwareWebgl(documentWith("masked", "Mesa Intel(R) UHD Graphics 620").document)).toBe(true);
   });
 });

@@ -18,11 +18,24 @@ export function wantsWebgl(choice: RendererChoice, hardwareWebgl: () => boolean)
   return choice === "webgl" || (choice === "auto" && hardwareWebgl());
 }
 
-/** Whether `document` can have a WebGL2 context that the browser does not render in software. */
+/** Renderer names of software rasterisers (Chromium's SwiftShader, Mesa's llvmpipe and softpipe,
+ * Windows' WARP). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+/**
+ * Whether `document` can have a WebGL2 context that the browser does not render in software: one
+ * without a major performance caveat (Chromium still grants one from SwiftShader when it was
+ * started without a GPU), whose renderer is not a software rasteriser.
+ */
 export function hardwareWebgl(document: Document): boolean {
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("webgl2", { failIfMajorPerformanceCaveat: true });
+  if (context === null) {
+    return false;
+  }
+  const info = context.getExtension("WEBGL_debug_renderer_info");
+  const name: unknown = context.getParameter(info === null ? context.RENDERER : info.UNMASKED_RENDERER_WEBGL);
   // Browsers keep only so many contexts: give the probe's back at once.
-  context?.getExtension("WEBGL_lose_context")?.loseContext();
-  return context !== null;
+  context.getExtension("WEBGL_lose_context")?.loseContext();
+  return !(typeof name === "string" && SOFTWARE_RENDERER.test(name));
 }
