@@ -149,6 +149,10 @@ pub(crate) enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         snapshot: Option<bool>,
+        /// What this client may do in the session: `owner` (it may type, rename and end it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        role: Option<String>,
     },
     /// Only to clients that asked for `resync`: the viewer fell behind, and the next binary frame
     /// is a fresh snapshot (reset, then write it without answering); output continues after it.
@@ -379,10 +383,11 @@ mod tests {
         let opened = ServerMessage::Opened {
             session: "abc".into(),
             snapshot: Some(true),
+            role: Some("owner".into()),
         };
         assert_eq!(
             opened.to_json(),
-            r#"{"type":"opened","session":"abc","snapshot":true}"#
+            r#"{"type":"opened","session":"abc","snapshot":true,"role":"owner"}"#
         );
         assert_eq!(ServerMessage::Snapshot.to_json(), r#"{"type":"snapshot"}"#);
         assert_eq!(

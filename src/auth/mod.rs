@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-pub(crate) use audit::{AuditEvent, AuditLog, ClientInfo, Record};
+pub(crate) use audit::{AuditEvent, AuditLog, ClientInfo, Record, rfc3339};
 pub use config::AuthConfig;
 pub(crate) use identity::Identity;
 

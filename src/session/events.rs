@@ -33,6 +33,8 @@ pub(crate) enum EndCause {
     IdleTimeout,
     /// The server shut down.
     Shutdown,
+    /// Its owner ended it (`DELETE /api/v1/sessions/{id}`).
+    Owner,
 }
 
 impl EndCause {
@@ -43,6 +45,7 @@ impl EndCause {
             Self::GracePeriod => "grace_period",
             Self::IdleTimeout => "idle_timeout",
             Self::Shutdown => "shutdown",
+            Self::Owner => "ended_by_owner",
         }
     }
 }

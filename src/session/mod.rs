@@ -26,6 +26,7 @@
 
 mod error;
 mod events;
+mod listing;
 mod model;
 mod pump;
 mod registry;
@@ -36,7 +37,7 @@ mod viewer;
 mod workspace;
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc, watch};
@@ -47,6 +48,7 @@ use crate::terminal::TerminalModel;
 pub(crate) use error::SessionError;
 use events::Events;
 pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
+pub(crate) use listing::{Role, SessionName, SessionSummary};
 use model::ModelFeed;
 pub(crate) use registry::SessionRegistry;
 use state::State;
@@ -120,6 +122,8 @@ struct Inner {
     /// Who opened it.
     owner: Requester,
     started: Instant,
+    /// `started` on the wall clock, for the session list.
+    created: SystemTime,
     pty: Pty,
     /// What a terminal shows after the output it has parsed. A std mutex, taken before `state`
     /// when both are needed: held while parsing or taking a snapshot, never across an await.
@@ -153,6 +157,7 @@ impl Session {
                 id: SessionId::random(),
                 owner,
                 started: now,
+                created: SystemTime::now(),
                 pty,
                 model: Mutex::new(ModelFeed::new(TerminalModel::new(
                     size.0,

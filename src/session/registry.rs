@@ -11,6 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use super::error::SessionError;
 use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
+use super::listing::{Role, SessionName, SessionSummary};
 use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;
 use super::{Buffers, Session, SessionId, Viewer};
@@ -206,22 +207,59 @@ impl SessionRegistry {
         size: Option<(u16, u16)>,
         resync: bool,
     ) -> Result<Viewer, SessionError> {
-        let session = self.sessions().get(id).cloned();
-        let session = match session {
-            Some(session) if !session.is_finished() => session,
-            _ => return Err(SessionError::Unknown),
-        };
-        if session.owner_user() != by.identity.user {
-            let error = SessionError::NotOwner;
-            self.refused(Some(id), by, &error);
-            return Err(error);
-        }
+        let session = self.owned(id, by)?;
         let viewer = session.attach(by.clone(), size, resync);
         self.inner.events.emit(&SessionEvent::Attached {
             session: session.id(),
             by,
         });
         Ok(viewer)
+    }
+
+    /// The live sessions `by` may see, oldest first: their own (with authentication off,
+    /// everyone is the one anonymous user, so that is every session).
+    pub(crate) fn list(&self, by: &Requester) -> Vec<SessionSummary> {
+        let mut sessions: Vec<SessionSummary> = self
+            .snapshot()
+            .into_iter()
+            .filter(|session| !session.is_finished() && session.is_owned_by(by))
+            .map(|session| session.summary(Role::Owner))
+            .collect();
+        sessions.sort_by_key(|summary| summary.created);
+        sessions
+    }
+
+    /// Names the live session `id`, which must be `by`'s.
+    pub(crate) fn rename(
+        &self,
+        id: &str,
+        by: &Requester,
+        name: SessionName,
+    ) -> Result<(), SessionError> {
+        self.owned(id, by)?.rename(name);
+        Ok(())
+    }
+
+    /// Ends the live session `id`, which must be `by`'s: its shell is hung up, its viewers see it
+    /// exit.
+    pub(crate) fn end(&self, id: &str, by: &Requester) -> Result<(), SessionError> {
+        self.owned(id, by)?.end_for_owner(END_GRACE);
+        Ok(())
+    }
+
+    /// The live session `id` if `by` owns it; a refusal is reported like an attach's.
+    fn owned(&self, id: &str, by: &Requester) -> Result<Session, SessionError> {
+        let session = self.sessions().get(id).cloned();
+        let session = match session {
+            Some(session) if !session.is_finished() => session,
+            _ => return Err(SessionError::Unknown),
+        };
+        if !session.is_owned_by(by) {
+            let error = SessionError::NotOwner;
+            self.refused(Some(id), by, &error);
+            return Err(error);
+        }
+        Ok(session)
     }
 
     fn refused(&self, session: Option<&str>, by: &Requester, error: &SessionError) {

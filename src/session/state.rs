@@ -53,6 +53,8 @@ pub(super) struct State {
     pub(super) exit_code: Option<i32>,
     /// Why the server ended the session, once it has decided to (SIGHUP sent).
     pub(super) ended_by: Option<EndCause>,
+    /// Its owner's name for it; empty until set.
+    pub(super) name: String,
 }
 
 impl State {
@@ -68,7 +70,13 @@ impl State {
             detached_since: Some(now),
             exit_code: None,
             ended_by: None,
+            name: String::new(),
         }
+    }
+
+    /// Viewers attached now.
+    pub(super) fn viewer_count(&self) -> usize {
+        self.viewers.len()
     }
 
     /// Adds a viewer that starts at output offset `from` (a snapshot covers what came before);

@@ -82,6 +82,33 @@ fn client_addr(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]
         .to_string()
 }
 
+/// Whether a request with these headers (a WebSocket upgrade, a change through the API) may
+/// proceed. Browsers always send `Origin`;
+/// its host must equal the `Host` the browser connected to, or be listed in `allowed`.
+/// Requests without `Origin` come from non-browser clients, which cross-site hijacking cannot
+/// use, and are allowed.
+pub(super) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed
+        .iter()
+        .any(|entry| entry.eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    matches!((origin_host, host), (Some(origin_host), Some(host)) if origin_host.eq_ignore_ascii_case(host))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +177,49 @@ mod tests {
             client_addr(peer, &headers(&[("x-forwarded-for", "garbage")]), &[proxy]),
             "10.0.0.2"
         );
+    }
+
+    /// Headers of a request to `host`, from a page at `origin` when there is one.
+    fn origin_headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut pairs = vec![("host", host)];
+        pairs.extend(origin.map(|origin| ("origin", origin)));
+        headers(&pairs)
+    }
+
+    #[test]
+    fn origin_must_match_host_or_be_listed() {
+        let allowed = vec!["https://backstage.example.com".to_owned()];
+        assert!(origin_allowed(
+            &origin_headers(None, "t.example:8080"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &origin_headers(Some("http://t.example:8080"), "t.example:8080"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &origin_headers(Some("https://T.example"), "t.example"),
+            &allowed
+        ));
+        assert!(origin_allowed(
+            &origin_headers(Some("https://backstage.example.com"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &origin_headers(Some("https://evil.example"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &origin_headers(Some("http://t.example:9999"), "t.example:8080"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &origin_headers(Some("null"), "t.example"),
+            &allowed
+        ));
+        assert!(!origin_allowed(
+            &origin_headers(Some("https://t.example.evil.example"), "t.example"),
+            &[]
+        ));
     }
 }

@@ -11,6 +11,7 @@
 //! - `serve`, `listener` and `tls`: the connection loop, the connection cap and HTTPS;
 //! - `state`: what every handler shares.
 
+mod api;
 pub(crate) mod assets;
 mod client;
 mod connection;

@@ -61,6 +61,17 @@ pub(super) fn session_close(error: &SessionError) -> CloseReason {
     }
 }
 
+/// The HTTP status for a session the API could not find or change.
+pub(super) fn session_status(error: &SessionError) -> StatusCode {
+    match error {
+        SessionError::Unknown => StatusCode::NOT_FOUND,
+        SessionError::NotOwner => StatusCode::FORBIDDEN,
+        SessionError::Draining => StatusCode::SERVICE_UNAVAILABLE,
+        SessionError::ServerLimit(_) | SessionError::UserLimit(_) => StatusCode::TOO_MANY_REQUESTS,
+        SessionError::Workspace(_) | SessionError::Spawn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 /// The close frame for a malformed or unexpected control message.
 pub(super) fn protocol_close(error: &ProtocolError) -> CloseReason {
     CloseReason::BadMessage(error.to_string())

@@ -1,4 +1,4 @@
-//! HTTP routes: the UI, health, readiness, metrics and the WebSocket upgrade, plus the
+//! HTTP routes: the UI, health, readiness, metrics, the session API and the WebSocket upgrade, plus the
 //! middleware that records request metrics and sets security headers.
 
 use std::time::Instant;
@@ -8,8 +8,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, patch};
 
+use super::api;
 use super::assets::serve_asset;
 use super::client::bearer_token;
 use super::outcome::refusal_status;
@@ -28,6 +29,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/metrics", get(metrics))
         .route("/api/v1/ui-config", get(ui_config))
         .route("/api/v1/ws", get(socket::upgrade))
+        .route("/api/v1/sessions", get(api::list))
+        .route("/api/v1/sessions/{id}", patch(api::change).delete(api::end))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -111,7 +114,7 @@ async fn static_file(
     serve_asset(&path, &headers)
 }
 
-fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     (
         status,
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],

@@ -3,17 +3,17 @@
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use tracing::Instrument;
 
-use super::client::{bearer_token, query_has_token};
+use super::client::{bearer_token, origin_allowed, query_has_token};
 use super::connection::{close, relay};
 use super::outcome::{self, Ending};
 use super::state::AppState;
 use crate::auth::{ClientInfo, Failure, Identity, Refusal};
 use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
-use crate::session::{Requester, Viewer};
+use crate::session::{Requester, Role, Viewer};
 
 /// Initial WebSocket read buffer per connection.
 const READ_BUFFER: usize = 4 * 1024;
@@ -92,32 +92,6 @@ impl Drop for ConnectionCount<'_> {
 async fn refuse(socket: WebSocket, reason: CloseReason) -> Ending {
     close(socket, &reason).await;
     Ending::Close(reason)
-}
-
-/// Whether a WebSocket upgrade with these headers may proceed. Browsers always send `Origin`;
-/// its host must equal the `Host` the browser connected to, or be listed in `allowed`.
-/// Requests without `Origin` come from non-browser clients, which cross-site hijacking cannot
-/// use, and are allowed.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if allowed
-        .iter()
-        .any(|entry| entry.eq_ignore_ascii_case(origin))
-    {
-        return true;
-    }
-    let origin_host = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok());
-    matches!((origin_host, host), (Some(origin_host), Some(host)) if origin_host.eq_ignore_ascii_case(host))
 }
 
 /// A session opened or attached by the handshake.
@@ -225,6 +199,8 @@ async fn handshake(
     let opened = ServerMessage::Opened {
         session,
         snapshot: Some(true),
+        // Only owners attach until sessions can be shared.
+        role: Some(Role::Owner.label().to_owned()),
     }
     .to_json();
     if socket.send(Message::Text(opened.into())).await.is_err() {
@@ -235,53 +211,4 @@ async fn handshake(
         token_expires,
         flow: hello.flow.unwrap_or(false),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_str(host).unwrap());
-        if let Some(origin) = origin {
-            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
-        }
-        headers
-    }
-
-    #[test]
-    fn origin_must_match_host_or_be_listed() {
-        let allowed = vec!["https://backstage.example.com".to_owned()];
-        assert!(origin_allowed(&headers(None, "t.example:8080"), &allowed));
-        assert!(origin_allowed(
-            &headers(Some("http://t.example:8080"), "t.example:8080"),
-            &allowed
-        ));
-        assert!(origin_allowed(
-            &headers(Some("https://T.example"), "t.example"),
-            &allowed
-        ));
-        assert!(origin_allowed(
-            &headers(Some("https://backstage.example.com"), "t.example"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://evil.example"), "t.example"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://t.example:9999"), "t.example:8080"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("null"), "t.example"),
-            &allowed
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("https://t.example.evil.example"), "t.example"),
-            &[]
-        ));
-    }
 }

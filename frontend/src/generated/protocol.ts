@@ -68,7 +68,11 @@ session: string,
 /**
  * Whether a snapshot frame comes next (always, from servers that send this field).
  */
-snapshot?: boolean, } | { "type": "snapshot" } | { "type": "exit", 
+snapshot?: boolean, 
+/**
+ * What this client may do in the session: `owner` (it may type, rename and end it).
+ */
+role?: string, } | { "type": "snapshot" } | { "type": "exit", 
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */

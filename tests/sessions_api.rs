@@ -1,0 +1,231 @@
+//! The session API (`/api/v1/sessions`) against a real server, with real JWKS and signed tokens
+//! for several users: each sees and changes only their own sessions.
+
+mod common;
+
+use common::jwks::{ISSUER, JwksServer, TestKey, auth_config, claims, provider};
+use common::{HttpResponse, TestServer, http_request};
+use serde_json::{Value, json};
+
+fn token(key: &TestKey, user: &str) -> String {
+    key.sign(&claims(ISSUER, user, 600))
+}
+
+/// Authentication on, allowing alice and bob.
+async fn server_for_alice_and_bob() -> (TestServer, TestKey, JwksServer) {
+    let key = TestKey::es256("k1");
+    let jwks = JwksServer::start(&[&key]).await;
+    let mut auth = auth_config(provider(&jwks));
+    auth.authorization.allowed_users = vec!["user:default/alice".into(), "user:default/bob".into()];
+    let server = TestServer::start_auth(auth, true).await;
+    (server, key, jwks)
+}
+
+async fn api(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> HttpResponse {
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = bearer
+        .as_deref()
+        .map(|value| ("Authorization", value))
+        .into_iter()
+        .collect();
+    http_request(server.addr, method, path, &headers, body).await
+}
+
+fn json_body(response: &HttpResponse) -> Value {
+    serde_json::from_str(&response.body)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {} {}", response.status, response.body))
+}
+
+async fn list(server: &TestServer, token: &str) -> Vec<Value> {
+    let response = api(server, "GET", "/api/v1/sessions", Some(token), "").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    json_body(&response)["sessions"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn each_user_lists_renames_and_ends_only_their_own_sessions() {
+    let (server, key, _jwks) = server_for_alice_and_bob().await;
+    let (alice, bob) = (
+        token(&key, "user:default/alice"),
+        token(&key, "user:default/bob"),
+    );
+    let mut alices = server.open_with_token(&alice).await;
+    let alices_id = alices.expect_opened().await;
+    let mut bobs = server.open_with_token(&bob).await;
+    let bobs_id = bobs.expect_opened().await;
+
+    let listed = list(&server, &alice).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let entry = &listed[0];
+    assert_eq!(entry["id"], alices_id.as_str());
+    assert_eq!(entry["owner"], "user:default/alice");
+    assert_eq!(entry["role"], "owner");
+    assert_eq!(entry["name"], "");
+    assert_eq!(entry["viewers"], 1);
+    assert_eq!(
+        (entry["cols"].as_u64(), entry["rows"].as_u64()),
+        (Some(80), Some(24))
+    );
+    for field in ["created", "last_activity"] {
+        let time = entry[field].as_str().unwrap();
+        assert!(time.ends_with('Z') && time.len() == 24, "{field}: {time}");
+    }
+    assert_eq!(list(&server, &bob).await[0]["id"], bobs_id.as_str());
+
+    // Rename: the owner only; the answer is the session as listed.
+    let path = format!("/api/v1/sessions/{alices_id}");
+    let renamed = api(
+        &server,
+        "PATCH",
+        &path,
+        Some(&alice),
+        r#"{"name":"  build box "}"#,
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(json_body(&renamed)["name"], "build box");
+    assert_eq!(list(&server, &alice).await[0]["name"], "build box");
+    let refused = api(
+        &server,
+        "PATCH",
+        &path,
+        Some(&bob),
+        r#"{"name":"mine now"}"#,
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(list(&server, &alice).await[0]["name"], "build box");
+
+    // End: bob cannot end alice's session; alice can, and her viewer sees the shell go.
+    let refused = api(&server, "DELETE", &path, Some(&bob), "").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let ended = api(&server, "DELETE", &path, Some(&alice), "").await;
+    assert_eq!(ended.status, 204, "{}", ended.body);
+    let (exit, _) = alices.read_to_end().await;
+    assert!(exit.is_some(), "the viewer is told the shell exited");
+    for _ in 0..50 {
+        if list(&server, &alice).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(list(&server, &alice).await.is_empty());
+    let gone = api(&server, "DELETE", &path, Some(&alice), "").await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    // Bob's session lives on.
+    bobs.type_line("echo still-$((6*7))").await;
+    bobs.read_until("still-42").await;
+}
+
+#[tokio::test]
+async fn the_api_refuses_missing_bad_and_unlisted_tokens() {
+    let (server, key, _jwks) = server_for_alice_and_bob().await;
+    let missing = api(&server, "GET", "/api/v1/sessions", None, "").await;
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
+    let forged = token(&TestKey::es256("k1"), "user:default/alice");
+    assert_eq!(
+        api(&server, "GET", "/api/v1/sessions", Some(&forged), "")
+            .await
+            .status,
+        401
+    );
+    let carol = token(&key, "user:default/carol");
+    assert_eq!(
+        api(&server, "GET", "/api/v1/sessions", Some(&carol), "")
+            .await
+            .status,
+        403
+    );
+    let path = "/api/v1/sessions/0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        api(&server, "DELETE", path, Some(&carol), "").await.status,
+        403
+    );
+    assert_eq!(api(&server, "DELETE", path, None, "").await.status, 401);
+}
+
+#[tokio::test]
+async fn bad_changes_get_a_clear_400_and_change_nothing() {
+    let server = TestServer::start().await;
+    let mut client = server.open().await;
+    let id = client.session.clone().unwrap();
+    let path = format!("/api/v1/sessions/{id}");
+    let long = format!(r#"{{"name":"{}"}}"#, "x".repeat(65));
+    for (body, says) in [
+        ("not json", "expected"),
+        (r#"{"nam":"typo"}"#, "unknown field"),
+        (r#"{"name":42}"#, "invalid type"),
+        (long.as_str(), "at most 64 characters"),
+        (r#"{"name":"a\u001b[31mb"}"#, "no control characters"),
+    ] {
+        let response = api(&server, "PATCH", &path, None, body).await;
+        assert_eq!(response.status, 400, "{body}: {}", response.body);
+        let error = json_body(&response)["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(says), "{body}: {error}");
+    }
+    // With authentication off everyone is the one user, and owns every session.
+    let listed = list(&server, "ignored").await;
+    assert_eq!(listed[0]["name"], "");
+    assert_eq!(listed[0]["role"], "owner");
+    let unknown = api(
+        &server,
+        "PATCH",
+        "/api/v1/sessions/nope",
+        None,
+        r#"{"name":"x"}"#,
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    // The session is unharmed.
+    client.type_line("echo fine-$((2*21))").await;
+    client.read_until("fine-42").await;
+}
+
+#[tokio::test]
+async fn a_page_from_another_origin_cannot_use_the_api() {
+    let server = TestServer::start().await;
+    let client = server.open().await;
+    let id = client.session.clone().unwrap();
+    let path = format!("/api/v1/sessions/{id}");
+    let response = http_request(
+        server.addr,
+        "DELETE",
+        &path,
+        &[("Origin", "https://evil.example")],
+        "",
+    )
+    .await;
+    assert_eq!(response.status, 403, "{}", response.body);
+    let same_origin = format!("http://{}", server.addr);
+    let response = http_request(
+        server.addr,
+        "GET",
+        "/api/v1/sessions",
+        &[("Origin", &same_origin)],
+        "",
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(json_body(&response)["sessions"][0]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn opened_says_the_role() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    client
+        .send_json(json!({"type": "open", "cols": 80, "rows": 24}))
+        .await;
+    let message = client.next().await.unwrap();
+    let opened: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+    assert_eq!(opened["type"], "opened");
+    assert_eq!(opened["role"], "owner");
+}
