@@ -1,6 +1,7 @@
 # The NixOS module's assertions, by evaluation alone (no VM): listening on a non-loopback address
 # with authentication off is refused unless allow_unauthenticated is set on purpose, so are state
 # and workspace directories that ProtectHome= would hide, and the configurations that are fine pass.
+# Also the unit's ordering: it wants and starts after network-online.target.
 {
   lib,
   stdenv,
@@ -9,31 +10,44 @@
   nixosModule,
 }:
 let
+  # The NixOS configuration of a minimal machine with these services.web-terminal settings.
+  evaluate =
+    webTerminal:
+    nixosSystem {
+      modules = [
+        nixosModule
+        {
+          nixpkgs.hostPlatform = stdenv.hostPlatform.system;
+          # A minimal machine, so that only this module's assertions can fail.
+          boot.loader.grub.enable = false;
+          fileSystems."/" = {
+            device = "/dev/vda";
+            fsType = "ext4";
+          };
+          system.stateVersion = "26.05";
+          services.web-terminal = webTerminal // {
+            enable = true;
+          };
+        }
+      ];
+    };
+
   # The messages of the module's failed assertions for these services.web-terminal settings.
   failures =
     webTerminal:
     let
-      nixos = nixosSystem {
-        modules = [
-          nixosModule
-          {
-            nixpkgs.hostPlatform = stdenv.hostPlatform.system;
-            # A minimal machine, so that only this module's assertions can fail.
-            boot.loader.grub.enable = false;
-            fileSystems."/" = {
-              device = "/dev/vda";
-              fsType = "ext4";
-            };
-            system.stateVersion = "26.05";
-            services.web-terminal = webTerminal // {
-              enable = true;
-            };
-          }
-        ];
-      };
-      failed = lib.filter (assertion: !assertion.assertion) nixos.config.assertions;
+      failed = lib.filter (assertion: !assertion.assertion) (evaluate webTerminal).config.assertions;
     in
     lib.filter (lib.hasPrefix "services.web-terminal") (map (assertion: assertion.message) failed);
+
+  # The unit itself, with the defaults: it waits for the network (the JWKS fetch at start-up needs
+  # it), which takes both `wants` and `after` on network-online.target.
+  unit = (evaluate { }).config.systemd.services.web-terminal;
+  unitProblems =
+    lib.optional (!(lib.elem "network-online.target" unit.wants)) "wants lacks network-online.target"
+    ++ lib.optional (
+      !(lib.elem "network-online.target" unit.after)
+    ) "after lacks network-online.target";
 
   authOn = {
     authentication = {
@@ -108,14 +122,15 @@ let
   ) cases;
 in
 runCommand "web-terminal-nixos-module-assertions" { } (
-  if wrong == { } then
+  if wrong == { } && unitProblems == [ ] then
     ''
-      echo "${toString (lib.length (lib.attrNames cases))} configurations evaluated as expected"
+      echo "${toString (lib.length (lib.attrNames cases))} configurations evaluated as expected; the unit waits for the network"
       touch $out
     ''
   else
     ''
       echo "the assertion decided wrongly for: ${lib.concatStringsSep "; " (lib.attrNames wrong)}"
+      echo "the unit: ${lib.concatStringsSep "; " unitProblems}"
       exit 1
     ''
 )

@@ -30,7 +30,37 @@ let
   # Never given WEB_TERMINAL_UI_DIST: the UI is no input of the dependency build, so a UI change
   # does not rebuild the dependencies. Without it (and without frontend/dist, which `src` leaves
   # out) build.rs embeds a placeholder page, which is all clippy and the tests need.
-  cargoArtifacts = craneLib.buildDepsOnly commonArgs;
+  #
+  # The dependencies of the default features and of the `tls` feature (tokio-rustls and rustls,
+  # which checks.clippy-tls and checks.nextest compile against) are both built and cached: crane's
+  # default commands (check, build, and test --no-run, each with --locked) run once without and
+  # once with `--features tls`. cargo keeps both sets side by side in target/.
+  cargoArtifacts = craneLib.buildDepsOnly (
+    commonArgs
+    // {
+      buildPhaseCargoCommand = ''
+        cargoWithProfile check --locked --all-targets
+        cargoWithProfile build --locked
+        cargoWithProfile check --locked --all-targets --features tls
+        cargoWithProfile build --locked --features tls
+      '';
+      checkPhaseCargoCommand = ''
+        cargoWithProfile test --locked --no-run
+        cargoWithProfile test --locked --no-run --features tls
+      '';
+    }
+  );
+
+  # clippy with warnings denied, with the same flags as checks/rust.sh (`make test`).
+  clippy =
+    flags:
+    craneLib.cargoClippy (
+      commonArgs
+      // {
+        inherit cargoArtifacts;
+        cargoClippyExtraArgs = "${flags} -- --deny warnings";
+      }
+    );
 in
 {
   package = craneLib.buildPackage (
@@ -53,13 +83,11 @@ in
   );
 
   checks = {
-    clippy = craneLib.cargoClippy (
-      commonArgs
-      // {
-        inherit cargoArtifacts;
-        cargoClippyExtraArgs = "--all-targets -- --deny warnings";
-      }
-    );
+    clippy = clippy "--all-targets";
+    # The code behind the `tls` feature (src/web/tls.rs and its tests) compiles only with it.
+    clippy-tls = clippy "--all-targets --features tls";
+    # The server without metrics, as checks/rust.sh lints it.
+    clippy-no-default-features = clippy "--lib --no-default-features";
 
     fmt = craneLib.cargoFmt { inherit src; };
 

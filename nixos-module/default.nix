@@ -261,7 +261,13 @@ in
     systemd.services.web-terminal = {
       description = "web-terminal browser terminal";
       wantedBy = [ "multi-user.target" ];
-      after = [ "network.target" ];
+      # The server fetches the identity providers' keys (JWKS) at start-up: wait until the network
+      # is up, not only configured. `wants` pulls network-online.target in; `after` orders it.
+      wants = [ "network-online.target" ];
+      after = [
+        "network.target"
+        "network-online.target"
+      ];
 
       # The shells' PATH, besides systemd's default coreutils, findutils, grep and sed.
       path = [

@@ -344,6 +344,24 @@ def check_dashboard(root: Path, work: Path) -> None:
     require(run(["promtool", "check", "rules", str(rules)]), "promtool check of the dashboard queries")
 
 
+# The shells run in the server's container: only container-level metrics (cAdvisor) show what they
+# use. The server's process_* metrics leave them out.
+DASHBOARD_CONTAINER_METRICS = ("container_memory_working_set_bytes", "container_cpu_usage_seconds_total")
+
+
+def check_dashboard_container(root: Path) -> None:
+    """The dashboard's resource panels show the whole container (server and shells): a query on
+    each metric of DASHBOARD_CONTAINER_METRICS, selecting the web-terminal container."""
+    dashboard = json.loads((root / "monitoring" / "dashboard.json").read_text())
+    exprs = [target.get("expr", "") for panel in dashboard.get("panels", []) for target in panel.get("targets", [])]
+    missing = [
+        metric for metric in DASHBOARD_CONTAINER_METRICS
+        if not any(re.search(rf"\b{metric}\{{[^}}]*container=\"web-terminal\"", expr) for expr in exprs)
+    ]
+    if missing:
+        raise CheckFailed("the dashboard shows no container-level (server and shells) query of: " + ", ".join(missing))
+
+
 # --- policy -------------------------------------------------------------------------------------
 
 
@@ -404,6 +422,7 @@ def run_all(work: Path) -> int:
     step("promtool: check rules, test rules, check config", check_promtool_rules, root, work / "prometheus")
     step("alert tests: a firing and a silent case for every alert", check_alert_coverage, root)
     step("dashboard: JSON, and every query is valid PromQL", check_dashboard, root, work / "dashboard")
+    step("dashboard: the container's memory and CPU (server and shells), not only the process", check_dashboard_container, root)
 
     if failures:
         print(f"\n{len(failures)} GitOps check(s) failed: {', '.join(failures)}")

@@ -70,6 +70,27 @@ def effective_config(docs: list[dict], deployment: dict) -> dict:
     return config
 
 
+def single_node_claims(docs: list[dict], deployment: dict) -> list[str]:
+    """The PersistentVolumeClaims the pod mounts that only one node can attach (ReadWriteOnce or
+    ReadWriteOncePod, without ReadWriteMany)."""
+    claims = {pvc["metadata"]["name"]: pvc["spec"].get("accessModes", []) for pvc in find(docs, "PersistentVolumeClaim")}
+    names = [
+        volume["persistentVolumeClaim"]["claimName"]
+        for volume in deployment["spec"]["template"]["spec"].get("volumes", [])
+        if "persistentVolumeClaim" in volume
+    ]
+    return [
+        name for name in names
+        if "ReadWriteMany" not in claims.get(name, []) and {"ReadWriteOnce", "ReadWriteOncePod"} & set(claims.get(name, []))
+    ]
+
+
+def serves_unauthenticated(docs: list[dict], deployment: dict) -> bool:
+    """Authentication is off in the effective configuration: anyone who reaches the port gets a
+    shell."""
+    return str(effective_config(docs, deployment).get("AUTH_ENABLED", "false")).lower() != "true"
+
+
 def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
     deployment = one(docs, "Deployment", problems, env)
     if deployment is None:
@@ -151,8 +172,15 @@ def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
     grace = pod.get("terminationGracePeriodSeconds", 30)
     if grace < timeout:
         problems.append(f"{name}: terminationGracePeriodSeconds {grace} < shutdown_timeout_secs {timeout}")
-    rolling = spec.get("strategy", {}).get("rollingUpdate", {})
-    if spec.get("strategy", {}).get("type", "RollingUpdate") != "RollingUpdate" or rolling.get("maxUnavailable") != 0:
+    strategy = spec.get("strategy", {})
+    rolling = strategy.get("rollingUpdate", {})
+    if single_node_claims(docs, deployment):
+        # A surge pod scheduled on another node can never attach a ReadWriteOnce volume
+        # (Multi-Attach error), and the rollout hangs: stop the old pod first instead.
+        # (maxSurge defaults to 25%, which rounds up to one pod.)
+        if strategy.get("type", "RollingUpdate") != "Recreate" and rolling.get("maxSurge", "25%") not in (0, "0%"):
+            problems.append(f"{name}: mounts a ReadWriteOnce claim, so it must not surge (strategy Recreate, or maxSurge: 0)")
+    elif strategy.get("type", "RollingUpdate") != "RollingUpdate" or rolling.get("maxUnavailable") != 0:
         problems.append(f"{name}: the rolling update must use maxUnavailable: 0")
     if env != "dev" and config.get("log_format") != "json":
         problems.append(f"{name}: log_format must be json outside dev")
@@ -211,10 +239,15 @@ def network_rules(env: str, docs: list[dict], problems: list[str]) -> None:
     if not policies:
         problems.append(f"{env}: no NetworkPolicy selects the pods")
         return
+    unauthenticated = serves_unauthenticated(docs, deployment)
     for np in policies:
         where = f"{env}: NetworkPolicy/{np['metadata']['name']}"
         if set(np["spec"].get("policyTypes", [])) != {"Ingress", "Egress"}:
             problems.append(f"{where}: policyTypes must be Ingress and Egress")
+        if unauthenticated and np["spec"].get("ingress"):
+            # Without authentication, any peer the policy admits gets a shell: such a pod is
+            # reached only with `kubectl port-forward`, which NetworkPolicy does not see.
+            problems.append(f"{where}: authentication is off, so no ingress may be allowed (port-forward only)")
         for rule in np["spec"].get("ingress", []):
             peers = rule.get("from", [])
             sources = {p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") for p in peers}
@@ -282,6 +315,18 @@ def checkov_skip_rules(env: str, docs: list[dict], problems: list[str]) -> None:
                     problems.append(f"{env}: {doc['kind']}/{doc['metadata']['name']}: checkov skip {value!r} needs CKV_ID=written reason")
 
 
+def sync_option_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Objects of a CRD-backed kind (prometheus-operator's) skip Argo CD's dry run when their CRD
+    is missing, so the rest of the environment still syncs where it is not installed yet."""
+    for doc in docs:
+        group = doc.get("apiVersion", "").rpartition("/")[0]
+        if not group.endswith("coreos.com"):
+            continue
+        value = doc["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options", "")
+        if "SkipDryRunOnMissingResource=true" not in [option.strip() for option in value.split(",")]:
+            problems.append(f"{env}: {doc['kind']}/{doc['metadata']['name']} needs argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true")
+
+
 def argocd_rules(docs: list[dict], problems: list[str]) -> None:
     projects = find(docs, "AppProject")
     names = {p["metadata"]["name"] for p in projects}
@@ -327,7 +372,7 @@ def violations(rendered: dict[str, list[dict]]) -> list[str]:
         if not docs:
             problems.append(f"{env}: nothing rendered")
             continue
-        for rule in (pod_rules, image_rules, replica_rules, network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules):
+        for rule in (pod_rules, image_rules, replica_rules, network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules):
             rule(env, docs, problems)
     argocd_rules(rendered.get("argocd", []), problems)
     return problems

@@ -177,6 +177,27 @@ def test_policy_checkov_skip_without_reason(tree: Tree) -> None:
     policy_fails(tree, "needs CKV_ID=written reason")
 
 
+def test_policy_unauthenticated_dev_reachable_from_other_namespaces(tree: Tree) -> None:
+    # The fault of issue 14: dev dropped only the HTTPS egress rule, and kept the base's ingress
+    # rules from the ingress controller's and the monitoring namespaces.
+    text = (tree.root / "kustomize/overlays/dev/networkpolicy.yaml").read_text()
+    ingress_ops = re.search(r"(?s)- op: test\n  path: /spec/ingress/0.*?value: \[\]\n", text).group(0)
+    tree.edit("kustomize/overlays/dev/networkpolicy.yaml", ingress_ops, "")
+    policy_fails(tree, r"dev: NetworkPolicy/web-terminal: authentication is off, so no ingress may be allowed")
+
+
+def test_policy_rolling_update_that_surges_onto_a_readwriteonce_volume(tree: Tree) -> None:
+    # The fault of issue 14: dev inherited maxSurge 1 / maxUnavailable 0 on its ReadWriteOnce claim.
+    tree.edit("kustomize/overlays/dev/kustomization.yaml", "  - path: strategy.yaml\n", "")
+    policy_fails(tree, r"dev: Deployment/web-terminal: mounts a ReadWriteOnce claim, so it must not surge")
+
+
+def test_policy_monitoring_objects_without_skip_dry_run(tree: Tree) -> None:
+    text = (tree.root / "kustomize/components/monitoring/kustomization.yaml").read_text()
+    tree.edit("kustomize/components/monitoring/kustomization.yaml", text[text.index("\npatches:"):], "\n")
+    policy_fails(tree, r"staging: PrometheusRule/web-terminal needs argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true")
+
+
 # --- checkov ------------------------------------------------------------------------------------
 
 
@@ -297,3 +318,27 @@ def test_dashboard_that_is_not_json(tree: Tree, tmp_path) -> None:
     tree.write("monitoring/dashboard.json", "{ not json")
     with pytest.raises(CheckFailed, match="not JSON"):
         checks.check_dashboard(tree.root, tmp_path / "dashboard")
+
+
+def test_dashboard_showing_only_the_server_process(tree: Tree) -> None:
+    # The fault of issue 14: the resource panels queried process_* only, which leave the shells out.
+    tree.edit("monitoring/dashboard.json", "container_memory_working_set_bytes{", "process_resident_memory_bytes{")
+    with pytest.raises(CheckFailed, match="no container-level .* container_memory_working_set_bytes"):
+        checks.check_dashboard_container(tree.root)
+
+
+def test_promtool_test_fails_when_the_not_scraped_alert_watches_another_job(tree: Tree, tmp_path) -> None:
+    # absent() of a job label the ServiceMonitor never produces would fire all the time; of one
+    # that never goes away, never. Either way the promtool cases fail.
+    tree.edit("monitoring/web-terminal-rules.yaml", 'expr: absent(up{job="web-terminal"})', 'expr: absent(up{job="web-terminal-production"})')
+    with pytest.raises(CheckFailed, match="promtool test rules"):
+        checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
+
+
+def test_promtool_test_fails_without_the_not_scraped_alert(tree: Tree, tmp_path) -> None:
+    # The fault of issue 14: a stopped scrape raised no alert.
+    text = (tree.root / "monitoring/web-terminal-rules.yaml").read_text()
+    start = text.index("        - alert: WebTerminalNotScraped")
+    tree.edit("monitoring/web-terminal-rules.yaml", text[start:text.index("        - alert: WebTerminalHighErrorRatio")], "")
+    with pytest.raises(CheckFailed, match="promtool test rules"):
+        checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
