@@ -3,7 +3,7 @@
 
 use crate::auth::{AuditEvent, AuditLog, Record};
 use crate::metrics::{AuthResult, Metrics, SessionOutcome};
-use crate::session::{Observer, SessionError, SessionEvent};
+use crate::session::{Observer, Role, SessionError, SessionEvent};
 
 /// The observer the registry reports to: logs, the audit log (when enabled) and the metrics.
 pub(crate) fn observer(audit: Option<AuditLog>, metrics: Metrics) -> Observer {
@@ -30,8 +30,12 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                 },
             );
         }
-        SessionEvent::Attached { session, by } | SessionEvent::Detached { session, by } => {
-            let attached = matches!(event, SessionEvent::Attached { .. });
+        SessionEvent::Attached { session, by, .. } | SessionEvent::Detached { session, by } => {
+            let role = match event {
+                SessionEvent::Attached { role, .. } => Some(role.label()),
+                _ => None,
+            };
+            let attached = role.is_some();
             tracing::debug!(session_id = %session, user = by.identity.user, attached, "viewer");
             audit(
                 if attached {
@@ -43,6 +47,30 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                     identity: Some(&by.identity),
                     session_id: Some(session.as_str()),
                     client: Some(&by.client),
+                    role,
+                    ..Record::default()
+                },
+            );
+        }
+        SessionEvent::Shared {
+            session,
+            by,
+            subject,
+            role,
+        } => {
+            tracing::info!(session_id = %session, user = by.identity.user, subject, role = role.map(Role::label), "share");
+            audit(
+                if role.is_some() {
+                    AuditEvent::SessionShare
+                } else {
+                    AuditEvent::SessionUnshare
+                },
+                Record {
+                    identity: Some(&by.identity),
+                    session_id: Some(session.as_str()),
+                    client: Some(&by.client),
+                    subject: Some(subject),
+                    role: role.map(Role::label),
                     ..Record::default()
                 },
             );

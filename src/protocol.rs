@@ -149,7 +149,8 @@ pub(crate) enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         snapshot: Option<bool>,
-        /// What this client may do in the session: `owner` (it may type, rename and end it).
+        /// What this client may do in the session: `owner`, `write` (type and resize) or `view`
+        /// (watch only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         role: Option<String>,
@@ -164,6 +165,10 @@ pub(crate) enum ServerMessage {
     },
     /// The answer to `ping`, after any output already queued.
     Pong,
+    /// Sent once to a client that may only watch (`role` `view`) when it first types or
+    /// resizes: its input and size were dropped, and will be.
+    #[serde(rename = "readonly")]
+    ReadOnly,
 }
 
 impl ServerMessage {

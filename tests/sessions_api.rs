@@ -229,3 +229,227 @@ async fn opened_says_the_role() {
     assert_eq!(opened["type"], "opened");
     assert_eq!(opened["role"], "owner");
 }
+
+/// Alice, bob, carol (in group ops, allowed by the group) and dave are allowed; returns their
+/// tokens too.
+async fn server_for_four() -> (TestServer, [String; 4], JwksServer) {
+    let key = TestKey::es256("k1");
+    let jwks = JwksServer::start(&[&key]).await;
+    let mut auth = auth_config(provider(&jwks));
+    auth.authorization.allowed_users = vec![
+        "user:default/alice".into(),
+        "user:default/bob".into(),
+        "user:default/dave".into(),
+    ];
+    let server = TestServer::start_auth(auth, true).await;
+    let mut carol = claims(ISSUER, "user:default/carol", 600);
+    carol["groups"] = json!(["ops"]);
+    let tokens = [
+        token(&key, "user:default/alice"),
+        token(&key, "user:default/bob"),
+        key.sign(&carol),
+        token(&key, "user:default/dave"),
+    ];
+    (server, tokens, jwks)
+}
+
+/// Attaches to `session` with `token`; returns the client and the role `opened` gave.
+async fn attach_as(server: &TestServer, session: &str, token: &str) -> (common::Client, String) {
+    let mut client = server.attach_with_token(session, token).await;
+    loop {
+        let message = client.next().await.expect("opened");
+        if let Ok(text) = message.to_text() {
+            let opened: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(opened["type"], "opened", "{text}");
+            return (client, opened["role"].as_str().unwrap().to_owned());
+        }
+    }
+}
+
+async fn share(server: &TestServer, id: &str, token: &str, body: Value) -> HttpResponse {
+    let path = format!("/api/v1/sessions/{id}/shares");
+    api(server, "POST", &path, Some(token), &body.to_string()).await
+}
+
+async fn unshare(server: &TestServer, id: &str, token: &str, subject: &str) -> HttpResponse {
+    let path = format!("/api/v1/sessions/{id}/shares");
+    let body = json!({ "subject": subject }).to_string();
+    api(server, "DELETE", &path, Some(token), &body).await
+}
+
+#[tokio::test]
+async fn a_view_share_watches_without_typing_and_a_revocation_cuts_it_off() {
+    let (server, [alice, bob, _, dave], _jwks) = server_for_four().await;
+    let mut owner = server.open_with_token(&alice).await;
+    let id = owner.expect_opened().await;
+
+    // Before the share bob is refused, as dave stays.
+    let mut refused = server.attach_with_token(&id, &bob).await;
+    refused.expect_close(4403).await;
+
+    let shared = share(
+        &server,
+        &id,
+        &alice,
+        json!({"subject": "bob", "role": "view"}),
+    )
+    .await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+    assert_eq!(
+        json_body(&shared),
+        json!({"subject": "user:default/bob", "role": "view"})
+    );
+    let listed = list(&server, &bob).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0]["role"].as_str(), listed[0]["owner"].as_str()),
+        (Some("view"), Some("user:default/alice"))
+    );
+    assert_eq!(
+        listed[0]["shares"],
+        json!([]),
+        "only the owner sees the shares"
+    );
+    assert_eq!(
+        list(&server, &alice).await[0]["shares"],
+        json!([{"subject": "user:default/bob", "role": "view"}])
+    );
+
+    let (mut watcher, role) = attach_as(&server, &id, &bob).await;
+    assert_eq!(role, "view");
+    // What bob types never reaches the shell: he is told once, and his size never applies.
+    watcher.type_line("echo from-bob").await;
+    watcher.resize(33, 11).await;
+    let mut told = 0;
+    for _ in 0..2 {
+        match watcher.next().await {
+            Some(tokio_tungstenite::tungstenite::Message::Text(text))
+                if text.contains("readonly") =>
+            {
+                told += 1
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(told, 1, "told once that it is read-only");
+    owner.type_line("stty size; echo from-$((6*7))").await;
+    owner.read_until("from-42").await;
+    watcher.read_until("from-42").await;
+    assert!(
+        !owner.output_text().contains("from-bob"),
+        "{}",
+        owner.output_text()
+    );
+    assert!(
+        owner.output_text().contains("24 80"),
+        "the viewer's size did not apply: {}",
+        owner.output_text()
+    );
+
+    let mut outsider = server.attach_with_token(&id, &dave).await;
+    outsider.expect_close(4403).await;
+    // Only the owner shares, renames or ends.
+    let path = format!("/api/v1/sessions/{id}");
+    assert_eq!(
+        share(
+            &server,
+            &id,
+            &bob,
+            json!({"subject": "dave", "role": "write"})
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        api(&server, "DELETE", &path, Some(&bob), "").await.status,
+        403
+    );
+
+    // Revoked: bob's connection is closed at once with 4403, and he cannot come back.
+    let revoked = unshare(&server, &id, &alice, "user:default/bob").await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    watcher.expect_close(4403).await;
+    assert!(list(&server, &bob).await.is_empty());
+    let mut again = server.attach_with_token(&id, &bob).await;
+    again.expect_close(4403).await;
+    assert_eq!(unshare(&server, &id, &alice, "bob").await.status, 404);
+    owner.type_line("echo owner-$((6*7))").await;
+    owner.read_until("owner-42").await;
+}
+
+#[tokio::test]
+async fn a_write_share_with_a_group_lets_its_members_type() {
+    let (server, [alice, _, carol, dave], _jwks) = server_for_four().await;
+    let mut owner = server.open_with_token(&alice).await;
+    let id = owner.expect_opened().await;
+    let shared = share(
+        &server,
+        &id,
+        &alice,
+        json!({"subject": "group:default/OPS", "role": "write"}),
+    )
+    .await;
+    assert_eq!(json_body(&shared)["subject"], "group:default/ops");
+    let (mut member, role) = attach_as(&server, &id, &carol).await;
+    assert_eq!(role, "write");
+    member.type_line("echo typed-by-$((6*7))-carol").await;
+    owner.read_until("typed-by-42-carol").await;
+    // Dave is in no group with a share.
+    server
+        .attach_with_token(&id, &dave)
+        .await
+        .expect_close(4403)
+        .await;
+    // Lowered to view: carol is cut off, and comes back as a viewer.
+    share(
+        &server,
+        &id,
+        &alice,
+        json!({"subject": "group:default/ops", "role": "view"}),
+    )
+    .await;
+    member.expect_close(4403).await;
+    let (_member, role) = attach_as(&server, &id, &carol).await;
+    assert_eq!(role, "view");
+}
+
+#[tokio::test]
+async fn bad_share_requests_get_a_clear_400() {
+    let (server, [alice, ..], _jwks) = server_for_four().await;
+    let mut owner = server.open_with_token(&alice).await;
+    let id = owner.expect_opened().await;
+    for (body, says) in [
+        (json!({"subject": "bob", "role": "owner"}), "role must be"),
+        (json!({"subject": "bob"}), "role must be"),
+        (json!({"subject": "", "role": "view"}), "entity ref"),
+        (
+            json!({"subject": "component:default/x", "role": "view"}),
+            "entity ref",
+        ),
+        (
+            json!({"subject": "bob", "role": "view", "until": 5}),
+            "unknown field",
+        ),
+    ] {
+        let response = share(&server, &id, &alice, body.clone()).await;
+        assert_eq!(response.status, 400, "{body}: {}", response.body);
+        let error = json_body(&response)["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(says), "{body}: {error}");
+    }
+    let response = api(
+        &server,
+        "DELETE",
+        &format!("/api/v1/sessions/{id}/shares"),
+        Some(&alice),
+        r#"{"subject":"bob","role":"view"}"#,
+    )
+    .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(
+        list(&server, &alice).await[0]["shares"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

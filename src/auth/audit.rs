@@ -53,6 +53,10 @@ pub enum AuditEvent {
     SessionDetach,
     /// A session ended.
     SessionClose,
+    /// A session's owner shared it with a user or group (`subject`, `role`).
+    SessionShare,
+    /// A session's owner revoked a share (`subject`).
+    SessionUnshare,
 }
 
 impl AuditEvent {
@@ -94,6 +98,10 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     exit_code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_secs: Option<f64>,
@@ -112,6 +120,10 @@ pub struct Record<'a> {
     pub client: Option<&'a ClientInfo>,
     /// Why, for failures, denials and closes (a stable label).
     pub reason: Option<&'static str>,
+    /// Who a session was shared with or revoked from (an entity ref).
+    pub subject: Option<&'a str>,
+    /// The role a viewer attached with, or a share grants.
+    pub role: Option<&'static str>,
     /// The shell's exit code, for `session_close`.
     pub exit_code: Option<i32>,
     /// The session's lifetime, for `session_close`.
@@ -164,6 +176,8 @@ impl AuditLog {
             remote_addr: client.map_or("", |client| client.remote_addr.as_str()),
             user_agent: client.and_then(|client| client.user_agent.as_deref()),
             reason: record.reason,
+            subject: record.subject,
+            role: record.role,
             exit_code: record.exit_code,
             duration_secs: record
                 .duration

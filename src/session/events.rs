@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::SessionId;
 use super::error::SessionError;
+use super::listing::Role;
 use crate::auth::{ClientInfo, Identity};
 
 /// Who asks for a session: the verified (or, with authentication off, anonymous) user and where
@@ -68,6 +69,19 @@ pub(crate) enum SessionEvent<'a> {
         session: &'a SessionId,
         /// Who attached.
         by: &'a Requester,
+        /// What they may do there.
+        role: Role,
+    },
+    /// The owner shared the session with `subject` as `role`, or revoked its share (`None`).
+    Shared {
+        /// The session.
+        session: &'a SessionId,
+        /// The owner.
+        by: &'a Requester,
+        /// A normalised user or group entity ref.
+        subject: &'a str,
+        /// The role granted; `None` for a revocation.
+        role: Option<Role>,
     },
     /// A viewer left (its connection ended).
     Detached {

@@ -1,11 +1,13 @@
 //! What the session API shows and changes of a live session: its summary (for the list), its
-//! name, and ending it at its owner's request. The rules about who may do what are here, next to
-//! the data; `web/` only translates.
+//! name, its shares, and ending it at its owner's request; and who may do what in it (the
+//! owner's and the shares' roles). The rules are here, next to the data; `web/` only translates.
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::events::{EndCause, Requester};
+use super::events::EndCause;
+use super::state::State;
 use super::{Session, SessionId};
+use crate::auth::Identity;
 
 /// Longest session name, in characters.
 pub(crate) const MAX_NAME: usize = 64;
@@ -16,7 +18,7 @@ pub(crate) struct SessionSummary {
     pub(crate) id: SessionId,
     /// The user it belongs to.
     pub(crate) owner: String,
-    /// What the requester may do with it: `owner` for now (sharing adds `write` and `view`).
+    /// What the requester may do with it.
     pub(crate) role: Role,
     /// Set by its owner; empty until then.
     pub(crate) name: String,
@@ -27,12 +29,27 @@ pub(crate) struct SessionSummary {
     pub(crate) viewers: usize,
     pub(crate) cols: u16,
     pub(crate) rows: u16,
+    /// Who else may attach, and how; shown to the owner only (empty for everyone else).
+    pub(crate) shares: Vec<Share>,
 }
 
-/// What a user may do with a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A session shared with a user or a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Share {
+    /// A normalised entity ref: `user:default/bob` or `group:default/ops`.
+    pub(crate) subject: String,
+    /// `Write` or `View`, never `Owner`.
+    pub(crate) role: Role,
+}
+
+/// What a user may do with a session, least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Role {
-    /// Opened it: may attach, type, rename and end it.
+    /// Watches: input and resizes are dropped, and its size never applies.
+    View,
+    /// Types and resizes as the owner does, but cannot rename, share or end the session.
+    Write,
+    /// Opened it: may also rename, share and end it.
     Owner,
 }
 
@@ -40,8 +57,24 @@ impl Role {
     /// Its name in the API and the protocol.
     pub(crate) fn label(self) -> &'static str {
         match self {
+            Self::View => "view",
+            Self::Write => "write",
             Self::Owner => "owner",
         }
+    }
+
+    /// A role a share may grant: `view` or `write`.
+    pub(crate) fn of_share(label: &str) -> Option<Self> {
+        match label {
+            "view" => Some(Self::View),
+            "write" => Some(Self::Write),
+            _ => None,
+        }
+    }
+
+    /// Whether its input and size reach the shell.
+    pub(crate) fn may_type(self) -> bool {
+        self != Self::View
     }
 }
 
@@ -69,9 +102,13 @@ impl SessionName {
 }
 
 impl Session {
-    /// Whether `by` owns this session.
-    pub(super) fn is_owned_by(&self, by: &Requester) -> bool {
-        self.owner_user() == by.identity.user
+    /// What `identity` may do in this session: owner, or the best role a share gives the user
+    /// or one of their groups; `None` when nothing does.
+    pub(super) fn role_for(&self, identity: &Identity) -> Option<Role> {
+        if self.owner_user() == identity.user {
+            return Some(Role::Owner);
+        }
+        role_in(&self.lock().shares, identity)
     }
 
     /// The session as the list shows it to `role`.
@@ -89,6 +126,48 @@ impl Session {
             viewers: state.viewer_count(),
             cols: state.size.0,
             rows: state.size.1,
+            shares: if role == Role::Owner {
+                state.shares.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Shares the session with `subject` as `role`, replacing an earlier share with it. Viewers
+    /// whose role this lowers are cut off.
+    pub(super) fn share(&self, subject: String, role: Role) {
+        let mut state = self.lock();
+        state.shares.retain(|share| share.subject != subject);
+        state.shares.push(Share { subject, role });
+        self.cut_off_changed_viewers(&mut state);
+    }
+
+    /// Revokes the share with `subject`; `false` if there was none. Viewers attached through
+    /// it (whose role it changes) are cut off at once.
+    pub(super) fn unshare(&self, subject: &str) -> bool {
+        let mut state = self.lock();
+        let before = state.shares.len();
+        state.shares.retain(|share| share.subject != subject);
+        let found = state.shares.len() != before;
+        self.cut_off_changed_viewers(&mut state);
+        found
+    }
+
+    /// Marks revoked every viewer whose role the shares no longer give it, and wakes them.
+    fn cut_off_changed_viewers(&self, state: &mut State) {
+        let owner = self.owner_user().to_owned();
+        let shares = state.shares.clone();
+        let changed = state.revoke_viewers(|identity, role| {
+            let now = if identity.user == owner {
+                Some(Role::Owner)
+            } else {
+                role_in(&shares, identity)
+            };
+            now != Some(role)
+        });
+        if changed {
+            self.inner.progress.send_modify(|_| {});
         }
     }
 
@@ -100,6 +179,15 @@ impl Session {
     pub(super) fn end_for_owner(&self, grace: Duration) {
         self.end(EndCause::Owner, grace);
     }
+}
+
+/// The best role `shares` give `identity` (as a user or through a group).
+fn role_in(shares: &[Share], identity: &Identity) -> Option<Role> {
+    shares
+        .iter()
+        .filter(|share| share.subject == identity.user || identity.groups.contains(&share.subject))
+        .map(|share| share.role)
+        .max()
 }
 
 #[cfg(test)]

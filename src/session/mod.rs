@@ -52,7 +52,7 @@ pub(crate) use listing::{Role, SessionName, SessionSummary};
 use model::ModelFeed;
 pub(crate) use registry::SessionRegistry;
 use state::State;
-pub(crate) use viewer::{Viewer, ViewerEvent, ViewerInput};
+pub(crate) use viewer::{InputOutcome, Viewer, ViewerEvent, ViewerInput};
 pub use workspace::folder_name;
 
 /// How long one viewer may stall a session's other viewers before it is dropped.
@@ -233,13 +233,13 @@ impl Session {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a viewer for `by` of `size` (the PTY follows it); it sees a snapshot of the screen
-    /// first, then live output.
-    fn attach(&self, by: Requester, size: Option<(u16, u16)>, resync: bool) -> Viewer {
+    /// Adds a viewer for `by` of `size` (the PTY follows it, unless `role` may not type); it
+    /// sees a snapshot of the screen first, then live output.
+    fn attach(&self, by: Requester, size: Option<(u16, u16)>, resync: bool, role: Role) -> Viewer {
         let mut feed = self.lock_model();
         self.catch_up(&mut feed);
         let mut state = self.lock();
-        let id = state.add_viewer(feed.fed, size, Instant::now());
+        let id = state.add_viewer_as(feed.fed, size, Instant::now(), by.identity.clone(), role);
         self.apply_size(&mut feed.model, &mut state);
         drop(state);
         let snapshot = self.snapshot(&mut feed);
@@ -248,6 +248,7 @@ impl Session {
             self.clone(),
             id,
             by,
+            role,
             resync,
             snapshot,
             self.inner.progress.subscribe(),

@@ -128,7 +128,7 @@ impl SessionRegistry {
             .inspect_err(|error| self.refused(None, by, error))?;
         // The session's first snapshot is of a blank screen: the viewer misses none of the shell's
         // output.
-        let viewer = session.attach(by.clone(), Some((cols, rows)), resync);
+        let viewer = session.attach(by.clone(), Some((cols, rows)), resync, Role::Owner);
         self.inner.events.emit(&SessionEvent::Opened {
             session: session.id(),
             by,
@@ -198,8 +198,8 @@ impl SessionRegistry {
         });
     }
 
-    /// Attaches a new viewer for `by` to the live session `id`, which must be theirs; `resync` as
-    /// for [`open`](Self::open).
+    /// Attaches a new viewer for `by` to the live session `id`, which must be theirs or shared
+    /// with them (the viewer gets the role that gives); `resync` as for [`open`](Self::open).
     pub(crate) fn attach(
         &self,
         id: &str,
@@ -207,23 +207,25 @@ impl SessionRegistry {
         size: Option<(u16, u16)>,
         resync: bool,
     ) -> Result<Viewer, SessionError> {
-        let session = self.owned(id, by)?;
-        let viewer = session.attach(by.clone(), size, resync);
+        let (session, role) = self.reachable(id, by)?;
+        let viewer = session.attach(by.clone(), size, resync, role);
         self.inner.events.emit(&SessionEvent::Attached {
             session: session.id(),
             by,
+            role,
         });
         Ok(viewer)
     }
 
-    /// The live sessions `by` may see, oldest first: their own (with authentication off,
-    /// everyone is the one anonymous user, so that is every session).
+    /// The live sessions `by` may reach, oldest first: their own and those shared with them or
+    /// their groups (with authentication off, everyone is the one anonymous user, who owns every
+    /// session).
     pub(crate) fn list(&self, by: &Requester) -> Vec<SessionSummary> {
         let mut sessions: Vec<SessionSummary> = self
             .snapshot()
             .into_iter()
-            .filter(|session| !session.is_finished() && session.is_owned_by(by))
-            .map(|session| session.summary(Role::Owner))
+            .filter(|session| !session.is_finished())
+            .filter_map(|session| Some(session.summary(session.role_for(&by.identity)?)))
             .collect();
         sessions.sort_by_key(|summary| summary.created);
         sessions
@@ -247,19 +249,74 @@ impl SessionRegistry {
         Ok(())
     }
 
+    /// Shares the live session `id`, which must be `by`'s, with `subject` (a normalised user or
+    /// group entity ref) as `role` (`View` or `Write`), replacing an earlier share with it.
+    pub(crate) fn share(
+        &self,
+        id: &str,
+        by: &Requester,
+        subject: &str,
+        role: Role,
+    ) -> Result<(), SessionError> {
+        let session = self.owned(id, by)?;
+        session.share(subject.to_owned(), role);
+        self.inner.events.emit(&SessionEvent::Shared {
+            session: session.id(),
+            by,
+            subject,
+            role: Some(role),
+        });
+        Ok(())
+    }
+
+    /// Revokes the share of the live session `id` (which must be `by`'s) with `subject`; the
+    /// viewers attached through it are cut off at once. `Ok(false)` if there was no such share.
+    pub(crate) fn unshare(
+        &self,
+        id: &str,
+        by: &Requester,
+        subject: &str,
+    ) -> Result<bool, SessionError> {
+        let session = self.owned(id, by)?;
+        let found = session.unshare(subject);
+        if found {
+            self.inner.events.emit(&SessionEvent::Shared {
+                session: session.id(),
+                by,
+                subject,
+                role: None,
+            });
+        }
+        Ok(found)
+    }
+
     /// The live session `id` if `by` owns it; a refusal is reported like an attach's.
     fn owned(&self, id: &str, by: &Requester) -> Result<Session, SessionError> {
+        match self.reachable(id, by)? {
+            (session, Role::Owner) => Ok(session),
+            _ => {
+                let error = SessionError::NotOwner;
+                self.refused(Some(id), by, &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// The live session `id` and `by`'s role in it, if they have one; a refusal is reported.
+    fn reachable(&self, id: &str, by: &Requester) -> Result<(Session, Role), SessionError> {
         let session = self.sessions().get(id).cloned();
         let session = match session {
             Some(session) if !session.is_finished() => session,
             _ => return Err(SessionError::Unknown),
         };
-        if !session.is_owned_by(by) {
-            let error = SessionError::NotOwner;
-            self.refused(Some(id), by, &error);
-            return Err(error);
+        match session.role_for(&by.identity) {
+            Some(role) => Ok((session, role)),
+            None => {
+                let error = SessionError::NotOwner;
+                self.refused(Some(id), by, &error);
+                Err(error)
+            }
         }
-        Ok(session)
     }
 
     fn refused(&self, session: Option<&str>, by: &Requester, error: &SessionError) {

@@ -7,7 +7,9 @@
 use std::time::Instant;
 
 use super::events::EndCause;
+use super::listing::{Role, Share};
 use super::scrollback::ScrollbackRing;
+use crate::auth::Identity;
 
 /// One viewer's place in the session, as the session sees it.
 #[derive(Debug)]
@@ -21,6 +23,12 @@ pub(super) struct ViewerState {
     pub(super) last_active: Instant,
     /// Detached from backpressure for holding others up; it must reattach.
     pub(super) lagging: bool,
+    /// Who is watching, and what they may do: a share's revocation cuts off the viewers whose
+    /// role it changes.
+    pub(super) identity: Identity,
+    pub(super) role: Role,
+    /// Its share was revoked (or changed): it must go.
+    pub(super) revoked: bool,
 }
 
 /// What a viewer gets from [`State::take`].
@@ -55,6 +63,8 @@ pub(super) struct State {
     pub(super) ended_by: Option<EndCause>,
     /// Its owner's name for it; empty until set.
     pub(super) name: String,
+    /// Who else may attach, and how.
+    pub(super) shares: Vec<Share>,
 }
 
 impl State {
@@ -71,6 +81,7 @@ impl State {
             exit_code: None,
             ended_by: None,
             name: String::new(),
+            shares: Vec::new(),
         }
     }
 
@@ -81,15 +92,32 @@ impl State {
 
     /// Adds a viewer that starts at output offset `from` (a snapshot covers what came before);
     /// returns its id.
+    #[cfg(test)]
     pub(super) fn add_viewer(&mut self, from: u64, size: Option<(u16, u16)>, now: Instant) -> u64 {
+        self.add_viewer_as(from, size, now, Identity::anonymous(), Role::Owner)
+    }
+
+    /// [`add_viewer`](Self::add_viewer) for `identity` with `role`; a viewer that may not type
+    /// has no say in the size.
+    pub(super) fn add_viewer_as(
+        &mut self,
+        from: u64,
+        size: Option<(u16, u16)>,
+        now: Instant,
+        identity: Identity,
+        role: Role,
+    ) -> u64 {
         let id = self.next_viewer;
         self.next_viewer += 1;
         self.viewers.push(ViewerState {
             id,
             cursor: from,
-            size,
+            size: size.filter(|_| role.may_type()),
             last_active: now,
             lagging: false,
+            identity,
+            role,
+            revoked: false,
         });
         self.detached_since = None;
         id
@@ -196,10 +224,29 @@ impl State {
         self.last_activity = now;
         if let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) {
             viewer.last_active = now;
-            if size.is_some() {
+            if size.is_some() && viewer.role.may_type() {
                 viewer.size = size;
             }
         }
+    }
+
+    /// Marks revoked the viewers for which `lost(identity, role)` holds; whether any was.
+    pub(super) fn revoke_viewers(&mut self, lost: impl Fn(&Identity, Role) -> bool) -> bool {
+        let mut any = false;
+        for viewer in &mut self.viewers {
+            if !viewer.revoked && lost(&viewer.identity, viewer.role) {
+                viewer.revoked = true;
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// Whether viewer `id` has been cut off by a revoked share.
+    pub(super) fn is_revoked(&self, id: u64) -> bool {
+        self.viewers
+            .iter()
+            .any(|viewer| viewer.id == id && viewer.revoked)
     }
 
     /// The size of the most recently active viewer that has one.

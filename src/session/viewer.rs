@@ -6,6 +6,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
+use super::listing::Role;
 use super::state::Take;
 use super::{CHUNK, Progress, Requester, Session, SessionEvent};
 
@@ -22,6 +23,19 @@ pub(crate) enum ViewerEvent {
     Finished(i32),
     /// This viewer fell too far behind and cannot take a snapshot: it must reattach.
     Lagged,
+    /// The share this viewer attached through was revoked or changed: it must go.
+    Revoked,
+}
+
+/// What became of a viewer's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputOutcome {
+    /// Queued for the shell.
+    Sent,
+    /// Dropped: this viewer may only watch.
+    ReadOnly,
+    /// The session takes no more input (it is finishing).
+    Closed,
 }
 
 /// One connection's view of a session. Dropping it detaches.
@@ -31,6 +45,8 @@ pub(crate) struct Viewer {
     id: u64,
     /// Who is watching, for the `Detached` event.
     by: Requester,
+    /// What they may do.
+    role: Role,
     /// Whether it takes a fresh snapshot when it falls behind.
     resync: bool,
     /// The snapshot it starts with, until taken.
@@ -43,6 +59,7 @@ impl Viewer {
         session: Session,
         id: u64,
         by: Requester,
+        role: Role,
         resync: bool,
         snapshot: Vec<u8>,
         progress: watch::Receiver<Progress>,
@@ -51,6 +68,7 @@ impl Viewer {
             session,
             id,
             by,
+            role,
             resync,
             snapshot: Some(snapshot),
             progress,
@@ -62,6 +80,11 @@ impl Viewer {
         &self.session
     }
 
+    /// What this viewer may do in the session.
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
     /// Waits for the next event: the snapshot, an output chunk (at most [`CHUNK`] bytes), the
     /// end, or a lag.
     pub(crate) async fn next_event(&mut self) -> ViewerEvent {
@@ -70,7 +93,13 @@ impl Viewer {
         }
         loop {
             let finished = self.progress.borrow_and_update().finished;
-            let taken = self.session.lock().take(self.id, CHUNK);
+            let taken = {
+                let mut state = self.session.lock();
+                if state.is_revoked(self.id) {
+                    return ViewerEvent::Revoked;
+                }
+                state.take(self.id, CHUNK)
+            };
             match taken {
                 Take::Output(bytes) => {
                     self.session.inner.room_freed.notify_one();
@@ -98,6 +127,7 @@ impl Viewer {
         ViewerInput {
             session: self.session.clone(),
             id: self.id,
+            role: self.role,
         }
     }
 }
@@ -123,20 +153,32 @@ impl Drop for Viewer {
 pub(crate) struct ViewerInput {
     session: Session,
     id: u64,
+    role: Role,
 }
 
 impl ViewerInput {
-    /// Queues input for the shell, waiting while the session's input queue is full. Returns
-    /// `false` once the session no longer takes input.
-    pub(crate) async fn send(&self, bytes: Bytes) -> bool {
+    /// Queues input for the shell, waiting while the session's input queue is full; a viewer
+    /// that may only watch has its input dropped.
+    pub(crate) async fn send(&self, bytes: Bytes) -> InputOutcome {
+        if !self.role.may_type() {
+            return InputOutcome::ReadOnly;
+        }
         self.session.inner.metrics.bytes_in(bytes.len());
         self.touch(None);
-        self.session.inner.input.send(bytes).await.is_ok()
+        match self.session.inner.input.send(bytes).await {
+            Ok(()) => InputOutcome::Sent,
+            Err(_) => InputOutcome::Closed,
+        }
     }
 
-    /// Records this viewer's new size; the PTY follows if this viewer is the most recent.
-    pub(crate) fn resize(&self, cols: u16, rows: u16) {
+    /// Records this viewer's new size; the PTY follows if this viewer is the most recent. A
+    /// viewer that may only watch has no say: `ReadOnly`.
+    pub(crate) fn resize(&self, cols: u16, rows: u16) -> InputOutcome {
+        if !self.role.may_type() {
+            return InputOutcome::ReadOnly;
+        }
         self.touch(Some((cols, rows)));
+        InputOutcome::Sent
     }
 
     fn touch(&self, size: Option<(u16, u16)>) {

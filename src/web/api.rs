@@ -1,8 +1,8 @@
-//! The session API, `/api/v1/sessions`: the requester's live sessions, and renaming or ending
-//! one of them. The same people may use it as the WebSocket, by the same rules: a bearer token
-//! of an allowed user when authentication is on (else everyone is the one anonymous user), and
-//! only a session's owner may change it. A request from a browser page must come from an allowed
-//! origin, as a WebSocket upgrade must.
+//! The session API, `/api/v1/sessions`: the sessions a requester may reach (their own and those
+//! shared with them), and renaming, sharing, unsharing or ending one. The same people may use it
+//! as the WebSocket, by the same rules: a bearer token of an allowed user when authentication is
+//! on (else everyone is the one anonymous user), and only a session's owner may change it. A
+//! request from a browser page must come from an allowed origin, as a WebSocket upgrade must.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,8 +15,9 @@ use super::client::{bearer_token, origin_allowed};
 use super::outcome::{refusal_status, session_status};
 use super::routes::json_response;
 use super::state::AppState;
+use crate::auth::identity::{DefaultKind, normalize_ref};
 use crate::auth::{ClientInfo, Identity, rfc3339};
-use crate::session::{Requester, SessionName, SessionSummary};
+use crate::session::{Requester, Role, SessionName, SessionSummary};
 
 /// `GET /api/v1/sessions`: `{"sessions": [...]}`, oldest first.
 pub(super) async fn list(
@@ -97,6 +98,102 @@ pub(super) async fn end(
     }
 }
 
+const ROLE_RULE: &str = "role must be \"view\" or \"write\"";
+
+/// The body of `POST` and `DELETE /api/v1/sessions/{id}/shares`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareRequest {
+    /// A user or group entity ref (`user:default/bob`, `group:default/ops`, or `bob`), normalised
+    /// as the allow and deny lists are.
+    subject: String,
+    /// `view` or `write`; only when sharing.
+    role: Option<String>,
+}
+
+/// `POST /api/v1/sessions/{id}/shares` with `{"subject": ..., "role": "view" | "write"}`: 201 with
+/// the share as stored (its subject normalised).
+pub(super) async fn share(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let by = match requester(&state, &headers, client).await {
+        Ok(by) => by,
+        Err(response) => return response,
+    };
+    let (subject, role) = match share_request(&body) {
+        Ok((subject, Some(role))) => (subject, role),
+        Ok((_, None)) => {
+            return error_response(StatusCode::BAD_REQUEST, ROLE_RULE);
+        }
+        Err(why) => return error_response(StatusCode::BAD_REQUEST, &why),
+    };
+    match state.registry().share(&id, &by, &subject, role) {
+        Ok(()) => json_response(
+            StatusCode::CREATED,
+            json!({ "subject": subject, "role": role.label() }),
+        ),
+        Err(error) => error_response(session_status(&error), &error.to_string()),
+    }
+}
+
+/// `DELETE /api/v1/sessions/{id}/shares` with `{"subject": ...}`: 204 once the share is gone and
+/// the viewers attached through it are cut off (4403); 404 if there was no such share.
+pub(super) async fn unshare(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let by = match requester(&state, &headers, client).await {
+        Ok(by) => by,
+        Err(response) => return response,
+    };
+    let subject = match share_request(&body) {
+        Ok((subject, None)) => subject,
+        Ok((_, Some(_))) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "a revocation names only the subject",
+            );
+        }
+        Err(why) => return error_response(StatusCode::BAD_REQUEST, &why),
+    };
+    match state.registry().unshare(&id, &by, &subject) {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => error_response(
+            StatusCode::NOT_FOUND,
+            "the session is not shared with that subject",
+        ),
+        Err(error) => error_response(session_status(&error), &error.to_string()),
+    }
+}
+
+/// A share request's normalised subject and role (`None` when absent), or why it is refused.
+fn share_request(body: &[u8]) -> Result<(String, Option<Role>), String> {
+    let request: ShareRequest = serde_json::from_slice(body).map_err(|error| error.to_string())?;
+    let subject =
+        share_subject(&request.subject).ok_or("subject must be a user or group entity ref")?;
+    let role = match request.role.as_deref() {
+        None => None,
+        Some(label) => Some(Role::of_share(label).ok_or(ROLE_RULE)?),
+    };
+    Ok((subject, role))
+}
+
+/// `subject` as the policy normalises entity refs, if it names a user or a group.
+fn share_subject(subject: &str) -> Option<String> {
+    if subject.trim().is_empty() || subject.chars().any(char::is_control) {
+        return None;
+    }
+    let normalised = normalize_ref(subject.trim(), DefaultKind::User);
+    (normalised.starts_with("user:") || normalised.starts_with("group:")).then_some(normalised)
+}
+
 /// Who is asking: the origin checked, then the bearer token when authentication is on.
 async fn requester(
     state: &AppState,
@@ -136,6 +233,10 @@ fn summary_json(summary: &SessionSummary) -> Value {
         "viewers": summary.viewers,
         "cols": summary.cols,
         "rows": summary.rows,
+        "shares": summary.shares.iter().map(|share| json!({
+            "subject": share.subject,
+            "role": share.role.label(),
+        })).collect::<Vec<_>>(),
     })
 }
 

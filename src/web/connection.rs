@@ -15,7 +15,7 @@ use super::state::AppState;
 use crate::auth::verify::VerifyError;
 use crate::auth::{Failure, Refusal};
 use crate::protocol::{ClientMessage, CloseReason, FLOW_WINDOW, ServerMessage};
-use crate::session::{Viewer, ViewerEvent, ViewerInput};
+use crate::session::{InputOutcome, Viewer, ViewerEvent, ViewerInput};
 
 /// How long a close frame may take to go out before the connection is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -37,6 +37,8 @@ pub(super) async fn relay(
         last_seen: AtomicU64::new(0),
         input_waiting: AtomicBool::new(false),
         pong_owed: Notify::new(),
+        readonly_owed: Notify::new(),
+        readonly_told: AtomicBool::new(false),
         unacknowledged: flow.then(|| AtomicU64::new(0)),
         acknowledged: Notify::new(),
         started: Instant::now(),
@@ -89,6 +91,9 @@ struct Connection<'a> {
     input_waiting: AtomicBool,
     /// The peer sent `ping`; the output side answers `pong` (pings in a row get one answer).
     pong_owed: Notify,
+    /// A watch-only client typed or resized: the output side says `readonly`, once.
+    readonly_owed: Notify,
+    readonly_told: AtomicBool,
     /// For a client that acknowledges output: bytes sent and not acknowledged yet.
     unacknowledged: Option<AtomicU64>,
     /// The client acknowledged some output.
@@ -158,9 +163,11 @@ impl Connection<'_> {
                         return CloseReason::Exited.into();
                     }
                     ViewerEvent::Lagged => return CloseReason::TooSlow.into(),
+                    ViewerEvent::Revoked => return CloseReason::Forbidden.into(),
                 },
                 _ = ping.tick() => Message::Ping(Default::default()),
                 () = self.pong_owed.notified() => Message::Text(ServerMessage::Pong.to_json().into()),
+                () = self.readonly_owed.notified() => Message::Text(ServerMessage::ReadOnly.to_json().into()),
             };
             if let Message::Binary(bytes) = &message {
                 self.sent(bytes.len());
@@ -186,11 +193,14 @@ impl Connection<'_> {
                     self.input_waiting.store(true, Ordering::Relaxed);
                     // If the session no longer takes input it is finishing; the output side
                     // sends the exit.
-                    input.send(bytes).await;
+                    let outcome = input.send(bytes).await;
+                    self.dropped_if_read_only(outcome);
                     self.input_waiting.store(false, Ordering::Relaxed);
                 }
                 Ok(Message::Text(text)) => match ClientMessage::parse(&text) {
-                    Ok(ClientMessage::Resize { cols, rows }) => input.resize(cols, rows),
+                    Ok(ClientMessage::Resize { cols, rows }) => {
+                        self.dropped_if_read_only(input.resize(cols, rows));
+                    }
                     Ok(ClientMessage::Ping) => self.pong_owed.notify_one(),
                     Ok(ClientMessage::Ack { bytes }) => self.acknowledge(bytes),
                     Ok(ClientMessage::Open { .. } | ClientMessage::Attach { .. }) => {
@@ -206,6 +216,13 @@ impl Connection<'_> {
             }
         }
         Ending::PeerGone
+    }
+
+    /// A watch-only client's input or resize was dropped: it is told so, once per connection.
+    fn dropped_if_read_only(&self, outcome: InputOutcome) {
+        if outcome == InputOutcome::ReadOnly && !self.readonly_told.swap(true, Ordering::Relaxed) {
+            self.readonly_owed.notify_one();
+        }
     }
 
     /// Returns once the peer has been silent for too long.

@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 
 use super::api;
 use super::assets::serve_asset;
@@ -31,6 +31,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/ws", get(socket::upgrade))
         .route("/api/v1/sessions", get(api::list))
         .route("/api/v1/sessions/{id}", patch(api::change).delete(api::end))
+        .route(
+            "/api/v1/sessions/{id}/shares",
+            post(api::share).delete(api::unshare),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -13,7 +13,7 @@ use super::outcome::{self, Ending};
 use super::state::AppState;
 use crate::auth::{ClientInfo, Failure, Identity, Refusal};
 use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
-use crate::session::{Requester, Role, Viewer};
+use crate::session::{Requester, Viewer};
 
 /// Initial WebSocket read buffer per connection.
 const READ_BUFFER: usize = 4 * 1024;
@@ -195,12 +195,12 @@ async fn handshake(
     }
     .map_err(|error| outcome::session_close(&error))?;
     let session = viewer.session().id().to_string();
+    let role = viewer.role();
     tracing::Span::current().record("session_id", session.as_str());
     let opened = ServerMessage::Opened {
         session,
         snapshot: Some(true),
-        // Only owners attach until sessions can be shared.
-        role: Some(Role::Owner.label().to_owned()),
+        role: Some(role.label().to_owned()),
     }
     .to_json();
     if socket.send(Message::Text(opened.into())).await.is_err() {

@@ -70,12 +70,13 @@ session: string,
  */
 snapshot?: boolean, 
 /**
- * What this client may do in the session: `owner` (it may type, rename and end it).
+ * What this client may do in the session: `owner`, `write` (type and resize) or `view`
+ * (watch only).
  */
 role?: string, } | { "type": "snapshot" } | { "type": "exit", 
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */
-code: number, } | { "type": "pong" };
+code: number, } | { "type": "pong" } | { "type": "readonly" };
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, invalidPayload: 1007, policyViolation: 1008, messageTooBig: 1009, badMessage: 4400, unauthorized: 4401, forbidden: 4403, unknownSession: 4404, handshakeTimeout: 4408, tooSlow: 4409, sessionLimit: 4429, internalError: 1011 } as const;
 export const MAX_DIMENSION = 1000;
