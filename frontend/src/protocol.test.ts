@@ -39,6 +39,18 @@ describe("decodeServerMessage", () => {
     expect(decodeServerMessage('{"type":"snapshot"}')).toEqual({ ok: true, message: { type: "snapshot" } });
   });
 
+  it("accepts opened's role and the readonly message, and refuses an unknown role", () => {
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","role":"view"}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: SESSION, role: "view" },
+    });
+    expect(decodeServerMessage('{"type":"readonly"}')).toEqual({ ok: true, message: { type: "readonly" } });
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","role":"admin"}`)).toEqual({
+      ok: false,
+      error: "opened: role is not owner, write or view",
+    });
+  });
+
   it("ignores unknown fields, which v1 may gain", () => {
     expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","motd":"hi"}`)).toEqual({
       ok: true,

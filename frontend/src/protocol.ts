@@ -30,7 +30,14 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
     if (snapshot !== undefined && typeof snapshot !== "boolean") {
       return { ok: false, error: "opened: snapshot is not a boolean" };
     }
-    return { ok: true, message: { type: "opened", session, ...(snapshot === undefined ? {} : { snapshot }) } };
+    const role = fields.role;
+    if (role !== undefined && role !== "owner" && role !== "write" && role !== "view") {
+      return { ok: false, error: "opened: role is not owner, write or view" };
+    }
+    return {
+      ok: true,
+      message: { type: "opened", session, ...(snapshot === undefined ? {} : { snapshot }), ...(role === undefined ? {} : { role }) },
+    };
   },
   snapshot() {
     return { ok: true, message: { type: "snapshot" } };
@@ -44,6 +51,9 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
   },
   pong() {
     return { ok: true, message: { type: "pong" } };
+  },
+  readonly() {
+    return { ok: true, message: { type: "readonly" } };
   },
 };
 

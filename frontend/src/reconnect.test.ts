@@ -472,6 +472,19 @@ describe("TerminalConnection", () => {
     expect(h.connection.sessionId).toBe(SESSION_B);
   });
 
+  it("says the session is watch-only when opened as view, and when the server drops typing", () => {
+    h = connected();
+    expect(h.notices).toEqual([]);
+    h.last().text({ type: "readonly" });
+    expect(h.notices).toEqual(["read-only"]);
+    h.last().closeWith(1006, "");
+    h.clock.advance(500);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, role: "view" });
+    expect(h.notices).toEqual(["read-only", "read-only"]);
+    expect(h.connection.state).toMatchObject({ kind: "connected" });
+  });
+
   it("keeps saying the server is restarting while it is away", () => {
     h = connected();
     h.last().closeWith(CLOSE_CODES.goingAway);

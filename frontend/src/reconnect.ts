@@ -90,7 +90,9 @@ export type Notice =
   /** 4404 on attach: the old session had expired, this is a new one. */
   | "session-expired"
   /** Reconnected after 1001: the old session ended with the server. */
-  | "server-restarted";
+  | "server-restarted"
+  /** The session was shared with this user to watch only: typing is not sent. */
+  | "read-only";
 
 /** Callbacks from one socket. A socket that was closed locally calls none of them any more. */
 export interface SocketHandlers {
@@ -334,6 +336,9 @@ export class TerminalConnection {
     switch (message.type) {
       case "opened":
         this.handleOpened(message.session, message.snapshot === true);
+        if (message.role === "view") {
+          this.options.notice?.("read-only");
+        }
         break;
       case "snapshot":
         this.snapshotNext = true;
@@ -344,6 +349,9 @@ export class TerminalConnection {
         break;
       case "pong":
         break; // Hearing it was the point.
+      case "readonly":
+        this.options.notice?.("read-only");
+        break;
     }
   }
 

@@ -50,5 +50,6 @@ describe("describeState", () => {
   it("words the notices", () => {
     expect(describeNotice("session-expired")).toContain("new session");
     expect(describeNotice("server-restarted")).toContain("server restarted");
+    expect(describeNotice("read-only")).toContain("not sent");
   });
 });

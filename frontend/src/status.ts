@@ -72,5 +72,7 @@ export function describeNotice(notice: Notice): string {
       return "The previous session had ended; this is a new session.";
     case "server-restarted":
       return "The server restarted; this is a new session.";
+    case "read-only":
+      return "You are watching this session: what you type is not sent.";
   }
 }
