@@ -22,8 +22,9 @@ const RESERVED_ENV: [&str; 3] = [
 ];
 
 /// Keys whose environment value is a comma-separated list.
-const LIST_KEYS: [&str; 4] = [
+const LIST_KEYS: [&str; 5] = [
     "shell_args",
+    "recording_auditors",
     "allowed_origins",
     "frame_ancestors",
     "trusted_proxies",
@@ -98,6 +99,19 @@ pub struct Config {
     /// Rows of history the server's terminal model keeps per session, and a reattaching viewer
     /// gets back.
     pub scrollback_lines: usize,
+    /// Where session recordings go (asciicast v3, one `<session id>.cast` each, mode 0600); unset
+    /// or empty (the default) records nothing.
+    pub recording_dir: Option<PathBuf>,
+    /// Record typed input too (`"i"` events). Off by default: what people type includes
+    /// passwords.
+    pub recording_input: bool,
+    /// Recordings older than this many days are deleted; 0 keeps them.
+    pub recording_retention_days: u64,
+    /// Largest recording per session, in bytes: past it the recording is marked truncated and
+    /// stops (the session goes on).
+    pub recording_max_bytes: u64,
+    /// Groups (entity refs) whose members may fetch any recording, besides its session's owner.
+    pub recording_auditors: Vec<String>,
     /// Largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Time a client has to send an HTTP request head, and a new terminal WebSocket to send
@@ -149,6 +163,11 @@ impl Default for Config {
             grace_period_secs: 60,
             scrollback_bytes: 256 * 1024,
             scrollback_lines: 5000,
+            recording_dir: None,
+            recording_input: false,
+            recording_retention_days: 30,
+            recording_max_bytes: 100 * 1024 * 1024,
+            recording_auditors: Vec::new(),
             max_message_bytes: 1024 * 1024,
             handshake_timeout_secs: 10,
             ping_interval_secs: 20,
@@ -242,6 +261,15 @@ impl Config {
         if self.scrollback_lines > 100_000 {
             return Err(invalid("scrollback_lines", "must be at most 100000"));
         }
+        if self.recording_max_bytes < 4096 {
+            return Err(invalid("recording_max_bytes", "must be at least 4096"));
+        }
+        if self.recording_retention_days > 3650 {
+            return Err(invalid(
+                "recording_retention_days",
+                "must be at most 3650 (0 keeps recordings)",
+            ));
+        }
         if !(1024..=64 * 1024 * 1024).contains(&self.max_message_bytes) {
             return Err(invalid(
                 "max_message_bytes",
@@ -332,6 +360,13 @@ impl Config {
     /// Ping interval as a duration.
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval_secs)
+    }
+
+    /// The recordings folder, when recording is on (`recording_dir` set and not empty).
+    pub fn recordings(&self) -> Option<&Path> {
+        self.recording_dir
+            .as_deref()
+            .filter(|dir| !dir.as_os_str().is_empty())
     }
 
     /// Runtime threads to start: `worker_threads`, or half the CPUs (at least one) when 0. The

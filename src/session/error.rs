@@ -27,3 +27,17 @@ pub(crate) enum SessionError {
     #[error("could not start the shell: {0}")]
     Spawn(#[from] std::io::Error),
 }
+
+/// Why a recording could not be served.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RecordingError {
+    /// Recording is off on this server.
+    #[error("sessions are not recorded on this server")]
+    Off,
+    /// No recording has that id.
+    #[error("no recording of that session")]
+    Unknown,
+    /// Neither the session's owner nor an auditor.
+    #[error("only the session's owner or an auditor may fetch its recording")]
+    NotAllowed,
+}

@@ -29,6 +29,7 @@ mod events;
 mod listing;
 mod model;
 mod pump;
+mod recording;
 mod registry;
 mod scrollback;
 mod shell;
@@ -45,11 +46,13 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::metrics::Metrics;
 use crate::pty::{Hangup, Pty, signal_group};
 use crate::terminal::TerminalModel;
-pub(crate) use error::SessionError;
+pub(crate) use error::{RecordingError, SessionError};
 use events::Events;
 pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
 pub(crate) use listing::{Role, SessionName, SessionSummary};
 use model::ModelFeed;
+use recording::Recorder;
+pub(crate) use recording::RecordingPolicy;
 pub(crate) use registry::SessionRegistry;
 use state::State;
 pub(crate) use viewer::{InputOutcome, Viewer, ViewerEvent, ViewerInput};
@@ -138,6 +141,8 @@ struct Inner {
     input: mpsc::Sender<Bytes>,
     metrics: Metrics,
     events: Events,
+    /// Its asciicast recording, when recording is on and the file could be created.
+    recorder: Option<Recorder>,
 }
 
 impl Session {
@@ -149,12 +154,21 @@ impl Session {
         buffers: Buffers,
         metrics: Metrics,
         events: Events,
+        recording: Option<&RecordingPolicy>,
     ) -> Self {
         let (input, input_queue) = mpsc::channel(INPUT_QUEUE);
         let now = Instant::now();
+        let id = SessionId::random();
+        let recorder = recording.and_then(|policy| {
+            Recorder::start(policy, &id, &owner.identity.user, size)
+                .inspect_err(|error| {
+                    tracing::warn!(session_id = %id, %error, "cannot record this session");
+                })
+                .ok()
+        });
         let session = Self {
             inner: Arc::new(Inner {
-                id: SessionId::random(),
+                id,
                 owner,
                 started: now,
                 created: SystemTime::now(),
@@ -174,6 +188,7 @@ impl Session {
                 input,
                 metrics,
                 events,
+                recorder,
             }),
         };
         tokio::spawn(session.clone().pump());
@@ -190,6 +205,13 @@ impl Session {
     /// Who opened the session.
     pub(crate) fn owner(&self) -> &Requester {
         &self.inner.owner
+    }
+
+    /// Hands the recorder, if the session is recorded, to `record`.
+    fn record(&self, record: impl FnOnce(&Recorder)) {
+        if let Some(recorder) = &self.inner.recorder {
+            record(recorder);
+        }
     }
 
     /// The user the session belongs to.
@@ -272,6 +294,7 @@ impl Session {
         {
             state.size = size;
             model.resize(size.0, size.1);
+            self.record(|recorder| recorder.resize(size.0, size.1));
             if let Err(error) = self.inner.pty.resize(size.0, size.1) {
                 tracing::warn!(session_id = %self.inner.id, %error, "resizing the PTY failed");
             }

@@ -93,6 +93,7 @@ impl Session {
 
     /// Appends `bytes` to the ring; viewers and the model task take them from there.
     fn push_output(&self, bytes: &[u8]) {
+        self.record(|recorder| recorder.output(bytes));
         let end = self.lock().push_output(bytes, Instant::now());
         self.inner.metrics.bytes_out(bytes.len());
         self.inner
@@ -117,6 +118,7 @@ impl Session {
                 _ = progress.wait_for(|progress| progress.finished.is_some()) => None,
             };
             let Some(chunk) = chunk else { return };
+            self.record(|recorder| recorder.input(&chunk));
             if let Err(error) = self.inner.pty.write_all(&chunk).await {
                 tracing::debug!(session_id = %self.inner.id, %error, "PTY write failed");
                 return;

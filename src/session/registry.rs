@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::error::SessionError;
+use super::error::{RecordingError, SessionError};
 use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
 use super::listing::{Role, SessionName, SessionSummary};
+use super::recording::{self, RecordingPolicy};
 use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;
 use super::{Buffers, Session, SessionId, Viewer};
+use crate::auth::identity::normalize_groups;
 use crate::config::Config;
 use crate::memory;
 use crate::metrics::Metrics;
@@ -23,6 +25,8 @@ use crate::shutdown::Shutdown;
 
 /// How often housekeeping runs even without SIGCHLD.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(1);
+/// How often recordings past their retention are looked for.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(60 * 60);
 /// SIGHUP-to-SIGKILL delay for sessions ended by the grace period or idle timeout.
 const END_GRACE: Duration = Duration::from_secs(3);
 
@@ -57,6 +61,10 @@ struct Inner {
     events: Events,
     /// Once started, no new sessions.
     shutdown: Shutdown,
+    /// How sessions are recorded; `None` while recording is off.
+    recording: Option<RecordingPolicy>,
+    /// When old recordings were last deleted.
+    last_retention: Mutex<Option<Instant>>,
     /// A std mutex: held only to insert, remove or copy out handles, never across an await.
     sessions: Mutex<HashMap<SessionId, Session>>,
     /// A session ended since housekeeping last gave free memory back.
@@ -90,6 +98,18 @@ impl SessionRegistry {
                 metrics,
                 events: Events::new(observers),
                 shutdown,
+                recording: config.recordings().map(|dir| RecordingPolicy {
+                    dir: dir.to_path_buf(),
+                    input: config.recording_input,
+                    max_bytes: config.recording_max_bytes,
+                    retention: (config.recording_retention_days > 0).then(|| {
+                        Duration::from_secs(config.recording_retention_days * 24 * 60 * 60)
+                    }),
+                    auditors: normalize_groups(
+                        config.recording_auditors.iter().map(String::as_str),
+                    ),
+                }),
+                last_retention: Mutex::new(None),
                 sessions: Mutex::new(HashMap::new()),
                 ended_since_trim: AtomicBool::new(false),
             }),
@@ -155,6 +175,7 @@ impl SessionRegistry {
             self.inner.limits.buffers,
             self.inner.metrics.clone(),
             self.inner.events.clone(),
+            self.inner.recording.as_ref(),
         );
         // Checked again under the lock that inserts, so concurrent opens cannot overshoot.
         let mut sessions = self.sessions();
@@ -187,6 +208,7 @@ impl SessionRegistry {
     /// Removes `session` once it has finished and reports that it closed.
     async fn close_when_finished(self, session: Session) {
         let exit_code = session.finished().await;
+        session.record(|recorder| recorder.exit(exit_code));
         self.sessions().remove(session.id());
         self.inner.ended_since_trim.store(true, Ordering::Relaxed);
         self.inner.events.emit(&SessionEvent::Closed {
@@ -209,6 +231,9 @@ impl SessionRegistry {
     ) -> Result<Viewer, SessionError> {
         let (session, role) = self.reachable(id, by)?;
         let viewer = session.attach(by.clone(), size, resync, role);
+        session.record(|recorder| {
+            recorder.marker(format!("attach {} ({})", by.identity.user, role.label()));
+        });
         self.inner.events.emit(&SessionEvent::Attached {
             session: session.id(),
             by,
@@ -260,6 +285,7 @@ impl SessionRegistry {
     ) -> Result<(), SessionError> {
         let session = self.owned(id, by)?;
         session.share(subject.to_owned(), role);
+        session.record(|recorder| recorder.marker(format!("share {subject} ({})", role.label())));
         self.inner.events.emit(&SessionEvent::Shared {
             session: session.id(),
             by,
@@ -280,6 +306,7 @@ impl SessionRegistry {
         let session = self.owned(id, by)?;
         let found = session.unshare(subject);
         if found {
+            session.record(|recorder| recorder.marker(format!("unshare {subject}")));
             self.inner.events.emit(&SessionEvent::Shared {
                 session: session.id(),
                 by,
@@ -364,6 +391,7 @@ impl SessionRegistry {
             tokio::select! {
                 _ = tick.tick() => {
                     self.end_expired();
+                    self.delete_old_recordings();
                     if self.inner.ended_since_trim.swap(false, Ordering::Relaxed) {
                         memory::release_free_memory();
                     }
@@ -372,6 +400,52 @@ impl SessionRegistry {
             }
             self.reap();
         }
+    }
+
+    /// Once an hour (and at start-up), deletes the recordings past their retention, on a
+    /// blocking thread.
+    fn delete_old_recordings(&self) {
+        let Some(policy) = &self.inner.recording else {
+            return;
+        };
+        let Some(retention) = policy.retention else {
+            return;
+        };
+        {
+            let mut last = self
+                .inner
+                .last_retention
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if last.is_some_and(|last| last.elapsed() < RETENTION_INTERVAL) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let dir = policy.dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let deleted = recording::delete_older_than(&dir, retention);
+            if deleted > 0 {
+                tracing::info!(deleted, dir = %dir.display(), "deleted recordings past their retention");
+            }
+        });
+    }
+
+    /// The recording of session `id` (live or ended), for its owner or an auditor.
+    pub(crate) fn recording(&self, id: &str, by: &Requester) -> Result<Vec<u8>, RecordingError> {
+        let policy = self.inner.recording.as_ref().ok_or(RecordingError::Off)?;
+        let (owner, cast) =
+            recording::read_recording(&policy.dir, id).ok_or(RecordingError::Unknown)?;
+        let auditor = by
+            .identity
+            .groups
+            .iter()
+            .any(|group| policy.auditors.contains(group));
+        if owner != by.identity.user && !auditor {
+            self.refused(Some(id), by, &SessionError::NotOwner);
+            return Err(RecordingError::NotAllowed);
+        }
+        Ok(cast)
     }
 
     /// Collects the exit status of every shell that has exited.

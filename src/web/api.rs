@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{bearer_token, origin_allowed};
-use super::outcome::{refusal_status, session_status};
+use super::outcome::{recording_status, refusal_status, session_status};
 use super::routes::json_response;
 use super::state::AppState;
 use crate::auth::identity::{DefaultKind, normalize_ref};
@@ -192,6 +192,41 @@ fn share_subject(subject: &str) -> Option<String> {
     }
     let normalised = normalize_ref(subject.trim(), DefaultKind::User);
     (normalised.starts_with("user:") || normalised.starts_with("group:")).then_some(normalised)
+}
+
+/// `GET /api/v1/sessions/{id}/recording`: the session's asciicast v3 recording (live or
+/// ended), for its owner and the members of the `recording_auditors` groups.
+pub(super) async fn recording(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let by = match requester(&state, &headers, client).await {
+        Ok(by) => by,
+        Err(response) => return response,
+    };
+    let registry = state.registry().clone();
+    let read = tokio::task::spawn_blocking(move || registry.recording(&id, &by)).await;
+    match read {
+        Ok(Ok(cast)) => (
+            StatusCode::OK,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-asciicast"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            cast,
+        )
+            .into_response(),
+        Ok(Err(error)) => error_response(recording_status(&error), &error.to_string()),
+        Err(_) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "reading the recording failed",
+        ),
+    }
 }
 
 /// Who is asking: the origin checked, then the bearer token when authentication is on.

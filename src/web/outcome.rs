@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use crate::auth::verify::VerifyError;
 use crate::auth::{Failure, Refusal};
 use crate::protocol::{CloseReason, ProtocolError};
-use crate::session::SessionError;
+use crate::session::{RecordingError, SessionError};
 
 /// How a connection, or one phase of it, ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,14 @@ pub(super) fn session_status(error: &SessionError) -> StatusCode {
         SessionError::Draining => StatusCode::SERVICE_UNAVAILABLE,
         SessionError::ServerLimit(_) | SessionError::UserLimit(_) => StatusCode::TOO_MANY_REQUESTS,
         SessionError::Workspace(_) | SessionError::Spawn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The HTTP status for a recording that cannot be served.
+pub(super) fn recording_status(error: &RecordingError) -> StatusCode {
+    match error {
+        RecordingError::Off | RecordingError::Unknown => StatusCode::NOT_FOUND,
+        RecordingError::NotAllowed => StatusCode::FORBIDDEN,
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/api/v1/sessions/{id}/shares",
             post(api::share).delete(api::unshare),
         )
+        .route("/api/v1/sessions/{id}/recording", get(api::recording))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

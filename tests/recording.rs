@@ -1,0 +1,228 @@
+//! Session recordings (asciicast v3) from a real server, shell and WebSocket: what the file
+//! holds, what it must not, its bounds, and who may fetch it.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::jwks::{ISSUER, JwksServer, TestKey, auth_config, claims, provider};
+use common::{TestServer, http_request};
+use serde_json::Value;
+
+/// The recording of `session` in `dir` once its `x` event is there: the header and the events.
+async fn finished_recording(dir: &Path, session: &str) -> (Value, Vec<Value>) {
+    let path = dir.join(format!("{session}.cast"));
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut lines = text.lines();
+        if let Some(header) = lines.next() {
+            let events: Vec<Value> = lines
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
+            if events.last().is_some_and(|event| event[1] == "x") {
+                return (serde_json::from_str(header).unwrap(), events);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no finished recording at {}", path.display());
+}
+
+fn of_kind<'a>(events: &'a [Value], code: &str) -> Vec<&'a str> {
+    events
+        .iter()
+        .filter(|event| event[1] == code)
+        .map(|event| event[2].as_str().unwrap())
+        .collect()
+}
+
+async fn recorded_server(dir: &Path, input: bool) -> TestServer {
+    let dir = dir.to_path_buf();
+    TestServer::start_with(move |config| {
+        config.recording_dir = Some(dir);
+        config.recording_input = input;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_session_is_recorded_as_asciicast_v3() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = recorded_server(dir.path(), false).await;
+    let mut client = server.open().await;
+    let session = client.session.clone().unwrap();
+    client
+        .type_line("echo secret-typed-$((6*7)); printf 'caf\\303\\251\\n'")
+        .await;
+    client.read_until("café").await;
+    client.resize(100, 30).await;
+    client.type_line("stty size").await;
+    client.read_until("30 100").await;
+    client.type_line("exit 3").await;
+    client.read_to_end().await;
+
+    let (header, events) = finished_recording(dir.path(), &session).await;
+    assert_eq!(header["version"], 3);
+    assert_eq!(
+        (
+            header["term"]["cols"].as_u64(),
+            header["term"]["rows"].as_u64()
+        ),
+        (Some(80), Some(24))
+    );
+    assert_eq!(header["term"]["type"], "xterm-256color");
+    assert!(header["timestamp"].as_u64().unwrap() > 1_700_000_000);
+    for event in &events {
+        assert!(
+            event[0].as_f64().unwrap() >= 0.0,
+            "intervals are never negative: {event}"
+        );
+    }
+    let output = of_kind(&events, "o").concat();
+    assert!(output.contains("secret-typed-42"), "{output}");
+    assert!(output.contains("café"), "UTF-8 kept whole: {output}");
+    assert_eq!(of_kind(&events, "r"), ["100x30"]);
+    assert_eq!(events.last().unwrap()[2], "3", "the exit status comes last");
+    assert!(
+        of_kind(&events, "i").is_empty(),
+        "no input without recording_input"
+    );
+    for file in [format!("{session}.cast"), format!("{session}.owner")] {
+        let mode = std::fs::metadata(dir.path().join(&file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn input_is_recorded_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = recorded_server(dir.path(), true).await;
+    let mut client = server.open().await;
+    let session = client.session.clone().unwrap();
+    client.type_line("echo typed-$((6*7))").await;
+    client.read_until("typed-42").await;
+    client.type_line("exit").await;
+    client.read_to_end().await;
+    let (_, events) = finished_recording(dir.path(), &session).await;
+    assert!(
+        of_kind(&events, "i")
+            .concat()
+            .contains("echo typed-$((6*7))")
+    );
+}
+
+#[tokio::test]
+async fn a_recording_stops_at_its_size_limit_and_the_shell_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().to_path_buf();
+    let server = TestServer::start_with(move |config| {
+        config.recording_dir = Some(path);
+        config.recording_max_bytes = 8192;
+    })
+    .await;
+    let mut client = server.open().await;
+    let session = client.session.clone().unwrap();
+    client.type_line("seq 1 20000; echo after-$((6*7))").await;
+    client.read_until("after-42").await;
+    let cast = dir.path().join(format!("{session}.cast"));
+    common::eventually("the truncation marker", || {
+        std::fs::read_to_string(&cast)
+            .is_ok_and(|text| text.contains("truncated: recording_max_bytes reached"))
+    })
+    .await;
+    let size = std::fs::metadata(&cast).unwrap().len();
+    assert!(size <= 8192 + 100, "{size} bytes");
+    client.type_line("echo still-$((6*7))").await;
+    client.read_until("still-42").await;
+}
+
+#[tokio::test]
+async fn only_the_owner_and_auditors_fetch_a_recording_and_it_outlives_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = TestKey::es256("k1");
+    let jwks = JwksServer::start(&[&key]).await;
+    let mut auth = auth_config(provider(&jwks));
+    auth.authorization.allowed_users = vec!["user:default/alice".into(), "user:default/bob".into()];
+    let recordings = dir.path().to_path_buf();
+    let server = TestServer::start_with(move |config| {
+        config.auth = auth;
+        config.recording_dir = Some(recordings);
+        config.recording_auditors = vec!["auditors".into()];
+    })
+    .await;
+    let state = server.state.clone();
+    common::eventually("signing keys load", || state.keys_ready()).await;
+    let alice = key.sign(&claims(ISSUER, "user:default/alice", 600));
+    let bob = key.sign(&claims(ISSUER, "user:default/bob", 600));
+    let mut auditor_claims = claims(ISSUER, "user:default/carol", 600);
+    auditor_claims["groups"] = serde_json::json!(["ops", "auditors"]);
+    let auditor = key.sign(&auditor_claims);
+
+    let mut client = server.open_with_token(&alice).await;
+    let session = client.expect_opened().await;
+    client.type_line("echo recorded-$((6*7)); exit").await;
+    client.read_to_end().await;
+    finished_recording(dir.path(), &session).await;
+
+    let path = format!("/api/v1/sessions/{session}/recording");
+    let fetch = |token: String| {
+        let path = path.clone();
+        let addr = server.addr;
+        async move {
+            let bearer = format!("Bearer {token}");
+            http_request(addr, "GET", &path, &[("Authorization", &bearer)], "").await
+        }
+    };
+    let owner = fetch(alice.clone()).await;
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    assert_eq!(
+        owner.header("content-type"),
+        Some("application/x-asciicast")
+    );
+    assert!(owner.body.contains("recorded-42"));
+    assert!(!owner.body.contains(&alice), "no token in a recording");
+    assert_eq!(fetch(bob).await.status, 403);
+    assert_eq!(fetch(auditor).await.status, 200);
+    let unknown = format!("/api/v1/sessions/{}/recording", "0".repeat(32));
+    let bearer = format!("Bearer {alice}");
+    assert_eq!(
+        http_request(
+            server.addr,
+            "GET",
+            &unknown,
+            &[("Authorization", &bearer)],
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        http_request(server.addr, "GET", &path, &[], "")
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn without_a_recording_dir_nothing_is_recorded() {
+    let server = TestServer::start().await;
+    let client = server.open().await;
+    let session = client.session.clone().unwrap();
+    let response = http_request(
+        server.addr,
+        "GET",
+        &format!("/api/v1/sessions/{session}/recording"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(response.status, 404);
+    assert!(response.body.contains("not recorded"), "{}", response.body);
+}
