@@ -143,6 +143,21 @@ describe("web-terminal in a real browser, with authentication on", { timeout: 4 
     await page.context().close();
   });
 
+  it("signs in with a token that shares the fragment with settings, which stay and apply", { timeout: STEP_TIMEOUT_MS }, async () => {
+    const token = mintToken(key, "user:default/alice");
+    const page = await openPage(`${baseUrl}#token=${token}&fontSize=18&theme=high-contrast`);
+    await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
+    // The server took the token, so it was read whole; the settings are left in the address.
+    assert.equal(await page.evaluate(() => window.location.hash), "#fontSize=18&theme=high-contrast");
+    assert.equal(await page.evaluate(() => window.webTerminal?.fontSize()), 18);
+    assert.equal(await page.evaluate(() => window.webTerminal?.theme()), "high-contrast");
+    // Nowhere but the tab's sessionStorage: not the address, not the settings in localStorage.
+    const stored = await page.evaluate(() => Object.entries(localStorage).join("\n"));
+    assert.ok(!stored.includes(token), "the token reached localStorage");
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("web-terminal.token")), token);
+    await page.context().close();
+  });
+
   it("shows access denied to a valid but unlisted user", { timeout: STEP_TIMEOUT_MS }, async () => {
     const token = mintToken(key, "user:default/mallory");
     const page = await openPage(`${baseUrl}#token=${token}`);

@@ -8,8 +8,10 @@
 import { Window } from "happy-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ACK_EVERY_BYTES } from "./reconnect";
+import { STORAGE_KEY } from "./settings";
 import { INPUT_LOST_TEXT } from "./status-bar";
 import type { WebTerminalHook } from "./test-hook";
+import { THEMES } from "./themes";
 
 const SESSION_A = "a".repeat(32);
 const SESSION_B = "b".repeat(32);
@@ -46,6 +48,8 @@ const xterm = vi.hoisted(() => {
     binaryTyped: Listener<string> = () => undefined;
     titleChanged: Listener<string> = () => undefined;
     resized: Listener<{ cols: number; rows: number }> = () => undefined;
+    bell: () => void = () => undefined;
+    readonly pasted: string[] = [];
     keyHandler: (event: KeyboardEvent) => boolean = () => true;
 
     constructor(readonly options: Record<string, unknown>) {
@@ -79,10 +83,22 @@ const xterm = vi.hoisted(() => {
     attachCustomKeyEventHandler(handler: (event: KeyboardEvent) => boolean): void {
       this.keyHandler = handler;
     }
+    paste(text: string): void {
+      this.pasted.push(text);
+    }
+    /** What the UI types itself (the key bar): xterm.js passes it to onData, as typed keys. */
+    readonly modes = { applicationCursorKeysMode: false, mouseTrackingMode: "none" };
+    input(data: string): void {
+      this.typed(data);
+    }
     onData = listener<string>((callback) => (this.typed = callback));
     onBinary = listener<string>((callback) => (this.binaryTyped = callback));
     onTitleChange = listener<string>((callback) => (this.titleChanged = callback));
     onResize = listener<{ cols: number; rows: number }>((callback) => (this.resized = callback));
+    onBell(callback: () => void): Disposable {
+      this.bell = callback;
+      return { dispose: () => undefined };
+    }
     get buffer() {
       const lines = this.lines;
       return {
@@ -115,15 +131,39 @@ const xterm = vi.hoisted(() => {
     }
   }
 
+  /** The search addon: records each find; the test reports results as the addon would. */
+  class FakeSearchAddon {
+    readonly finds: { how: "next" | "previous"; term: string; options: Record<string, unknown> }[] = [];
+    cleared = 0;
+    results: Listener<{ resultIndex: number; resultCount: number }> = () => undefined;
+    constructor(readonly options: Record<string, unknown>) {
+      xterm.search.push(this);
+    }
+    findNext(term: string, options: Record<string, unknown>): boolean {
+      this.finds.push({ how: "next", term, options });
+      return true;
+    }
+    findPrevious(term: string, options: Record<string, unknown>): boolean {
+      this.finds.push({ how: "previous", term, options });
+      return true;
+    }
+    clearDecorations(): void {
+      this.cleared += 1;
+    }
+    onDidChangeResults = listener<{ resultIndex: number; resultCount: number }>((callback) => (this.results = callback));
+  }
+
   const xterm = {
     terminals: [] as FakeTerminal[],
     webgl: [] as FakeWebglAddon[],
+    search: [] as FakeSearchAddon[],
     webglAvailable: true,
     /** What the renderer probe says: a WebGL2 context without a major performance caveat. */
     webglHardware: true,
     fits: 0,
     FakeTerminal,
     FakeWebglAddon,
+    FakeSearchAddon,
   };
   return xterm;
 });
@@ -141,6 +181,7 @@ vi.mock("@xterm/addon-fit", () => ({
     }
   },
 }));
+vi.mock("@xterm/addon-search", () => ({ SearchAddon: xterm.FakeSearchAddon }));
 vi.mock("@xterm/addon-unicode11", () => ({
   Unicode11Addon: class {
     readonly addon = "unicode11";
@@ -304,6 +345,7 @@ describe("main.ts", () => {
     vi.resetModules();
     xterm.terminals.length = 0;
     xterm.webgl.length = 0;
+    xterm.search.length = 0;
     xterm.webglAvailable = true;
     xterm.webglHardware = true;
     xterm.fits = 0;
@@ -324,9 +366,9 @@ describe("main.ts", () => {
     expect(ui.terminal.parent).toBe(element);
     expect(ui.terminal.options).toMatchObject({ allowProposedApi: true, scrollback: 5000 });
     expect(ui.terminal.unicode.activeVersion).toBe("11");
-    // The fit addon first, WebGL last: the fake refuses it before open(), as xterm.js does.
-    expect(ui.terminal.addons).toHaveLength(4);
-    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0]]);
+    // The fit addon first, WebGL after open() (the fake refuses it before, as xterm.js does), then search.
+    expect(ui.terminal.addons).toHaveLength(5);
+    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0], xterm.search[0]]);
     expect(xterm.fits).toBe(1);
     expect(ui.hook.renderer()).toBe("webgl");
     expect(ui.terminal.focusCalls).toBe(1);
@@ -414,6 +456,24 @@ describe("main.ts", () => {
     expect(ui.hook.state()).toBe("reconnecting");
     ui.terminal.typed("a");
     expect(ui.socket().input()).toEqual([]);
+    expect(ui.status()).toContain(INPUT_LOST_TEXT);
+  });
+
+  it("sends the key bar's keys as typed keys go: not while a snapshot is written, nor while disconnected", async () => {
+    const ui = await load("https://term.example/?keybar=1");
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A, snapshot: true });
+    const escape = ui.window.document.querySelector('#keybar [data-key="esc"]');
+    const tap = () => escape?.dispatchEvent(new ui.window.PointerEvent("pointerdown", { bubbles: true, cancelable: true, button: 0 }));
+    ui.socket().bytes("\x1b[H\x1b[2Jscreen");
+    tap();
+    expect(ui.socket().input()).toEqual([]);
+    ui.terminal.writes[0]?.done();
+    tap();
+    expect(ui.socket().input()).toEqual(["\x1b"]);
+    ui.socket().closeWith(1006);
+    tap();
+    expect(ui.socket().input()).toEqual(["\x1b"]);
     expect(ui.status()).toContain(INPUT_LOST_TEXT);
   });
 
@@ -579,5 +639,160 @@ describe("main.ts", () => {
     webgl?.contextLost();
     expect(webgl?.disposed).toBe(true);
     expect(ui.hook.renderer()).toBe("dom");
+  });
+
+  describe("settings, find and the mouse (docs/ui.md)", () => {
+    /** `prefers-color-scheme: dark` as the test sets it, through the page's matchMedia (other queries keep theirs). */
+    function darkScheme(window: Window, dark: { matches: boolean; changed?: () => void }): void {
+      const original = window.matchMedia.bind(window);
+      Object.assign(window, {
+        matchMedia: (query: string) =>
+          query !== "(prefers-color-scheme: dark)"
+            ? original(query)
+            : {
+                media: query,
+                get matches() {
+                  return dark.matches;
+                },
+                addEventListener: (_type: string, listener: () => void) => {
+                  dark.changed = listener;
+                },
+              },
+      });
+    }
+    function press(ui: Page, init: { key: string; code: string; shiftKey?: boolean }): KeyboardEvent {
+      const event = new ui.window.KeyboardEvent("keydown", { ctrlKey: true, bubbles: true, cancelable: true, ...init });
+      ui.window.document.body.dispatchEvent(event);
+      return event as unknown as KeyboardEvent;
+    }
+    const query = (ui: Page, selector: string) => ui.window.document.querySelector(selector) as unknown as HTMLElement;
+
+    it("takes the fragment's settings over the stored ones, after the token has left the address bar and without storing it", async () => {
+      const ui = await load("https://term.example/#token=secret&fontSize=18&theme=light&bogus=1", (window) => {
+        window.localStorage.setItem(STORAGE_KEY, JSON.stringify({ fontSize: 12, cursorStyle: "bar" }));
+      });
+      expect(ui.window.location.href).toBe("https://term.example/#fontSize=18&theme=light&bogus=1");
+      expect(ui.terminal.options).toMatchObject({ fontSize: 18, cursorStyle: "bar", theme: THEMES.light.terminal, allowProposedApi: true });
+      expect(ui.window.document.documentElement.dataset.theme).toBe("light");
+      expect(ui.hook.settings()).toMatchObject({ fontSize: 18, cursorStyle: "bar", theme: "light" });
+      expect(ui.hook.theme()).toBe("light");
+      expect(ui.window.localStorage.getItem(STORAGE_KEY)).toBe(JSON.stringify({ fontSize: 12, cursorStyle: "bar" }));
+      ui.socket().accept();
+      expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, token: "secret" }]);
+    });
+
+    it("changes the font size with Ctrl+= / Ctrl+- / Ctrl+0, refits, and stores it, the keys kept from the terminal and the browser", async () => {
+      const ui = await connected();
+      const fits = xterm.fits;
+      const bigger = press(ui, { key: "=", code: "Equal" });
+      expect(bigger.defaultPrevented).toBe(true);
+      expect(ui.terminal.options.fontSize).toBe(15);
+      expect(ui.hook.fontSize()).toBe(15);
+      expect(xterm.fits).toBe(fits + 1);
+      expect(JSON.parse(ui.window.localStorage.getItem(STORAGE_KEY) ?? "")).toEqual({ fontSize: 15 });
+
+      press(ui, { key: "-", code: "Minus" });
+      press(ui, { key: "-", code: "Minus" });
+      expect(ui.terminal.options.fontSize).toBe(13);
+      press(ui, { key: "0", code: "Digit0" });
+      expect(ui.terminal.options.fontSize).toBe(14);
+      expect(ui.window.localStorage.getItem(STORAGE_KEY)).toBeNull();
+      expect(ui.socket().input()).toEqual([]);
+    });
+
+    it("opens the find bar with Ctrl+Shift+F and searches with the addon, in the theme's colours, reporting to the hook", async () => {
+      const ui = await connected();
+      expect(xterm.search[0]?.options).toEqual({ highlightLimit: 1000 });
+      press(ui, { key: "F", code: "KeyF", shiftKey: true });
+      const bar = query(ui, "#find");
+      const input = query(ui, "#find input") as HTMLInputElement;
+      expect(bar.hidden).toBe(false);
+      expect(ui.window.document.activeElement).toBe(input);
+
+      input.value = "needle";
+      input.dispatchEvent(new ui.window.Event("input") as unknown as Event);
+      expect(xterm.search[0]?.finds).toEqual([
+        { how: "previous", term: "needle", options: { caseSensitive: false, regex: false, incremental: true, decorations: THEMES[ui.hook.theme()].search } },
+      ]);
+      xterm.search[0]?.results({ resultIndex: 1, resultCount: 3 });
+      expect(ui.hook.searchResults()).toEqual({ index: 1, count: 3 });
+      expect(query(ui, "#find .find-count").textContent).toBe("2 of 3");
+
+      const focused = ui.terminal.focusCalls;
+      input.dispatchEvent(new ui.window.KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }) as unknown as Event);
+      expect(bar.hidden).toBe(true);
+      expect(xterm.search[0]?.cleared).toBe(1);
+      expect(ui.hook.searchResults()).toBeNull();
+      expect(ui.terminal.focusCalls).toBe(focused + 1);
+    });
+
+    it("opens the settings panel from the gear and applies a theme to the terminal, the page and the search highlights", async () => {
+      const ui = await connected();
+      const gear = query(ui, "#settings-button") as HTMLButtonElement;
+      expect(ui.window.document.body.firstElementChild).toBe(gear);
+      gear.click();
+      expect(query(ui, "#settings").hidden).toBe(false);
+
+      const fits = xterm.fits;
+      (query(ui, '#settings input[value="high-contrast"]') as HTMLInputElement).click();
+      expect(ui.terminal.options.theme).toEqual(THEMES["high-contrast"].terminal);
+      expect(ui.terminal.options.minimumContrastRatio).toBe(7);
+      expect(ui.window.document.documentElement.dataset.theme).toBe("high-contrast");
+      expect(xterm.fits).toBe(fits + 1);
+      expect(ui.hook.theme()).toBe("high-contrast");
+
+      press(ui, { key: ",", code: "Comma" });
+      expect(query(ui, "#settings").hidden).toBe(true);
+    });
+
+    it("follows the system's colour scheme while the theme is system, and highlights again in its colours", async () => {
+      const dark = { matches: true } as { matches: boolean; changed?: () => void };
+      const ui = await load("https://term.example/", (window) => {
+        darkScheme(window, dark);
+      });
+      expect(ui.hook.theme()).toBe("dark");
+      press(ui, { key: "F", code: "KeyF", shiftKey: true });
+      const input = query(ui, "#find input") as HTMLInputElement;
+      input.value = "x";
+      input.dispatchEvent(new ui.window.Event("input") as unknown as Event);
+
+      dark.matches = false;
+      dark.changed?.();
+      expect(ui.hook.theme()).toBe("light");
+      expect(ui.terminal.options.theme).toEqual(THEMES.light.terminal);
+      expect(xterm.search[0]?.finds.at(-1)?.options.decorations).toEqual(THEMES.light.search);
+    });
+
+    it("applies settings from a changed fragment, whose new token is still taken out of the address bar", async () => {
+      const ui = await connected();
+      ui.window.location.hash = "#theme=high-contrast&token=fresh";
+      await ui.settle();
+      expect(ui.window.location.href).toBe("https://term.example/#theme=high-contrast");
+      expect(ui.hook.theme()).toBe("high-contrast");
+      expect(ui.window.sessionStorage.getItem("web-terminal.token")).toBe("fresh");
+      expect(ui.window.localStorage.getItem(STORAGE_KEY)).toBeNull();
+    });
+
+    it("flashes on a bell with the visual bell on", async () => {
+      const ui = await load("https://term.example/#visualBell=true");
+      ui.terminal.bell();
+      expect(query(ui, "#bell").classList.contains("bell-flash")).toBe(true);
+    });
+
+    it("does not flash on a bell by default", async () => {
+      const ui = await load();
+      ui.terminal.bell();
+      expect(query(ui, "#bell").classList.contains("bell-flash")).toBe(false);
+    });
+
+    it("copies a mouse selection with copy-on-select on", async () => {
+      const ui = await load("https://term.example/#copyOnSelect=true");
+      const terminalElement = query(ui, "#terminal");
+      terminalElement.dispatchEvent(new ui.window.MouseEvent("mousedown", { button: 0, bubbles: true }) as unknown as Event);
+      ui.terminal.selection = "picked";
+      ui.window.dispatchEvent(new ui.window.MouseEvent("mouseup", { button: 0 }));
+      await ui.settle();
+      expect(ui.clipboard).toHaveBeenCalledWith("picked");
+    });
   });
 });

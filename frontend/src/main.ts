@@ -2,18 +2,27 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { FitAddon } from "@xterm/addon-fit";
+import { SearchAddon } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
+import { Appearance, VisualBell } from "./appearance";
+import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
 import { browserSocket, webSocketUrl } from "./socket";
 import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
+import { SEARCH_HIGHLIGHT_LIMIT, SearchBar } from "./search-bar";
+import { SettingsStore, stepFontSize } from "./settings";
+import { SettingsPanel } from "./settings-panel";
+import { installShortcuts } from "./shortcuts";
 import { describeNotice } from "./status";
 import { StatusBar } from "./status-bar";
 import type { WebTerminalHook } from "./test-hook";
+import { THEMES } from "./themes";
 import { loadUiConfig, SESSION_KEY, storageStore } from "./token";
 import { TokenMessaging } from "./token-messaging";
+import { installTouchUi } from "./touch-ui";
 
 const DEFAULT_TITLE = "web-terminal";
 const RESIZE_DEBOUNCE_MS = 100;
@@ -57,14 +66,27 @@ let writingSnapshots = 0;
 let processedBytes = 0;
 let snapshotsWritten = 0;
 
+// The user's settings (docs/ui.md): the fragment's (token.ts has taken the token out of it by
+// now), else those kept in localStorage, else the defaults; Appearance applies them.
+const settings = new SettingsStore(storageStore(() => window.localStorage), window.location.hash);
+const appearance: Appearance = new Appearance({
+  settings,
+  matchMedia: typeof window.matchMedia === "function" ? (query) => window.matchMedia(query) : undefined,
+  root: document.documentElement,
+  terminal: () => terminal,
+  refit: () => {
+    fit.fit();
+  },
+  themeChanged: () => {
+    searchBar.refresh();
+  },
+});
+
 const terminal = new Terminal({
   // The Unicode API (character widths) is still marked proposed in xterm.js 6.
   allowProposedApi: true,
-  cursorBlink: true,
   scrollback: 5000,
-  fontFamily: "ui-monospace, 'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace",
-  fontSize: 14,
-  theme: { background: "#1e1e1e", foreground: "#d4d4d4", cursor: "#d4d4d4", selectionBackground: "#264f78" },
+  ...appearance.terminalOptions(),
 });
 const fit = new FitAddon();
 terminal.loadAddon(fit);
@@ -89,6 +111,13 @@ if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(docum
     renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
   }
 }
+// Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
+// keyboard, swipe to scroll and long press to copy. Its keys go through onData below.
+installTouchUi(terminal, element("terminal"), {
+  notice: (text, ms) => {
+    statusBar.notice(text, ms);
+  },
+});
 fit.fit();
 
 document.title = DEFAULT_TITLE;
@@ -208,6 +237,65 @@ function copySelection(text: string): void {
   });
 }
 
+// Find (Ctrl+Shift+F), the settings panel (the gear, Ctrl+,), the font size keys, the visual
+// bell and the mouse's clipboard habits (docs/ui.md).
+const search = new SearchAddon({ highlightLimit: SEARCH_HIGHLIGHT_LIMIT });
+terminal.loadAddon(search);
+const searchBar = new SearchBar(document, {
+  search,
+  decorations: () => THEMES[appearance.theme].search,
+  selection: () => terminal.getSelection(),
+  closed: () => {
+    terminal.focus();
+  },
+});
+const readable = clipboardReadable(navigator.clipboard, window.isSecureContext);
+const settingsPanel = new SettingsPanel(document, {
+  settings,
+  clipboardReadable: readable,
+  closed: () => {
+    terminal.focus();
+  },
+});
+const bellLayer = document.createElement("div");
+bellLayer.id = "bell";
+document.body.prepend(settingsPanel.button);
+document.body.append(searchBar.element, settingsPanel.element, bellLayer);
+installShortcuts(window, (shortcut) => {
+  if (shortcut === "find") {
+    searchBar.open();
+  } else if (shortcut === "settings") {
+    settingsPanel.toggle();
+  } else if (shortcut === "font-reset") {
+    settings.reset("fontSize");
+  } else {
+    settings.set("fontSize", stepFontSize(settings.settings.fontSize, shortcut === "font-bigger" ? 1 : -1));
+  }
+});
+// An embedding page may change the settings in the fragment while the UI runs (token-messaging.ts
+// has already taken any new token out of it).
+window.addEventListener("hashchange", () => {
+  settings.applyFragment(window.location.hash);
+});
+const bell = new VisualBell(bellLayer, window);
+terminal.onBell(() => {
+  if (settings.settings.visualBell) {
+    bell.ring();
+  }
+});
+installMouseClipboard({
+  element: element("terminal"),
+  window,
+  terminal,
+  clipboard: readable ? navigator.clipboard : undefined,
+  copyOnSelect: () => settings.settings.copyOnSelect,
+  rightClickPaste: () => settings.settings.rightClickPaste,
+  copy: copySelection,
+  notice: (text) => {
+    statusBar.notice(text, NOTICE_MS);
+  },
+});
+
 // Follow the window: refit (debounced); xterm reports a real change of cols/rows via onResize.
 let resizeTimer: number | undefined;
 new ResizeObserver(() => {
@@ -246,6 +334,11 @@ const hook: WebTerminalHook = Object.freeze({
   sessionId: () => connection.sessionId,
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
   renderer: () => renderer,
+  settings: () => ({ ...settings.settings }),
+  theme: () => appearance.theme,
+  fontSize: () => terminal.options.fontSize ?? 0,
+  selection: () => terminal.getSelection(),
+  searchResults: () => searchBar.results,
 });
 Object.defineProperty(window, "webTerminal", { value: hook, writable: false, configurable: false });
 

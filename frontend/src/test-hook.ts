@@ -19,6 +19,29 @@ export interface WebTerminalHook {
   sessionId(): string | null;
   size(): { cols: number; rows: number };
   renderer(): "webgl" | "dom";
+  /** The settings in effect (docs/ui.md): the fragment's, else the stored ones, else the defaults. */
+  settings(): HookSettings;
+  /** The theme shown: the chosen one, or for "system" the one the browser's colour scheme picks. */
+  theme(): "light" | "dark" | "high-contrast";
+  /** The terminal's font size in CSS pixels, as xterm.js has it. */
+  fontSize(): number;
+  /** The terminal's selected text ("" when nothing is selected); the find bar selects its match. */
+  selection(): string;
+  /** The find bar's last count while it is open: the active match (0-based, -1 if uncounted) of `count`. */
+  searchResults(): { index: number; count: number } | null;
+}
+
+/** The settings as the hook reports them; src/settings.ts's `Settings` must fit this shape. */
+export interface HookSettings {
+  fontSize: number;
+  fontFamily: string;
+  theme: "system" | "light" | "dark" | "high-contrast";
+  cursorStyle: "block" | "bar" | "underline";
+  cursorBlink: boolean;
+  copyOnSelect: boolean;
+  rightClickPaste: boolean;
+  screenReaderMode: boolean;
+  visualBell: boolean;
 }
 
 declare global {
