@@ -5,8 +5,9 @@
 //! request from a browser page must come from an allowed origin, as a WebSocket upgrade must.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,15 +21,7 @@ use crate::auth::{ClientInfo, Identity, rfc3339};
 use crate::session::{Requester, Role, SessionName, SessionSummary};
 
 /// `GET /api/v1/sessions`: `{"sessions": [...]}`, oldest first.
-pub(super) async fn list(
-    State(state): State<AppState>,
-    client: ClientInfo,
-    headers: HeaderMap,
-) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
+pub(super) async fn list(State(state): State<AppState>, Caller(by): Caller) -> Response {
     let sessions: Vec<Value> = state
         .registry()
         .list(&by)
@@ -49,14 +42,9 @@ struct Change {
 pub(super) async fn change(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    client: ClientInfo,
-    headers: HeaderMap,
+    Caller(by): Caller,
     body: Bytes,
 ) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
     let change: Change = match serde_json::from_slice(&body) {
         Ok(change) => change,
         Err(error) => return error_response(StatusCode::BAD_REQUEST, &error.to_string()),
@@ -85,13 +73,8 @@ pub(super) async fn change(
 pub(super) async fn end(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    client: ClientInfo,
-    headers: HeaderMap,
+    Caller(by): Caller,
 ) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
     match state.registry().end(&id, &by) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => error_response(session_status(&error), &error.to_string()),
@@ -116,14 +99,9 @@ struct ShareRequest {
 pub(super) async fn share(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    client: ClientInfo,
-    headers: HeaderMap,
+    Caller(by): Caller,
     body: Bytes,
 ) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
     let (subject, role) = match share_request(&body) {
         Ok((subject, Some(role))) => (subject, role),
         Ok((_, None)) => {
@@ -145,14 +123,9 @@ pub(super) async fn share(
 pub(super) async fn unshare(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    client: ClientInfo,
-    headers: HeaderMap,
+    Caller(by): Caller,
     body: Bytes,
 ) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
     let subject = match share_request(&body) {
         Ok((subject, None)) => subject,
         Ok((_, Some(_))) => {
@@ -199,13 +172,8 @@ fn share_subject(subject: &str) -> Option<String> {
 pub(super) async fn recording(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    client: ClientInfo,
-    headers: HeaderMap,
+    Caller(by): Caller,
 ) -> Response {
-    let by = match requester(&state, &headers, client).await {
-        Ok(by) => by,
-        Err(response) => return response,
-    };
     let registry = state.registry().clone();
     let read = tokio::task::spawn_blocking(move || registry.recording(&id, &by)).await;
     match read {
@@ -229,32 +197,37 @@ pub(super) async fn recording(
     }
 }
 
-/// Who is asking: the origin checked, then the bearer token when authentication is on.
-async fn requester(
-    state: &AppState,
-    headers: &HeaderMap,
-    client: ClientInfo,
-) -> Result<Requester, Response> {
-    if !origin_allowed(headers, &state.config().allowed_origins) {
-        return Err(error_response(StatusCode::FORBIDDEN, "origin not allowed"));
+/// Who calls the API: the origin checked, then the bearer token when authentication is on (else
+/// the one anonymous user). A refusal is the response.
+pub(super) struct Caller(Requester);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(client) = ClientInfo::from_request_parts(parts, state).await;
+        let headers = &parts.headers;
+        if !origin_allowed(headers, &state.config().allowed_origins) {
+            return Err(error_response(StatusCode::FORBIDDEN, "origin not allowed"));
+        }
+        let identity = match state.auth() {
+            None => Identity::anonymous(),
+            Some(auth) => match auth.authenticate(bearer_token(headers), &client).await {
+                Ok(grant) => grant.identity,
+                Err(refusal) => {
+                    let mut response = error_response(
+                        refusal_status(&refusal),
+                        "a valid bearer token of an allowed user is required",
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                    return Err(response);
+                }
+            },
+        };
+        Ok(Self(Requester { identity, client }))
     }
-    let identity = match state.auth() {
-        None => Identity::anonymous(),
-        Some(auth) => match auth.authenticate(bearer_token(headers), &client).await {
-            Ok(grant) => grant.identity,
-            Err(refusal) => {
-                let mut response = error_response(
-                    refusal_status(&refusal),
-                    "a valid bearer token of an allowed user is required",
-                );
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                return Err(response);
-            }
-        },
-    };
-    Ok(Requester { identity, client })
 }
 
 fn summary_json(summary: &SessionSummary) -> Value {
