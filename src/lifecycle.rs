@@ -52,6 +52,14 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                 },
             );
         }
+        SessionEvent::RecordingTruncated { session, reason } => audit(
+            AuditEvent::RecordingTruncated,
+            Record {
+                session_id: Some(session.as_str()),
+                reason: Some(reason),
+                ..Record::default()
+            },
+        ),
         SessionEvent::Shared {
             session,
             by,

@@ -120,9 +120,13 @@ async fn input_is_recorded_only_when_asked() {
 async fn a_recording_stops_at_its_size_limit_and_the_shell_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().to_path_buf();
+    let audit = dir.path().join("audit.jsonl");
+    let audit_file = audit.clone();
     let server = TestServer::start_with(move |config| {
         config.recording_dir = Some(path);
         config.recording_max_bytes = 8192;
+        config.auth.audit.enabled = Some(true);
+        config.auth.audit.log_file = Some(audit_file);
     })
     .await;
     let mut client = server.open().await;
@@ -137,6 +141,18 @@ async fn a_recording_stops_at_its_size_limit_and_the_shell_goes_on() {
     .await;
     let size = std::fs::metadata(&cast).unwrap().len();
     assert!(size <= 8192 + 100, "{size} bytes");
+    // The audit log says so.
+    common::eventually("the truncation's audit record", || {
+        std::fs::read_to_string(&audit).is_ok_and(|log| {
+            log.lines().any(|line| {
+                let record: Value = serde_json::from_str(line).unwrap();
+                record["event"] == "recording_truncated"
+                    && record["reason"] == "size_limit"
+                    && record["session_id"] == session.as_str()
+            })
+        })
+    })
+    .await;
     client.type_line("echo still-$((6*7))").await;
     client.read_until("still-42").await;
 }

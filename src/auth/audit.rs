@@ -57,11 +57,16 @@ pub enum AuditEvent {
     SessionShare,
     /// A session's owner revoked a share (`subject`).
     SessionUnshare,
+    /// A session's recording lost events or stopped early (`reason`).
+    RecordingTruncated,
 }
 
 impl AuditEvent {
     fn is_warning(self) -> bool {
-        matches!(self, Self::AuthFailure | Self::AccessDenied)
+        matches!(
+            self,
+            Self::AuthFailure | Self::AccessDenied | Self::RecordingTruncated
+        )
     }
 }
 

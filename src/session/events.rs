@@ -72,6 +72,13 @@ pub(crate) enum SessionEvent<'a> {
         /// What they may do there.
         role: Role,
     },
+    /// The session's recording lost events or stopped early; the session went on.
+    RecordingTruncated {
+        /// The session.
+        session: &'a SessionId,
+        /// A stable label: `events_dropped`, `size_limit` or `write_failed`.
+        reason: &'static str,
+    },
     /// The owner shared the session with `subject` as `role`, or revoked its share (`None`).
     Shared {
         /// The session.

@@ -160,7 +160,7 @@ impl Session {
         let now = Instant::now();
         let id = SessionId::random();
         let recorder = recording.and_then(|policy| {
-            Recorder::start(policy, &id, &owner.identity.user, size)
+            Recorder::start(policy, &id, &owner.identity.user, size, events.clone())
                 .inspect_err(|error| {
                     tracing::warn!(session_id = %id, %error, "cannot record this session");
                 })

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
 use super::SessionId;
+use super::events::{Events, SessionEvent};
 
 /// Events waiting for the writer; beyond this they are dropped.
 const QUEUE: usize = 1024;
@@ -62,6 +63,7 @@ impl Recorder {
         id: &SessionId,
         owner: &str,
         size: (u16, u16),
+        events: Events,
     ) -> io::Result<Self> {
         std::fs::create_dir_all(&policy.dir)?;
         let mut owner_file = create_private(&policy.dir.join(format!("{id}.owner")))?;
@@ -87,7 +89,8 @@ impl Recorder {
             last: Instant::now(),
             pending_utf8: [Vec::new(), Vec::new()],
             dropped: dropped.clone(),
-            session: id.to_string(),
+            session: id.clone(),
+            events,
         };
         // Its own blocking thread: a slow or full disk must never hold up the runtime.
         tokio::task::spawn_blocking(move || writer.run(entries));
@@ -139,7 +142,9 @@ struct Writer {
     /// The start of a UTF-8 character cut off at the end of the last output (0) or input (1).
     pending_utf8: [Vec<u8>; 2],
     dropped: Arc<AtomicBool>,
-    session: String,
+    session: SessionId,
+    /// For the audit record of a truncation.
+    events: Events,
 }
 
 impl Writer {
@@ -148,9 +153,10 @@ impl Writer {
             let now = Instant::now();
             if self.dropped.swap(false, Ordering::Relaxed) {
                 tracing::warn!(
-                    session_id = self.session,
+                    session_id = %self.session,
                     "recording fell behind; events dropped"
                 );
+                self.truncated("events_dropped");
                 if !self.write(now, "m", "truncated: events dropped, the disk was too slow") {
                     return;
                 }
@@ -194,9 +200,10 @@ impl Writer {
         );
         if self.written + line.len() as u64 > self.max_bytes {
             tracing::warn!(
-                session_id = self.session,
+                session_id = %self.session,
                 "recording reached recording_max_bytes; it stops here"
             );
+            self.truncated("size_limit");
             let marker = format!(
                 "{}\n",
                 serde_json::json!([0.0, "m", "truncated: recording_max_bytes reached"])
@@ -210,10 +217,21 @@ impl Writer {
                 true
             }
             Err(error) => {
-                tracing::warn!(session_id = self.session, %error, "recording write failed; it stops here");
+                tracing::warn!(session_id = %self.session, %error, "recording write failed; it stops here");
+                self.truncated("write_failed");
                 false
             }
         }
+    }
+}
+
+impl Writer {
+    /// Reports (to the audit log, through the session events) that the recording is incomplete.
+    fn truncated(&self, reason: &'static str) {
+        self.events.emit(&SessionEvent::RecordingTruncated {
+            session: &self.session,
+            reason,
+        });
     }
 }
 
