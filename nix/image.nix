@@ -56,7 +56,7 @@ dockerTools.streamLayeredImage {
 
   # Runs in the image's root directory under fakeroot, so the ownership is recorded in the layer.
   fakeRootCommands = ''
-    mkdir -p app/data/workspaces app/data/logs .${home} tmp
+    mkdir -p app/data/workspaces app/data/recordings app/data/logs .${home} tmp
     chown -R ${ids} app/data .${home}
     chmod 1777 tmp
   '';
@@ -79,6 +79,10 @@ dockerTools.streamLayeredImage {
       "WEB_TERMINAL_HOST=0.0.0.0"
       "WEB_TERMINAL_PORT=8080"
       "WEB_TERMINAL_WORKSPACES_DIR=/app/data/workspaces"
+      # Every session recorded (asciicast v3, output only), kept 30 days: on by default, next to
+      # the workspaces under /app/data. With a read-only root filesystem mount a volume there (or
+      # at /app/data), or set WEB_TERMINAL_RECORDING_DIR= (empty) to record nothing (docs/nix.md).
+      "WEB_TERMINAL_RECORDING_DIR=/app/data/recordings"
     ];
     ExposedPorts = {
       "8080/tcp" = { };

@@ -48,6 +48,10 @@ let
 
   privilegedPort = cfg.settings.port < 1024;
 
+  # An empty recording_dir records nothing (and needs no directory).
+  recordingDir = cfg.settings.recording_dir;
+  recording = recordingDir != "";
+
   # The server stops within shutdown_timeout_secs of SIGTERM; systemd waits this much longer
   # before it kills what is left.
   stopMarginSecs = 10;
@@ -87,6 +91,17 @@ in
             default = "${cfg.stateDir}/workspaces";
             defaultText = literalExpression ''"''${config.services.web-terminal.stateDir}/workspaces"'';
             description = "Directory of the workspaces the shells start in (and use as HOME).";
+          };
+          recording_dir = mkOption {
+            type = types.str;
+            default = "${cfg.stateDir}/recordings";
+            defaultText = literalExpression ''"''${config.services.web-terminal.stateDir}/recordings"'';
+            example = "";
+            description = ''
+              Directory of the session recordings (asciicast v3, kept recording_retention_days,
+              30 by default); the empty string records nothing. On by default, as in the OCI
+              image. The shells run as the same user and can read them.
+            '';
           };
           allow_unauthenticated = mkOption {
             type = types.bool;
@@ -228,6 +243,10 @@ in
         '';
       }
       {
+        assertion = !(recording && underHiddenDir recordingDir);
+        message = "services.web-terminal: settings.recording_dir must not be under /home, /root or /run/user (set it to \"\" to record nothing).";
+      }
+      {
         assertion = !(underHiddenDir cfg.stateDir || underHiddenDir cfg.settings.workspaces_dir);
         message = "services.web-terminal: stateDir and settings.workspaces_dir must not be under /home, /root or /run/user.";
       }
@@ -251,7 +270,8 @@ in
       "d '${cfg.stateDir}' 0700 ${cfg.user} ${cfg.group} - -"
       "d '${cfg.stateDir}/logs' 0700 ${cfg.user} ${cfg.group} - -"
       "d '${cfg.settings.workspaces_dir}' 0700 ${cfg.user} ${cfg.group} - -"
-    ];
+    ]
+    ++ lib.optional recording "d '${recordingDir}' 0700 ${cfg.user} ${cfg.group} - -";
 
     networking.firewall.allowedTCPPorts = mkIf cfg.openFirewall [ cfg.settings.port ];
 
@@ -304,13 +324,16 @@ in
 
         # Hardening that leaves a shell usable. Every choice, and what it costs inside a terminal:
         #
-        # Writable: only the state directory (and the workspaces, if elsewhere) and a private
+        # Writable: only the state directory (and the workspaces and recordings, if elsewhere) and a private
         # /tmp. The rest of the file system is read-only; /home, /root and /run/user are hidden.
         ProtectSystem = "strict";
-        ReadWritePaths = lib.unique [
-          cfg.stateDir
-          cfg.settings.workspaces_dir
-        ];
+        ReadWritePaths = lib.unique (
+          [
+            cfg.stateDir
+            cfg.settings.workspaces_dir
+          ]
+          ++ lib.optional recording recordingDir
+        );
         ProtectHome = true;
         PrivateTmp = true;
         # Workspaces and files the shells create are private to the user.

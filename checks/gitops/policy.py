@@ -25,6 +25,8 @@ REPO_URL = "https://github.com/web-terminal/web-terminal.git"
 NAMESPACES = {env: f"web-terminal-{env}" for env in ("dev", "staging", "production")}
 WRITABLE_MOUNTS = {"/tmp", "/app/data/workspaces", "/app/data/logs"}
 WORKSPACES = "/app/data/workspaces"
+# Writable too where an overlay records sessions (the recording component); never required.
+RECORDINGS = "/app/data/recordings"
 INGRESS_NAMESPACES = {"ingress-nginx", "monitoring"}
 EGRESS_PORTS = {53, 443}
 
@@ -141,7 +143,7 @@ def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
             problems.append(f"{where}: seccompProfile must be RuntimeDefault")
         mounts = {m["mountPath"]: m for m in container.get("volumeMounts", [])}
         for path, mount in mounts.items():
-            if not mount.get("readOnly") and path not in WRITABLE_MOUNTS:
+            if not mount.get("readOnly") and path not in WRITABLE_MOUNTS | {RECORDINGS}:
                 problems.append(f"{where}: {path} is mounted writable; only {sorted(WRITABLE_MOUNTS)} may be")
         for path in sorted(WRITABLE_MOUNTS - set(mounts)):
             problems.append(f"{where}: needs a writable volume at {path}")
@@ -186,6 +188,44 @@ def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
         problems.append(f"{name}: log_format must be json outside dev")
     if str(config.get("allow_unauthenticated", "false")).lower() == "true" and env != "dev":
         problems.append(f"{name}: allow_unauthenticated is only for dev")
+
+
+def recording_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Issue 12: a recording directory must be on a writable volume (the root filesystem is
+    read-only), and production records every session onto a PersistentVolumeClaim, so recordings
+    outlive the pod that wrote them and any replica can serve them."""
+    deployment = one(docs, "Deployment", problems, env)
+    if deployment is None:
+        return
+    directory = str(effective_config(docs, deployment).get("recording_dir") or "")
+    if not directory:
+        if env == "production":
+            problems.append("production: recording_dir must be set (production records every session)")
+        return
+    if not directory.startswith("/"):
+        problems.append(f"{env}: recording_dir {directory!r} must be an absolute path")
+        return
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    claims = {pvc["metadata"]["name"] for pvc in find(docs, "PersistentVolumeClaim")}
+    container = pod["containers"][0]
+    # The most specific mount holding the directory is the one it is written to.
+    holding = [
+        mount for mount in container.get("volumeMounts", [])
+        if directory == mount["mountPath"] or directory.startswith(mount["mountPath"].rstrip("/") + "/")
+    ]
+    if not holding:
+        problems.append(f"{env}: recording_dir {directory} is on no volume mount of container {container['name']} (the root filesystem is read-only)")
+        return
+    mount = max(holding, key=lambda m: len(m["mountPath"]))
+    if mount.get("readOnly"):
+        problems.append(f"{env}: recording_dir {directory} is on the read-only mount {mount['mountPath']}")
+    claim = volumes.get(mount["name"], {}).get("persistentVolumeClaim", {}).get("claimName")
+    if env == "production" and claim not in claims:
+        problems.append(
+            f"production: recording_dir {directory} must be on a mounted PersistentVolumeClaim, "
+            f"but {mount['mountPath']} is volume {mount['name']!r}, which is not one"
+        )
 
 
 def image_rules(env: str, docs: list[dict], problems: list[str]) -> None:
@@ -372,7 +412,7 @@ def violations(rendered: dict[str, list[dict]]) -> list[str]:
         if not docs:
             problems.append(f"{env}: nothing rendered")
             continue
-        for rule in (pod_rules, image_rules, replica_rules, network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules):
+        for rule in (pod_rules, recording_rules, image_rules, replica_rules, network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules):
             rule(env, docs, problems)
     argocd_rules(rendered.get("argocd", []), problems)
     return problems

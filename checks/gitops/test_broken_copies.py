@@ -342,3 +342,23 @@ def test_promtool_test_fails_without_the_not_scraped_alert(tree: Tree, tmp_path)
     tree.edit("monitoring/web-terminal-rules.yaml", text[start:text.index("        - alert: WebTerminalHighErrorRatio")], "")
     with pytest.raises(CheckFailed, match="promtool test rules"):
         checks.check_promtool_rules(tree.root, tmp_path / "prometheus")
+
+
+# --- recordings (issue 12) ----------------------------------------------------------------------
+
+
+def test_policy_production_recordings_without_their_volume(tree: Tree) -> None:
+    # recording_dir still points at /app/data/recordings, which is now the read-only root.
+    tree.edit("kustomize/overlays/production/kustomization.yaml", "  - ../../components/recording\n", "")
+    policy_fails(tree, r"production: recording_dir /app/data/recordings is on no volume mount")
+
+
+def test_policy_production_recordings_on_an_emptydir(tree: Tree) -> None:
+    # Writable, but gone with the pod, and only the pod that wrote a recording could serve it.
+    tree.edit("kustomize/components/recording/deployment-mount.yaml", "- name: workspaces\n", "- name: tmp\n")
+    policy_fails(tree, r"production: recording_dir /app/data/recordings must be on a mounted PersistentVolumeClaim, but /app/data/recordings is volume 'tmp'")
+
+
+def test_policy_production_without_recording(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/config/recording.env", "WEB_TERMINAL_RECORDING_DIR=/app/data/recordings\n", "")
+    policy_fails(tree, r"production: recording_dir must be set")
