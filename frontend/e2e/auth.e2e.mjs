@@ -52,7 +52,7 @@ function mintToken(key, sub) {
 }
 
 /**
- * Authentication on, trusting the JWKS at `jwksUrl` and allowing alice only.
+ * Authentication on, trusting the JWKS at `jwksUrl` and allowing alice and bob.
  * @param {string} workDir
  * @param {string} jwksUrl
  */
@@ -60,7 +60,7 @@ function authEnv(workDir, jwksUrl) {
   return {
     AUTH_ENABLED: "true",
     AUTH_JWKS_PROVIDERS: JSON.stringify([{ name: "e2e", url: jwksUrl, issuer: ISSUER }]),
-    AUTH_ALLOWED_USERS: JSON.stringify(["user:default/alice"]),
+    AUTH_ALLOWED_USERS: JSON.stringify(["user:default/alice", "user:default/bob"]),
     AUTH_AUDIT_LOG_FILE: path.join(workDir, "audit.log"),
   };
 }
@@ -166,5 +166,49 @@ describe("web-terminal in a real browser, with authentication on", { timeout: 4 
     assert.ok(!page.url().includes("token"));
     await page.screenshot({ path: path.join(ARTIFACTS, "auth-access-denied.png") });
     await page.context().close();
+  });
+
+  it("shares a session from the sessions panel to watch: the viewer sees Read-only, and a revoke shuts them out", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
+    const alice = await openPage(`${baseUrl}#token=${mintToken(key, "user:default/alice")}`);
+    await waitFor("alice connected", () => hookState(alice), (value) => value === "connected");
+    const session = (await alice.evaluate(() => window.webTerminal?.sessionId())) ?? "";
+    assert.equal(await alice.evaluate(() => window.webTerminal?.role()), "owner");
+    const tag = marker("shared");
+    await alice.focus(".xterm-helper-textarea");
+    await alice.keyboard.type(`echo ${tag}`);
+    await alice.keyboard.press("Enter");
+
+    // Alice shares it with bob, to watch.
+    await alice.locator("#sessions-button").click();
+    const item = alice.locator(`#sessions .session[data-session="${session}"]`);
+    await item.getByRole("button", { name: "Share" }).click();
+    await item.getByRole("textbox", { name: "User or group" }).fill("bob");
+    await item.getByRole("combobox", { name: "Role" }).selectOption("view");
+    await item.locator(".share-form").getByRole("button", { name: "Share" }).click();
+    await waitFor("the share listed", () => item.locator(".share").allInnerTexts(), (shares) => shares.length === 1 && shares[0]?.includes("user:default/bob") === true);
+    // A refusal is shown as the server said it.
+    await item.getByRole("textbox", { name: "User or group" }).fill("component:build");
+    await item.locator(".share-form").getByRole("button", { name: "Share" }).click();
+    await waitFor("the refusal", () => alice.locator(".sessions-message").innerText(), (text) => text === "subject must be a user or group entity ref");
+    await alice.screenshot({ path: path.join(ARTIFACTS, "sessions-panel-share.png") });
+
+    // Bob follows a link to it: read-only, and says so for as long as he watches.
+    const bob = await openPage(`${baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`);
+    await waitFor("bob connected", () => hookState(bob), (value) => value === "connected");
+    assert.equal(await bob.evaluate(() => window.webTerminal?.sessionId()), session);
+    assert.equal(await bob.evaluate(() => window.webTerminal?.role()), "view");
+    assert.equal(bob.url(), baseUrl);
+    await waitFor("alice's screen", () => hookScreenText(bob), (text) => text.includes(tag));
+    await bob.locator("#read-only").waitFor({ state: "visible" });
+    assert.equal(await bob.locator("#read-only").innerText(), "Read-only");
+    await bob.screenshot({ path: path.join(ARTIFACTS, "sessions-read-only.png") });
+
+    // Alice revokes: bob is shut out (4403).
+    await item.getByRole("button", { name: "Revoke" }).click();
+    await waitFor("the share gone", () => item.locator(".share").count(), (count) => count === 0);
+    await waitFor("bob shut out", () => hookState(bob), (value) => value === "access-denied");
+    assert.equal(await bob.locator("#read-only").isVisible(), false);
+    await alice.context().close();
+    await bob.context().close();
   });
 });

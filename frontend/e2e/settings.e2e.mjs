@@ -313,6 +313,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
         rightClickPaste: false,
         screenReaderMode: false,
         visualBell: true,
+        confirmClose: true,
       },
     );
     await page.mouse.move(300, 500);

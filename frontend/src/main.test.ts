@@ -334,6 +334,10 @@ async function connected(snapshot = false): Promise<Page> {
   return ui;
 }
 
+function element(ui: Page, selector: string): HTMLElement {
+  return ui.window.document.querySelector(selector) as unknown as HTMLElement;
+}
+
 function key(window: Window, code: string, init: { ctrlKey?: boolean; shiftKey?: boolean; altKey?: boolean; type?: string } = {}): KeyboardEvent {
   const { type = "keydown", ctrlKey = true, shiftKey = true, altKey = false } = init;
   return new window.KeyboardEvent(type, { code, ctrlKey, shiftKey, altKey, cancelable: true }) as unknown as KeyboardEvent;
@@ -404,6 +408,93 @@ describe("main.ts", () => {
     expect(ui.hook.sessionId()).toBe(SESSION_A);
     ui.socket().accept();
     expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "kept" }]);
+  });
+
+  it("attaches to the session of a #session= link, which leaves the address bar with the token", async () => {
+    const ui = await load(`https://term.example/#token=secret&session=${SESSION_B}&theme=light`, (window) => {
+      window.sessionStorage.setItem("web-terminal.session", SESSION_A);
+    });
+    expect(ui.window.location.href).toBe("https://term.example/#theme=light");
+    expect(ui.hook.theme()).toBe("light");
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, token: "secret" }]);
+    ui.socket().text({ type: "opened", session: SESSION_B, role: "owner" });
+    expect(ui.hook.role()).toBe("owner");
+
+    // A link pasted into the address bar of the open tab switches it.
+    ui.window.location.hash = `#session=${SESSION_A}`;
+    await ui.settle();
+    expect(ui.window.location.href).toBe("https://term.example/");
+    ui.socket().accept();
+    expect(ui.socket().messages()).toMatchObject([{ type: "attach", session: SESSION_A }]);
+  });
+
+  it("shows a lasting Read-only badge while connected to a session shared to watch", async () => {
+    const ui = await load();
+    const badge = element(ui, "#read-only");
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A, role: "write" });
+    expect(badge.hidden).toBe(true);
+    ui.socket().text({ type: "readonly" });
+    expect(badge.hidden).toBe(false);
+    expect(badge.textContent).toBe("Read-only");
+    expect(ui.window.document.body.classList.contains("read-only")).toBe(true);
+    // It stays after the status bar's notice is gone.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(badge.hidden).toBe(false);
+    ui.socket().closeWith(1006);
+    expect(badge.hidden).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A, role: "view" });
+    expect(badge.hidden).toBe(false);
+  });
+
+  it("asks before the tab of a live session closes, unless the setting is off", async () => {
+    const unload = (ui: Page): boolean => {
+      const event = new ui.window.Event("beforeunload", { cancelable: true });
+      ui.window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    const ui = await load();
+    expect(unload(ui)).toBe(false);
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A });
+    expect(unload(ui)).toBe(true);
+    ui.window.location.hash = "#confirmClose=false";
+    await ui.settle();
+    expect(unload(ui)).toBe(false);
+  });
+
+  it("lists the sessions in the panel with the token in the header, and attaches to another", async () => {
+    const ui = await connected();
+    await ui.settle();
+    ui.fetch.mockImplementation(() =>
+      Promise.resolve(
+        Response.json({
+          sessions: [SESSION_A, SESSION_B].map((id) => ({ id, owner: "user:default/a", role: "owner", name: "", created: "", last_activity: "", viewers: 1, cols: 80, rows: 24, shares: [] })),
+        }),
+      ),
+    );
+    ui.window.sessionStorage.setItem("web-terminal.token", "kept");
+    const button = element(ui, "#sessions-button") as HTMLButtonElement;
+    button.click();
+    await ui.settle();
+    expect(ui.fetch).toHaveBeenLastCalledWith("https://term.example/api/v1/sessions", expect.objectContaining({ method: "GET" }));
+    const panel = element(ui, "#sessions");
+    expect(panel.hidden).toBe(false);
+    expect(panel.querySelectorAll(".session")).toHaveLength(2);
+    expect(panel.querySelector(".session.current")?.getAttribute("data-session")).toBe(SESSION_A);
+    (element(ui, "#settings-button") as HTMLButtonElement).click();
+    expect(panel.hidden).toBe(true);
+    button.click();
+    expect(element(ui, "#settings").hidden).toBe(true);
+    await ui.settle();
+    const attach = Array.from(panel.querySelectorAll("button")).find((candidate) => candidate.textContent === "Attach");
+    attach?.click();
+    expect(panel.hidden).toBe(true);
+    ui.socket().accept();
+    expect(ui.socket().messages()).toMatchObject([{ type: "attach", session: SESSION_B }]);
   });
 
   it("exposes a read-only test hook that reads the screen", async () => {
@@ -729,7 +820,9 @@ describe("main.ts", () => {
     it("opens the settings panel from the gear and applies a theme to the terminal, the page and the search highlights", async () => {
       const ui = await connected();
       const gear = query(ui, "#settings-button") as HTMLButtonElement;
-      expect(ui.window.document.body.firstElementChild).toBe(gear);
+      // The sessions button, then the gear: first in the tab order, as they are on the screen.
+      expect(ui.window.document.body.firstElementChild).toBe(query(ui, "#sessions-button"));
+      expect(ui.window.document.body.children[1]).toBe(gear);
       gear.click();
       expect(query(ui, "#settings").hidden).toBe(false);
 

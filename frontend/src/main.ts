@@ -15,6 +15,10 @@ import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
 import { SEARCH_HIGHLIGHT_LIMIT, SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
+import { installCloseGuard } from "./close-guard";
+import { sessionLink, takeFragmentSession } from "./session-link";
+import { SessionApi } from "./sessions-api";
+import { SessionsPanel } from "./sessions-panel";
 import { installShortcuts } from "./shortcuts";
 import { describeNotice } from "./status";
 import { StatusBar } from "./status-bar";
@@ -50,6 +54,12 @@ const tokens: TokenMessaging = new TokenMessaging(window, {
   },
   waitingForToken: () => connection.state.kind === "sign-in-required",
 });
+// A deep link (`#session=<id>`) names the session to attach to; like the token, it leaves the
+// address bar at once.
+const linkedSession = takeFragmentSession(window.location, window.history);
+if (linkedSession !== null) {
+  store.set(SESSION_KEY, linkedSession);
+}
 const sessions: SessionStore = {
   get: () => store.get(SESSION_KEY),
   set: (session) => {
@@ -125,6 +135,12 @@ terminal.onTitleChange((title) => {
   document.title = title.trim() === "" ? DEFAULT_TITLE : title;
 });
 
+const readOnlyBadge = document.createElement("div");
+readOnlyBadge.id = "read-only";
+readOnlyBadge.textContent = "Read-only";
+readOnlyBadge.title = "This session was shared with you to watch: what you type is not sent.";
+readOnlyBadge.hidden = true;
+
 const statusBar = new StatusBar(element("status"), {
   embedded: embeddingParent !== null,
   onAction: (kind) => {
@@ -174,14 +190,25 @@ const connection = new TerminalConnection({
     statusBar.render(state);
     // Dims the terminal while typing goes nowhere (see style.css).
     document.body.dataset.state = state.kind;
+    showReadOnly();
   },
   notice: (notice) => {
     statusBar.notice(describeNotice(notice), NOTICE_MS);
+  },
+  roleChanged: () => {
+    showReadOnly();
   },
   signInRequired: () => {
     tokens.requestToken();
   },
 });
+
+// A session shared to watch only says so for as long as this tab shows it.
+function showReadOnly(): void {
+  const readOnly = connection.state.kind === "connected" && connection.role === "view";
+  readOnlyBadge.hidden = !readOnly;
+  document.body.classList.toggle("read-only", readOnly);
+}
 
 // Input: keyboard and pastes as UTF-8 binary frames; Enter after an exit starts a new session.
 // Nothing is sent while a snapshot is being written: xterm.js answers some sequences by itself,
@@ -257,10 +284,30 @@ const settingsPanel = new SettingsPanel(document, {
     terminal.focus();
   },
 });
+const sessionsPanel = new SessionsPanel(document, {
+  api: new SessionApi({ fetch: (input, init) => fetch(input, init), base: window.location.href, token: () => tokens.token }),
+  current: () => connection.sessionId,
+  attach: (id) => {
+    connection.attach(id);
+  },
+  link: (id) => sessionLink(window.location.href, id),
+  copy: (text) => navigator.clipboard.writeText(text),
+  now: () => Date.now(),
+  closed: () => {
+    terminal.focus();
+  },
+});
+// Only one panel at a time.
+sessionsPanel.button.addEventListener("click", () => {
+  settingsPanel.close(false);
+});
+settingsPanel.button.addEventListener("click", () => {
+  sessionsPanel.close(false);
+});
 const bellLayer = document.createElement("div");
 bellLayer.id = "bell";
-document.body.prepend(settingsPanel.button);
-document.body.append(searchBar.element, settingsPanel.element, bellLayer);
+document.body.prepend(sessionsPanel.button, settingsPanel.button, readOnlyBadge);
+document.body.append(searchBar.element, settingsPanel.element, sessionsPanel.element, bellLayer);
 installShortcuts(window, (shortcut) => {
   if (shortcut === "find") {
     searchBar.open();
@@ -275,8 +322,14 @@ installShortcuts(window, (shortcut) => {
 // An embedding page may change the settings in the fragment while the UI runs (token-messaging.ts
 // has already taken any new token out of it).
 window.addEventListener("hashchange", () => {
+  const linked = takeFragmentSession(window.location, window.history);
+  if (linked !== null) {
+    connection.attach(linked);
+  }
   settings.applyFragment(window.location.hash);
 });
+// Closing the tab of a running session asks first (the "Ask before closing" setting).
+installCloseGuard(window, () => settings.settings.confirmClose && connection.state.kind === "connected");
 const bell = new VisualBell(bellLayer, window);
 terminal.onBell(() => {
   if (settings.settings.visualBell) {
@@ -332,6 +385,7 @@ const hook: WebTerminalHook = Object.freeze({
   snapshotsWritten: () => snapshotsWritten,
   state: () => connection.state.kind,
   sessionId: () => connection.sessionId,
+  role: () => connection.role,
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
   renderer: () => renderer,
   settings: () => ({ ...settings.settings }),

@@ -176,6 +176,7 @@ interface Harness {
   sessions: MemorySessions;
   states: ConnectionState[];
   notices: Notice[];
+  roles: (string | null)[];
   /** What the terminal shows: output appended, cleared on reset. */
   screen: string[];
   size: { cols: number; rows: number };
@@ -194,6 +195,7 @@ function harness(): Harness {
     sessions,
     states: [],
     notices: [],
+    roles: [],
     screen: [],
     size: { cols: 80, rows: 24 },
     token: { value: null },
@@ -227,6 +229,7 @@ function harness(): Harness {
     reset: () => (h.screen.length = 0),
     stateChanged: (state) => h.states.push(state),
     notice: (notice) => h.notices.push(notice),
+    roleChanged: (role) => h.roles.push(role),
     signInRequired: () => {
       h.signInRequests += 1;
     },
@@ -483,6 +486,42 @@ describe("TerminalConnection", () => {
     h.last().text({ type: "opened", session: SESSION_A, role: "view" });
     expect(h.notices).toEqual(["read-only", "read-only"]);
     expect(h.connection.state).toMatchObject({ kind: "connected" });
+  });
+
+  it("reports the role from opened and readonly, and forgets it when the connection goes", () => {
+    h = harness();
+    const connection = h.connection;
+    connection.start();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, role: "owner" });
+    expect(connection.role).toBe("owner");
+    h.last().text({ type: "readonly" });
+    expect(connection.role).toBe("view");
+    h.last().closeWith(1006, "");
+    expect(connection.role).toBe("view");
+    h.clock.advance(500);
+    expect(connection.role).toBeNull();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, role: "superuser" });
+    expect(connection.role).toBeNull();
+    h.last().text({ type: "exit", code: 0 });
+    h.last().closeWith(1000, "");
+    expect(h.roles).toEqual(["owner", "view", null]);
+  });
+
+  it("attaches to another session on request, as a reload would, and ignores the current one", () => {
+    h = connected();
+    h.connection.attach(SESSION_A);
+    expect(h.sockets).toHaveLength(1);
+    const first = h.last();
+    h.connection.attach(SESSION_B);
+    expect(first.closedByClient).toBe(true);
+    expect(h.sessions.value).toBe(SESSION_B);
+    expect(h.connection.state).toEqual({ kind: "connecting" });
+    h.last().accept();
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true }]);
+    h.last().text({ type: "opened", session: SESSION_B, snapshot: true });
+    expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
   });
 
   it("keeps saying the server is restarting while it is away", () => {

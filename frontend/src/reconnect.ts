@@ -94,6 +94,13 @@ export type Notice =
   /** The session was shared with this user to watch only: typing is not sent. */
   | "read-only";
 
+/** The caller's role in a session (docs/protocol.md, the handshake). */
+export type SessionRole = "owner" | "write" | "view";
+
+function asRole(role: string | undefined): SessionRole | null {
+  return role === "owner" || role === "write" || role === "view" ? role : null;
+}
+
 /** Callbacks from one socket. A socket that was closed locally calls none of them any more. */
 export interface SocketHandlers {
   open(): void;
@@ -143,6 +150,11 @@ export interface ConnectionOptions {
   reset(): void;
   stateChanged(state: ConnectionState): void;
   notice?(notice: Notice): void;
+  /**
+   * What this client may do in the session it is connected to (`opened`'s `role`; `view` after a
+   * `readonly` notice too), or null while not connected or when the server does not say.
+   */
+  roleChanged?(role: SessionRole | null): void;
   /** Called on 4401: ask for a fresh token and call `tokenAvailable()` when one arrives. */
   signInRequired?(): void;
   backoff?: BackoffPolicy;
@@ -183,6 +195,7 @@ export class TerminalConnection {
   /** Output bytes the terminal has processed and the server has not been told of yet. */
   private unacknowledged = 0;
   private disposed = false;
+  private currentRole: SessionRole | null = null;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -197,7 +210,26 @@ export class TerminalConnection {
     return this.connectedSession ?? this.options.sessions.get();
   }
 
+  /** This client's role in the connected session, or null (see `roleChanged`). */
+  get role(): SessionRole | null {
+    return this.currentRole;
+  }
+
   start(): void {
+    this.connect();
+  }
+
+  /**
+   * Switches to the live session `session` (the sessions panel, a `#session=` link): forgets the
+   * current one in this tab and attaches to that one, as a reload would. An unknown id ends up in
+   * a new session with the "session expired" notice, as any attach does.
+   */
+  attach(session: string): void {
+    if (this.connectedSession === session && this.currentState.kind === "connected") {
+      return;
+    }
+    this.options.sessions.set(session);
+    this.failures = 0;
     this.connect();
   }
 
@@ -281,6 +313,7 @@ export class TerminalConnection {
     this.exitCode = null;
     this.connectedSession = null;
     this.unacknowledged = 0;
+    this.setRole(null);
     this.setState(attempt === 0 ? { kind: "connecting" } : { kind: "reconnecting", attempt, cause, retryAt: null });
     const handlers: SocketHandlers = {
       open: () => {
@@ -336,6 +369,7 @@ export class TerminalConnection {
     switch (message.type) {
       case "opened":
         this.handleOpened(message.session, message.snapshot === true);
+        this.setRole(asRole(message.role));
         if (message.role === "view") {
           this.options.notice?.("read-only");
         }
@@ -350,6 +384,7 @@ export class TerminalConnection {
       case "pong":
         break; // Hearing it was the point.
       case "readonly":
+        this.setRole("view");
         this.options.notice?.("read-only");
         break;
     }
@@ -501,6 +536,7 @@ export class TerminalConnection {
   private settle(state: ConnectionState): void {
     this.clearTimers();
     this.connectedSession = null;
+    this.setRole(null);
     this.setState(state);
   }
 
@@ -527,6 +563,13 @@ export class TerminalConnection {
     if (this.heartbeatTimer !== null) {
       this.options.clock.clearTimeout(this.heartbeatTimer);
       this.heartbeatTimer = null;
+    }
+  }
+
+  private setRole(role: SessionRole | null): void {
+    if (role !== this.currentRole) {
+      this.currentRole = role;
+      this.options.roleChanged?.(role);
     }
   }
 

@@ -48,6 +48,7 @@ const SWITCHES: readonly [SwitchName, string, string][] = [
   ["rightClickPaste", "Right-click pastes", "A right click pastes instead of opening the browser's menu."],
   ["visualBell", "Visual bell", "The screen flashes when a program rings the bell."],
   ["screenReaderMode", "Screen reader mode", "Screen readers can read the output."],
+  ["confirmClose", "Ask before closing", "Closing or reloading the tab of a running session asks first."],
 ];
 const SHORTCUTS: readonly [string, string][] = [
   ["Ctrl+Shift+F", "Find"],
@@ -66,11 +67,12 @@ const NAMES: Readonly<Record<SettingName, string>> = {
   rightClickPaste: "right-click paste",
   screenReaderMode: "screen reader mode",
   visualBell: "visual bell",
+  confirmClose: "ask before closing",
 };
 /** Said where right-click paste cannot work, instead of a switch that would do nothing. */
 export const PASTE_UNAVAILABLE_TEXT = "Needs https and a browser that lets pages read the clipboard.";
 
-type SwitchName = "cursorBlink" | "copyOnSelect" | "rightClickPaste" | "visualBell" | "screenReaderMode";
+type SwitchName = "cursorBlink" | "copyOnSelect" | "rightClickPaste" | "visualBell" | "screenReaderMode" | "confirmClose";
 
 export interface SettingsPanelOptions {
   settings: SettingsStore;

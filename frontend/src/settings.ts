@@ -21,6 +21,8 @@ export interface Settings {
   rightClickPaste: boolean;
   screenReaderMode: boolean;
   visualBell: boolean;
+  /** Ask before closing (or reloading) the tab while it shows a live session. */
+  confirmClose: boolean;
 }
 
 export type SettingName = keyof Settings;
@@ -48,6 +50,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   rightClickPaste: false,
   screenReaderMode: false,
   visualBell: false,
+  confirmClose: true,
 });
 
 export const SETTING_NAMES = Object.keys(DEFAULT_SETTINGS) as readonly SettingName[];
@@ -79,6 +82,7 @@ export function validSetting(name: SettingName, value: unknown): Settings[Settin
     case "rightClickPaste":
     case "screenReaderMode":
     case "visualBell":
+    case "confirmClose":
       return typeof value === "boolean" ? value : undefined;
   }
 }

@@ -17,6 +17,8 @@ export interface WebTerminalHook {
   snapshotsWritten(): number;
   state(): string;
   sessionId(): string | null;
+  /** This tab's role in the connected session (`opened`'s role, `view` after `readonly`), or null. */
+  role(): "owner" | "write" | "view" | null;
   size(): { cols: number; rows: number };
   renderer(): "webgl" | "dom";
   /** The settings in effect (docs/ui.md): the fragment's, else the stored ones, else the defaults. */
@@ -42,6 +44,7 @@ export interface HookSettings {
   rightClickPaste: boolean;
   screenReaderMode: boolean;
   visualBell: boolean;
+  confirmClose: boolean;
 }
 
 declare global {

@@ -1,0 +1,505 @@
+// The sessions panel: a button beside the settings gear opens it; Escape, the close button or a
+// click elsewhere closes it (Escape in a rename, end or share form only closes that form). It lists
+// the caller's live sessions (GET /api/v1/sessions) and lets them switch this tab to another one,
+// rename and end one (ending asks first, here in the panel), copy a link to one, and, as its owner,
+// share it with a user or group and take shares back. What the API answers when it refuses is
+// shown as it said it. The look is the settings panel's (style.css, `.panel`).
+import { iconButton } from "./icons";
+import type { SessionInfo, Share, ShareRole } from "./sessions-api";
+
+/** What the panel needs of the API (SessionApi in the page, a fake in tests). */
+export interface SessionsBackend {
+  list(): Promise<SessionInfo[]>;
+  rename(id: string, name: string): Promise<unknown>;
+  end(id: string): Promise<void>;
+  share(id: string, subject: string, role: ShareRole): Promise<unknown>;
+  revoke(id: string, subject: string): Promise<void>;
+}
+
+export interface SessionsPanelOptions {
+  api: SessionsBackend;
+  /** The session this tab shows, if any. */
+  current(): string | null;
+  /** Switch this tab to `id`. */
+  attach(id: string): void;
+  /** The address that opens `id` (never with a token). */
+  link(id: string): string;
+  /** Puts text on the clipboard. */
+  copy(text: string): Promise<void>;
+  now(): number;
+  /** The panel closed: the focus goes back where it was (the terminal, usually). */
+  closed(): void;
+}
+
+/** Names longer than this are refused by the server (docs/protocol.md). */
+export const NAME_MAX_LENGTH = 64;
+const ROLE_TEXT: Readonly<Record<SessionInfo["role"], string>> = { owner: "Owner", write: "Can type", view: "Read-only" };
+const SHARE_ROLE_TEXT: Readonly<Record<ShareRole, string>> = { view: "View", write: "Write" };
+
+/** "just now", "40 s ago", "5 min ago", "3 h ago", "2 d ago". */
+export function relativeTime(then: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 10) {
+    return "just now";
+  }
+  if (seconds < 60) {
+    return `${String(seconds)} s ago`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${String(minutes)} min ago`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return `${String(hours)} h ago`;
+  }
+  return `${String(Math.floor(hours / 24))} d ago`;
+}
+
+/** The session's name, else the start of its id. */
+export function sessionLabel(session: SessionInfo): string {
+  return session.name === "" ? session.id.slice(0, 8) : session.name;
+}
+
+type Editing = { id: string; mode: "rename" | "end" | "share" } | null;
+
+export class SessionsPanel {
+  readonly button: HTMLButtonElement;
+  readonly element: HTMLElement;
+  private readonly options: SessionsPanelOptions;
+  private readonly document: Document;
+  private readonly list: HTMLUListElement;
+  private readonly message: HTMLElement;
+  private sessions: SessionInfo[] = [];
+  private loaded = false;
+  private editing: Editing = null;
+  /** A request is under way: the controls wait for it. */
+  private busy = false;
+  /**
+   * Sessions ended from here: the server may list one for a moment longer, while its shell
+   * hangs up, so it is left out of the list at once.
+   */
+  private readonly ended = new Set<string>();
+
+  constructor(document: Document, options: SessionsPanelOptions) {
+    this.document = document;
+    this.options = options;
+
+    const button = iconButton(document, "sessions", "Sessions");
+    button.id = "sessions-button";
+    button.setAttribute("aria-haspopup", "dialog");
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", "sessions");
+    this.button = button;
+
+    const panel = document.createElement("section");
+    panel.id = "sessions";
+    panel.className = "panel sessions-panel";
+    panel.setAttribute("role", "dialog");
+    panel.setAttribute("aria-labelledby", "sessions-title");
+    panel.hidden = true;
+    this.element = panel;
+
+    const header = document.createElement("header");
+    const title = document.createElement("h2");
+    title.id = "sessions-title";
+    title.textContent = "Sessions";
+    const refresh = this.textButton("Refresh", "Load the list again");
+    refresh.classList.add("sessions-refresh");
+    refresh.addEventListener("click", () => {
+      void this.refresh();
+    });
+    const close = iconButton(document, "close", "Close (Escape)");
+    close.addEventListener("click", () => {
+      this.close();
+    });
+    header.append(title, refresh, close);
+
+    this.message = document.createElement("p");
+    this.message.className = "sessions-message";
+    this.message.setAttribute("role", "alert");
+    this.message.hidden = true;
+
+    this.list = document.createElement("ul");
+    this.list.className = "session-list";
+    this.list.setAttribute("aria-label", "Live sessions");
+
+    panel.append(header, this.message, this.list);
+
+    button.addEventListener("click", () => {
+      this.toggle();
+    });
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        if (this.editing !== null) {
+          this.edit(null);
+        } else {
+          this.close();
+        }
+      } else if (event.key === "Tab") {
+        this.keepFocusInside(event);
+      }
+    });
+    document.addEventListener(
+      "pointerdown",
+      (event) => {
+        const target = event.target as Node | null;
+        if (this.isOpen && target !== null && !panel.contains(target) && !button.contains(target)) {
+          this.close(false);
+        }
+      },
+      { capture: true },
+    );
+  }
+
+  get isOpen(): boolean {
+    return !this.element.hidden;
+  }
+
+  toggle(): void {
+    if (this.isOpen) {
+      this.close();
+    } else {
+      void this.open();
+    }
+  }
+
+  /** Opens the panel with the focus inside it, and loads the list. */
+  async open(): Promise<void> {
+    this.editing = null;
+    this.element.hidden = false;
+    this.button.setAttribute("aria-expanded", "true");
+    this.render();
+    this.focusables()[0]?.focus();
+    await this.refresh();
+  }
+
+  close(refocus = true): void {
+    if (!this.isOpen) {
+      return;
+    }
+    this.element.hidden = true;
+    this.button.setAttribute("aria-expanded", "false");
+    this.editing = null;
+    if (refocus) {
+      this.options.closed();
+    }
+  }
+
+  /** Loads the list again and shows it; a failure is shown in its place. */
+  async refresh(): Promise<void> {
+    try {
+      this.sessions = (await this.options.api.list()).filter((session) => !this.ended.has(session.id));
+      this.loaded = true;
+      this.showMessage(null);
+    } catch (error) {
+      this.showMessage(errorText(error));
+    }
+    this.render();
+  }
+
+  /** Draws the list from what was loaded last. */
+  render(): void {
+    const items = this.sessions.map((session) => this.item(session));
+    if (items.length === 0) {
+      const empty = this.document.createElement("li");
+      empty.className = "session-empty";
+      empty.textContent = this.loaded ? "No live sessions." : "Loading…";
+      items.push(empty);
+    }
+    this.list.replaceChildren(...items);
+  }
+
+  private item(session: SessionInfo): HTMLLIElement {
+    const current = session.id === this.options.current();
+    const owner = session.role === "owner";
+    const li = this.document.createElement("li");
+    li.className = "session";
+    li.dataset.session = session.id;
+    if (current) {
+      li.classList.add("current");
+      li.setAttribute("aria-current", "true");
+    }
+
+    const top = this.document.createElement("div");
+    top.className = "session-title";
+    const name = this.document.createElement("span");
+    name.className = session.name === "" ? "session-name session-id" : "session-name";
+    name.textContent = sessionLabel(session);
+    name.title = session.id;
+    top.append(name);
+    if (current) {
+      top.append(this.tag("This tab", "tag-current"));
+    }
+    top.append(this.tag(ROLE_TEXT[session.role], `tag-${session.role}`));
+
+    const meta = this.document.createElement("div");
+    meta.className = "session-meta";
+    const now = this.options.now();
+    const viewers = `${String(session.viewers)} ${session.viewers === 1 ? "viewer" : "viewers"}`;
+    meta.textContent = `${viewers} · started ${relativeTime(session.created, now)} · active ${relativeTime(session.lastActivity, now)}`;
+    if (!owner && session.owner !== "") {
+      meta.textContent += ` · ${session.owner}`;
+    }
+
+    const actions = this.document.createElement("div");
+    actions.className = "session-actions";
+    if (!current) {
+      const attach = this.textButton("Attach", "Show this session in this tab");
+      attach.classList.add("primary");
+      attach.addEventListener("click", () => {
+        this.options.attach(session.id);
+        this.close();
+      });
+      actions.append(attach);
+    }
+    const copy = this.textButton("Copy link", "Copy an address that opens this session (without any token)");
+    copy.addEventListener("click", () => {
+      this.options.copy(this.options.link(session.id)).then(
+        () => {
+          this.showMessage("Link copied.", "info");
+        },
+        () => {
+          this.showMessage(`Copying needs clipboard access; the link is ${this.options.link(session.id)}`);
+        },
+      );
+    });
+    actions.append(copy);
+    if (owner) {
+      for (const [mode, text, help] of [
+        ["rename", "Rename", "Give this session a name"],
+        ["share", "Share", "Let a user or group watch or type"],
+        ["end", "End", "Hang up this session's shell"],
+      ] as const) {
+        const toggle = this.textButton(text, help);
+        toggle.dataset.action = mode;
+        toggle.setAttribute("aria-expanded", String(this.isEditing(session.id, mode)));
+        if (mode === "end") {
+          toggle.classList.add("danger");
+        }
+        toggle.addEventListener("click", () => {
+          this.edit(this.isEditing(session.id, mode) ? null : { id: session.id, mode });
+        });
+        actions.append(toggle);
+      }
+    }
+    li.append(top, meta, actions);
+
+    if (this.editing?.id === session.id) {
+      if (this.editing.mode === "rename") {
+        li.append(this.renameForm(session));
+      } else if (this.editing.mode === "end") {
+        li.append(this.endConfirmation(session, current));
+      } else {
+        li.append(this.shareForm(session));
+      }
+    }
+    return li;
+  }
+
+  private renameForm(session: SessionInfo): HTMLFormElement {
+    const form = this.document.createElement("form");
+    form.className = "session-form rename-form";
+    const input = this.document.createElement("input");
+    input.type = "text";
+    input.name = "name";
+    input.value = session.name;
+    input.maxLength = NAME_MAX_LENGTH;
+    input.placeholder = "Name (empty clears it)";
+    input.setAttribute("aria-label", "New name");
+    input.autocomplete = "off";
+    const save = this.textButton("Save", "Save the name");
+    save.type = "submit";
+    save.classList.add("primary");
+    const cancel = this.cancelButton();
+    form.append(input, save, cancel);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.run(() => this.options.api.rename(session.id, input.value), null);
+    });
+    return form;
+  }
+
+  private endConfirmation(session: SessionInfo, current: boolean): HTMLElement {
+    const box = this.document.createElement("div");
+    box.className = "session-form end-confirmation";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "End the session?");
+    const text = this.document.createElement("p");
+    text.textContent = `End “${sessionLabel(session)}”? Its shell is hung up${current ? ", here too" : ""}, and every viewer is disconnected.`;
+    const confirm = this.textButton("End session", "Hang up the shell now");
+    confirm.classList.add("danger", "solid");
+    confirm.dataset.action = "confirm-end";
+    confirm.addEventListener("click", () => {
+      void this.run(async () => {
+        await this.options.api.end(session.id);
+        this.ended.add(session.id);
+      }, null);
+    });
+    box.append(text, confirm, this.cancelButton());
+    return box;
+  }
+
+  private shareForm(session: SessionInfo): HTMLElement {
+    const box = this.document.createElement("div");
+    box.className = "session-form share-box";
+    const shares = this.document.createElement("ul");
+    shares.className = "share-list";
+    shares.setAttribute("aria-label", "Shared with");
+    for (const share of session.shares) {
+      shares.append(this.shareItem(session, share));
+    }
+    if (session.shares.length === 0) {
+      const none = this.document.createElement("li");
+      none.className = "share-none";
+      none.textContent = "Not shared with anyone.";
+      shares.append(none);
+    }
+
+    const form = this.document.createElement("form");
+    form.className = "share-form";
+    const subject = this.document.createElement("input");
+    subject.type = "text";
+    subject.name = "subject";
+    subject.placeholder = "bob or group:ops";
+    subject.setAttribute("aria-label", "User or group");
+    subject.autocomplete = "off";
+    subject.required = true;
+    const role = this.document.createElement("select");
+    role.name = "role";
+    role.setAttribute("aria-label", "Role");
+    for (const value of ["view", "write"] as const) {
+      const option = this.document.createElement("option");
+      option.value = value;
+      option.textContent = SHARE_ROLE_TEXT[value];
+      role.append(option);
+    }
+    const add = this.textButton("Share", "Share with this user or group");
+    add.type = "submit";
+    add.classList.add("primary");
+    form.append(subject, role, add);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const who = subject.value.trim();
+      if (who === "") {
+        this.showMessage("Say whom to share with: a user (bob) or a group (group:ops).");
+        return;
+      }
+      void this.run(() => this.options.api.share(session.id, who, role.value === "write" ? "write" : "view"), { id: session.id, mode: "share" });
+    });
+    box.append(shares, form, this.cancelButton("Done"));
+    return box;
+  }
+
+  private shareItem(session: SessionInfo, share: Share): HTMLLIElement {
+    const li = this.document.createElement("li");
+    li.className = "share";
+    const who = this.document.createElement("span");
+    who.className = "share-subject";
+    who.textContent = share.subject;
+    const revoke = this.textButton("Revoke", `Stop sharing with ${share.subject}`);
+    revoke.dataset.action = "revoke";
+    revoke.addEventListener("click", () => {
+      void this.run(() => this.options.api.revoke(session.id, share.subject), { id: session.id, mode: "share" });
+    });
+    li.append(who, this.tag(SHARE_ROLE_TEXT[share.role], `tag-${share.role}`), revoke);
+    return li;
+  }
+
+  /** Runs one request; then loads the list again with `after` open, or shows the refusal. */
+  private async run(request: () => Promise<unknown>, after: Editing): Promise<void> {
+    if (this.busy) {
+      return;
+    }
+    this.busy = true;
+    this.element.setAttribute("aria-busy", "true");
+    try {
+      await request();
+      this.editing = after;
+      await this.refresh();
+      this.focusEditor();
+    } catch (error) {
+      this.showMessage(errorText(error));
+    } finally {
+      this.busy = false;
+      this.element.removeAttribute("aria-busy");
+    }
+  }
+
+  private edit(editing: Editing): void {
+    const previous = this.editing;
+    this.editing = editing;
+    this.showMessage(null);
+    this.render();
+    if (editing !== null) {
+      this.focusEditor();
+    } else if (previous !== null) {
+      this.list.querySelector<HTMLElement>(`[data-session="${previous.id}"] [data-action="${previous.mode}"]`)?.focus();
+    }
+  }
+
+  private focusEditor(): void {
+    const form = this.list.querySelector(".session-form");
+    form?.querySelector<HTMLElement>("input, button.danger")?.focus();
+  }
+
+  private isEditing(id: string, mode: "rename" | "end" | "share"): boolean {
+    return this.editing?.id === id && this.editing.mode === mode;
+  }
+
+  /** A line above the list: a refusal (in the danger colour) or a note; null hides it. */
+  private showMessage(text: string | null, tone: "error" | "info" = "error"): void {
+    this.message.hidden = text === null;
+    this.message.textContent = text ?? "";
+    this.message.dataset.tone = tone;
+  }
+
+  private cancelButton(text = "Cancel"): HTMLButtonElement {
+    const cancel = this.textButton(text, "Close this form (Escape)");
+    cancel.addEventListener("click", () => {
+      this.edit(null);
+    });
+    return cancel;
+  }
+
+  private textButton(text: string, title: string): HTMLButtonElement {
+    const button = this.document.createElement("button");
+    button.type = "button";
+    button.className = "text-button";
+    button.textContent = text;
+    button.title = title;
+    return button;
+  }
+
+  private tag(text: string, className: string): HTMLElement {
+    const tag = this.document.createElement("span");
+    tag.className = `tag ${className}`;
+    tag.textContent = text;
+    return tag;
+  }
+
+  private focusables(): HTMLElement[] {
+    return Array.from(this.element.querySelectorAll<HTMLElement>("button, select, input")).filter((element) => !(element as HTMLButtonElement).disabled);
+  }
+
+  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+  private keepFocusInside(event: KeyboardEvent): void {
+    const focusables = this.focusables();
+    const first = focusables[0];
+    const last = focusables.at(-1);
+    const active = this.document.activeElement;
+    if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last?.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first?.focus();
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
