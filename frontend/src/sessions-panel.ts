@@ -4,6 +4,7 @@
 // rename and end one (ending asks first, here in the panel), copy a link to one, and, as its owner,
 // share it with a user or group and take shares back. What the API answers when it refuses is
 // shown as it said it. The look is the settings panel's (style.css, `.panel`).
+import { closeOnPressOutside, keepFocusInside, panelShell } from "./dialog-panel";
 import { iconButton } from "./icons";
 import type { SessionInfo, Share, ShareRole } from "./sessions-api";
 
@@ -85,25 +86,11 @@ export class SessionsPanel {
     this.document = document;
     this.options = options;
 
-    const button = iconButton(document, "sessions", "Sessions");
-    button.id = "sessions-button";
-    button.setAttribute("aria-haspopup", "dialog");
-    button.setAttribute("aria-expanded", "false");
-    button.setAttribute("aria-controls", "sessions");
+    const shell = panelShell(document, "sessions", "sessions", "Sessions", "Sessions");
+    const { button, panel, header } = shell;
     this.button = button;
-
-    const panel = document.createElement("section");
-    panel.id = "sessions";
-    panel.className = "panel sessions-panel";
-    panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-labelledby", "sessions-title");
-    panel.hidden = true;
     this.element = panel;
 
-    const header = document.createElement("header");
-    const title = document.createElement("h2");
-    title.id = "sessions-title";
-    title.textContent = "Sessions";
     const refresh = this.textButton("Refresh", "Load the list again");
     refresh.classList.add("sessions-refresh");
     refresh.addEventListener("click", () => {
@@ -113,7 +100,7 @@ export class SessionsPanel {
     close.addEventListener("click", () => {
       this.close();
     });
-    header.append(title, refresh, close);
+    header.append(refresh, close);
 
     this.message = document.createElement("p");
     this.message.className = "sessions-message";
@@ -139,18 +126,16 @@ export class SessionsPanel {
           this.close();
         }
       } else if (event.key === "Tab") {
-        this.keepFocusInside(event);
+        keepFocusInside(event, this.focusables(), this.document.activeElement);
       }
     });
-    document.addEventListener(
-      "pointerdown",
-      (event) => {
-        const target = event.target as Node | null;
-        if (this.isOpen && target !== null && !panel.contains(target) && !button.contains(target)) {
-          this.close(false);
-        }
+    closeOnPressOutside(
+      document,
+      shell,
+      () => this.isOpen,
+      () => {
+        this.close(false);
       },
-      { capture: true },
     );
   }
 
@@ -484,20 +469,6 @@ export class SessionsPanel {
     return Array.from(this.element.querySelectorAll<HTMLElement>("button, select, input")).filter((element) => !(element as HTMLButtonElement).disabled);
   }
 
-  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
-  private keepFocusInside(event: KeyboardEvent): void {
-    const focusables = this.focusables();
-    const first = focusables[0];
-    const last = focusables.at(-1);
-    const active = this.document.activeElement;
-    if (event.shiftKey && active === first) {
-      event.preventDefault();
-      last?.focus();
-    } else if (!event.shiftKey && active === last) {
-      event.preventDefault();
-      first?.focus();
-    }
-  }
 }
 
 function errorText(error: unknown): string {

@@ -2,6 +2,7 @@
 // close button or a click elsewhere closes it. Every control changes its setting at once through
 // the SettingsStore, which saves it; the panel redraws from the store, so a change made by a
 // shortcut or by the embedding page shows here too.
+import { closeOnPressOutside, keepFocusInside, panelShell } from "./dialog-panel";
 import { iconButton } from "./icons";
 import {
   DEFAULT_FONT_FAMILY,
@@ -101,25 +102,11 @@ export class SettingsPanel {
     this.options = options;
     const settings = options.settings;
 
-    const button = iconButton(document, "gear", "Settings (Ctrl+,)");
-    button.id = "settings-button";
-    button.setAttribute("aria-haspopup", "dialog");
-    button.setAttribute("aria-expanded", "false");
-    button.setAttribute("aria-controls", "settings");
+    const shell = panelShell(document, "settings", "gear", "Settings (Ctrl+,)", "Settings");
+    const { button, panel, header } = shell;
     this.button = button;
-
-    const panel = document.createElement("section");
-    panel.id = "settings";
-    panel.className = "panel settings-panel";
-    panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-labelledby", "settings-title");
-    panel.hidden = true;
     this.element = panel;
 
-    const header = document.createElement("header");
-    const title = document.createElement("h2");
-    title.id = "settings-title";
-    title.textContent = "Settings";
     const reset = document.createElement("button");
     reset.type = "button";
     reset.className = "text-button";
@@ -129,7 +116,7 @@ export class SettingsPanel {
       settings.reset();
     });
     const close = iconButton(document, "close", "Close (Escape)");
-    header.append(title, reset, close);
+    header.append(reset, close);
 
     const theme = this.radioGroup("theme", "Theme", THEME_LABELS, (value) => {
       settings.set("theme", value);
@@ -209,19 +196,17 @@ export class SettingsPanel {
         event.stopPropagation();
         this.close();
       } else if (event.key === "Tab") {
-        this.keepFocusInside(event);
+        keepFocusInside(event, this.focusables(), this.document.activeElement);
       }
     });
     // A press anywhere else closes the panel (the terminal then takes the focus by itself).
-    document.addEventListener(
-      "pointerdown",
-      (event) => {
-        const target = event.target as Node | null;
-        if (this.isOpen && target !== null && !panel.contains(target) && !button.contains(target)) {
-          this.close(false);
-        }
+    closeOnPressOutside(
+      document,
+      shell,
+      () => this.isOpen,
+      () => {
+        this.close(false);
       },
-      { capture: true },
     );
 
     settings.onChange(() => {
@@ -367,20 +352,6 @@ export class SettingsPanel {
     );
   }
 
-  /** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
-  private keepFocusInside(event: KeyboardEvent): void {
-    const focusables = this.focusables();
-    const first = focusables[0];
-    const last = focusables.at(-1);
-    const active = this.document.activeElement;
-    if (event.shiftKey && active === first) {
-      event.preventDefault();
-      last?.focus();
-    } else if (!event.shiftKey && active === last) {
-      event.preventDefault();
-      first?.focus();
-    }
-  }
 }
 
 function row(document: Document, labelText: string): HTMLElement {
