@@ -17,6 +17,7 @@ import {
   hookScreenText,
   hookState,
   launchChromium,
+  openConnectedPage,
   marker,
   prepare,
   removeWorkDir,
@@ -44,19 +45,7 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
    */
   async function openPage(url, options = {}) {
     assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "dark", ...options });
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") {
-        problems.push(message.text());
-      }
-    });
-    page.on("pageerror", (error) => {
-      problems.push(String(error));
-    });
-    await page.goto(url);
-    await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
-    return page;
+    return openConnectedPage(browser, url, problems, options);
   }
 
   /** @param {Page} page */

@@ -15,6 +15,7 @@ import {
   hookScreenText,
   hookState,
   launchChromium,
+  openConnectedPage,
   marker,
   prepare,
   removeWorkDir,
@@ -49,19 +50,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
    */
   async function openPage(url, options = {}) {
     assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "dark", ...options });
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") {
-        problems.push(message.text());
-      }
-    });
-    page.on("pageerror", (error) => {
-      problems.push(String(error));
-    });
-    await page.goto(url);
-    await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
-    return page;
+    return openConnectedPage(browser, url, problems, options);
   }
 
   // The UI's test hook (window.webTerminal, see src/test-hook.ts).

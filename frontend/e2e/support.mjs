@@ -243,3 +243,27 @@ export const hookState = (page) => page.evaluate(() => window.webTerminal?.state
 export const hookScreenText = (page) => page.evaluate(() => window.webTerminal?.screenText() ?? "");
 /** @param {Page} page */
 export const statusBarText = (page) => page.evaluate(() => document.getElementById("status")?.textContent ?? "");
+
+/**
+ * A page in a fresh context of `browser` (its own storage, so its own session) at `url`, once the
+ * terminal is connected. Console errors and page errors are added to `problems`.
+ * @param {import("playwright-core").Browser} browser
+ * @param {string} url
+ * @param {string[]} problems
+ * @param {import("playwright-core").BrowserContextOptions} options
+ */
+export async function openConnectedPage(browser, url, problems, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "dark", ...options });
+  const page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      problems.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => {
+    problems.push(String(error));
+  });
+  await page.goto(url);
+  await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
+  return page;
+}
