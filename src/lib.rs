@@ -33,6 +33,7 @@ mod session;
 mod shutdown;
 pub mod telemetry;
 mod terminal;
+mod utf8;
 mod web;
 
 pub use config::Config;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::SessionId;
+use super::access::Role;
 use super::error::SessionError;
-use super::listing::Role;
 use crate::auth::{ClientInfo, Identity};
 
 /// Who asks for a session: the verified (or, with authentication off, anonymous) user and where

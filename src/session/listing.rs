@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use super::access::{Role, Share, role_in};
 use super::events::EndCause;
 use super::state::State;
 use super::{Session, SessionId};
@@ -31,51 +32,6 @@ pub(crate) struct SessionSummary {
     pub(crate) rows: u16,
     /// Who else may attach, and how; shown to the owner only (empty for everyone else).
     pub(crate) shares: Vec<Share>,
-}
-
-/// A session shared with a user or a group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Share {
-    /// A normalised entity ref: `user:default/bob` or `group:default/ops`.
-    pub(crate) subject: String,
-    /// `Write` or `View`, never `Owner`.
-    pub(crate) role: Role,
-}
-
-/// What a user may do with a session, least first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Role {
-    /// Watches: input and resizes are dropped, and its size never applies.
-    View,
-    /// Types and resizes as the owner does, but cannot rename, share or end the session.
-    Write,
-    /// Opened it: may also rename, share and end it.
-    Owner,
-}
-
-impl Role {
-    /// Its name in the API and the protocol.
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            Self::View => "view",
-            Self::Write => "write",
-            Self::Owner => "owner",
-        }
-    }
-
-    /// A role a share may grant: `view` or `write`.
-    pub(crate) fn of_share(label: &str) -> Option<Self> {
-        match label {
-            "view" => Some(Self::View),
-            "write" => Some(Self::Write),
-            _ => None,
-        }
-    }
-
-    /// Whether its input and size reach the shell.
-    pub(crate) fn may_type(self) -> bool {
-        self != Self::View
-    }
 }
 
 /// A session name, checked: at most [`MAX_NAME`] characters, no control characters, surrounding
@@ -179,15 +135,6 @@ impl Session {
     pub(super) fn end_for_owner(&self, grace: Duration) {
         self.end(EndCause::Owner, grace);
     }
-}
-
-/// The best role `shares` give `identity` (as a user or through a group).
-fn role_in(shares: &[Share], identity: &Identity) -> Option<Role> {
-    shares
-        .iter()
-        .filter(|share| share.subject == identity.user || identity.groups.contains(&share.subject))
-        .map(|share| share.role)
-        .max()
 }
 
 #[cfg(test)]

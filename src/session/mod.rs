@@ -24,6 +24,7 @@
 //! longer than [`SLOW_VIEWER_LIMIT`] is marked lagging and detached from the backpressure; it
 //! then gets a fresh snapshot if it can take one, else it must reattach.
 
+mod access;
 mod error;
 mod events;
 mod listing;
@@ -46,10 +47,11 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::metrics::Metrics;
 use crate::pty::{Hangup, Pty, signal_group};
 use crate::terminal::TerminalModel;
+pub(crate) use access::Role;
 pub(crate) use error::{RecordingError, SessionError};
 use events::Events;
 pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
-pub(crate) use listing::{Role, SessionName, SessionSummary};
+pub(crate) use listing::{SessionName, SessionSummary};
 use model::ModelFeed;
 use recording::Recorder;
 pub(crate) use recording::RecordingPolicy;

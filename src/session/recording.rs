@@ -185,7 +185,7 @@ impl Writer {
     /// become U+FFFD, as a terminal shows them).
     fn text(&mut self, stream: usize, bytes: Vec<u8>) -> String {
         let mut bytes = [std::mem::take(&mut self.pending_utf8[stream]), bytes].concat();
-        let cut = incomplete_tail(&bytes);
+        let cut = crate::utf8::incomplete_suffix_len(&bytes);
         self.pending_utf8[stream] = bytes.split_off(bytes.len() - cut);
         String::from_utf8_lossy(&bytes).into_owned()
     }
@@ -238,22 +238,6 @@ impl Writer {
 /// Seconds rounded to the microsecond, as asciicast writers do.
 fn round_micros(seconds: f64) -> f64 {
     (seconds * 1e6).round() / 1e6
-}
-
-/// How many bytes at the end of `bytes` start a UTF-8 character that is not complete yet.
-fn incomplete_tail(bytes: &[u8]) -> usize {
-    for back in 1..=3.min(bytes.len()) {
-        let byte = bytes[bytes.len() - back];
-        let needed = match byte {
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf7 => 4,
-            0x80..=0xbf => continue,
-            _ => return 0,
-        };
-        return if needed > back { back } else { 0 };
-    }
-    0
 }
 
 /// Creates `path` for writing, readable by this user only.
@@ -310,15 +294,6 @@ pub(crate) fn delete_older_than(dir: &Path, age: Duration) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_character_cut_at_the_end_waits_for_its_rest() {
-        assert_eq!(incomplete_tail(b"abc"), 0);
-        assert_eq!(incomplete_tail("é".as_bytes()), 0);
-        assert_eq!(incomplete_tail(&"é".as_bytes()[..1]), 1);
-        assert_eq!(incomplete_tail(&"😀".as_bytes()[..3]), 3);
-        assert_eq!(incomplete_tail(&"😀".as_bytes()[..2]), 2);
-    }
 
     #[test]
     fn only_session_ids_are_looked_up() {

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
 
+use super::access::Role;
 use super::error::{RecordingError, SessionError};
 use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
-use super::listing::{Role, SessionName, SessionSummary};
+use super::listing::{SessionName, SessionSummary};
 use super::recording::{self, RecordingPolicy};
 use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;

@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
+use super::access::{Role, Share};
 use super::events::EndCause;
-use super::listing::{Role, Share};
 use super::scrollback::ScrollbackRing;
 use crate::auth::Identity;
 

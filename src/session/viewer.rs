@@ -6,7 +6,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::listing::Role;
+use super::access::Role;
 use super::state::Take;
 use super::{CHUNK, Progress, Requester, Session, SessionEvent};
 

@@ -197,7 +197,7 @@ fn pending_sequence(recent: &[u8]) -> &[u8] {
     {
         return &window[start..];
     }
-    incomplete_utf8_suffix(window)
+    &window[window.len() - crate::utf8::incomplete_suffix_len(window)..]
 }
 
 /// Whether the escape sequence at the start of `bytes` ends within them.
@@ -224,26 +224,6 @@ fn sequence_complete(bytes: &[u8]) -> bool {
     let mut probe = Probe(false);
     vte::Parser::new().advance(&mut probe, bytes);
     probe.0
-}
-
-/// The first bytes of a UTF-8 character that `bytes` ends before finishing.
-fn incomplete_utf8_suffix(bytes: &[u8]) -> &[u8] {
-    for back in 1..=3.min(bytes.len()) {
-        let byte = bytes[bytes.len() - back];
-        let needed = match byte {
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf7 => 4,
-            0x80..=0xbf => continue,
-            _ => return &[],
-        };
-        return if needed > back {
-            &bytes[bytes.len() - back..]
-        } else {
-            &[]
-        };
-    }
-    &[]
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{bearer_token, origin_allowed};
-use super::outcome::{recording_status, refusal_status, session_status};
-use super::routes::json_response;
+use super::outcome::{json_response, recording_status, refusal_status, session_status};
 use super::state::AppState;
 use crate::auth::identity::{DefaultKind, normalize_ref};
 use crate::auth::{ClientInfo, Identity, rfc3339};

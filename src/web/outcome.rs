@@ -2,7 +2,8 @@
 //! session error, protocol error and WebSocket read error is turned into a [`CloseReason`] (and
 //! so a close code) or an HTTP status here, and nowhere else.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use crate::auth::verify::VerifyError;
 use crate::auth::{Failure, Refusal};
@@ -99,6 +100,16 @@ pub(super) fn read_error(error: &axum::Error) -> Ending {
         }
         _ => Ending::PeerGone,
     }
+}
+
+/// A JSON body with a status, never cached.
+pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use axum::routing::{get, patch, post};
 use super::api;
 use super::assets::serve_asset;
 use super::client::bearer_token;
-use super::outcome::refusal_status;
+use super::outcome::{json_response, refusal_status};
 use super::socket;
 use super::state::AppState;
 use crate::auth::ClientInfo;
@@ -117,15 +117,6 @@ async fn static_file(
     headers: HeaderMap,
 ) -> Response {
     serve_asset(&path, &headers)
-}
-
-pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        axum::Json(body),
-    )
-        .into_response()
 }
 
 /// Records request metrics by route template, and sets security headers on every response.
