@@ -768,3 +768,155 @@ fn check_config_validates_authentication_and_prints_the_effective_policy() {
         assert!(error.contains(expected), "{env:?}: {error}");
     }
 }
+
+/// The `start` command with authentication on against `jwks` and `extra` variables; returns the
+/// child and its address, read from the first log line on stderr.
+fn start_binary(
+    jwks: &JwksServer,
+    workspaces: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let providers = json!([{"name": "test", "url": jwks.url(), "issuer": ISSUER}]).to_string();
+    let mut child = common::bare_server_command()
+        .arg("start")
+        .env("WEB_TERMINAL_PORT", "0")
+        .env("WEB_TERMINAL_WORKSPACES_DIR", workspaces)
+        .env("WEB_TERMINAL_LOG_FORMAT", "json")
+        .env("AUTH_ENABLED", "true")
+        .env("AUTH_JWKS_PROVIDERS", providers)
+        .env("AUTH_ALLOWED_USERS", r#"["user:default/alice"]"#)
+        .envs(extra.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let log: Value = serde_json::from_str(&line).unwrap();
+    let addr = log["fields"]["address"]
+        .as_str()
+        .or(log["address"].as_str())
+        .unwrap_or_else(|| panic!("no address in {line}"))
+        .parse()
+        .unwrap();
+    // Keep draining stderr into the child's handle so the server never blocks on it.
+    child.stderr = None;
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        while stderr.read_line(&mut rest).is_ok_and(|read| read > 0) {}
+    });
+    (child, addr)
+}
+
+/// Stops `child` and returns what it wrote to stdout.
+fn stop_binary(mut child: std::process::Child) -> String {
+    use std::io::Read;
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child.wait().unwrap();
+    stdout
+}
+
+#[tokio::test]
+async fn the_audit_log_goes_to_stdout_as_tagged_json_lines_without_a_file() {
+    let key = TestKey::es256("k1");
+    let jwks = JwksServer::start(&[&key]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr) = start_binary(&jwks, dir.path(), &[]);
+    let token = alice(&key);
+    let bearer = format!("Bearer {token}");
+    // The keys load in the background: until then the token is refused.
+    let deadline = std::time::Instant::now() + WAIT;
+    while http_request(
+        addr,
+        "GET",
+        "/api/v1/sessions",
+        &[("Authorization", &bearer)],
+        "",
+    )
+    .await
+    .status
+        != 200
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice is never let in"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = http_request(
+        addr,
+        "GET",
+        "/api/v1/sessions",
+        &[("Authorization", "Bearer not-a-token")],
+        "",
+    )
+    .await;
+    assert_eq!(refused.status, 401);
+    let stdout = stop_binary(child);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        lines.iter().all(|line| line["log_type"] == "audit"),
+        "{stdout}"
+    );
+    let events: Vec<&str> = lines
+        .iter()
+        .map(|line| line["event"].as_str().unwrap())
+        .collect();
+    assert!(events.contains(&"auth_success"), "{stdout}");
+    assert!(events.contains(&"auth_failure"), "{stdout}");
+    assert!(!stdout.contains(&token), "a token reached the audit log");
+}
+
+#[tokio::test]
+async fn with_a_file_the_audit_log_stays_off_stdout_and_rotates() {
+    let key = TestKey::es256("k1");
+    let jwks = JwksServer::start(&[&key]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("logs/audit.log");
+    let (child, addr) = start_binary(
+        &jwks,
+        dir.path(),
+        &[
+            ("AUTH_AUDIT_LOG_FILE", log.to_str().unwrap()),
+            ("AUTH_AUDIT_LOG_MAX_FILE_BYTES", "4096"),
+            ("AUTH_AUDIT_LOG_MAX_FILES", "2"),
+        ],
+    );
+    // Each refusal is a line of about 250 bytes: 60 of them rotate the file more than twice.
+    for _ in 0..60 {
+        let refused = http_request(
+            addr,
+            "GET",
+            "/api/v1/sessions",
+            &[("Authorization", "Bearer not-a-token")],
+            "",
+        )
+        .await;
+        assert_eq!(refused.status, 401);
+    }
+    let stdout = stop_binary(child);
+    assert!(!stdout.contains("auth_failure"), "{stdout}");
+    let size = |path: &std::path::Path| std::fs::metadata(path).map(|meta| meta.len());
+    let rotated = dir.path().join("logs/audit.log.1");
+    assert!(size(&rotated).unwrap() >= 4096);
+    assert!(size(&dir.path().join("logs/audit.log.2")).unwrap() >= 4096);
+    assert!(!dir.path().join("logs/audit.log.3").exists());
+    assert!(size(&log).unwrap() < 4096);
+    let mode = std::fs::metadata(&rotated).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

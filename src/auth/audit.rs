@@ -1,5 +1,8 @@
-//! The audit log: one JSON object per line in `audit.log_file` (opened for append, mode 0600),
-//! and the same events through `tracing` with target `web_terminal::audit`.
+//! The audit log: one JSON object per event, written to `audit.log_file` (opened for append,
+//! mode 0600, rotated at `audit.max_file_bytes`), or to standard output with `"log_type":"audit"`
+//! so that a cluster's log collector can tell it from the server log (`audit.stdout`, the
+//! default without a file). Without the standard-output form, each event also goes through
+//! `tracing` with target `web_terminal::audit`.
 //!
 //! Every line carries `time`, `event`, `user`, `groups`, `provider`, `session_id`,
 //! `remote_addr` and `user_agent` (null when unknown), plus `reason` for failures and denials,
@@ -9,10 +12,8 @@
 //! (`lifecycle.rs`): each kind of line is written in one place. **Invariant:** no token is ever
 //! passed in, so none can be written.
 
-use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -21,6 +22,7 @@ use serde_json::{Map, Value};
 
 use super::config::{AuditConfig, AuditLevel};
 use super::identity::Identity;
+use super::rotating_file::RotatingFile;
 
 /// Longest user agent recorded, in characters.
 const MAX_USER_AGENT: usize = 256;
@@ -92,6 +94,9 @@ impl ClientInfo {
 /// One line of the audit log.
 #[derive(Debug, Serialize)]
 struct Line<'a> {
+    /// `audit` on standard output, where the server log's lines have no such field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_type: Option<&'static str>,
     time: String,
     event: AuditEvent,
     user: Option<&'a str>,
@@ -146,7 +151,9 @@ pub struct AuditLog {
 #[derive(Debug)]
 struct Inner {
     /// A std mutex: each write is one short `write_all`, never across an await.
-    file: Option<Mutex<File>>,
+    file: Option<Mutex<RotatingFile>>,
+    /// Events go to standard output as JSON lines, and not through `tracing`.
+    stdout: bool,
     level: AuditLevel,
     include_claims: bool,
 }
@@ -154,10 +161,22 @@ struct Inner {
 impl AuditLog {
     /// Opens the log as `config` says (creating the file 0600 and its folder 0700).
     pub fn open(config: &AuditConfig) -> Result<Self, AuditError> {
-        let file = config.log_file.as_deref().map(open_append).transpose()?;
+        let file = config
+            .log_file
+            .as_deref()
+            .map(|path| {
+                RotatingFile::open(path, config.max_file_bytes, config.max_files).map_err(
+                    |source| AuditError {
+                        path: path.to_owned(),
+                        source,
+                    },
+                )
+            })
+            .transpose()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 file: file.map(Mutex::new),
+                stdout: config.writes_stdout(),
                 level: config.log_level,
                 include_claims: config.include_claims,
             }),
@@ -172,6 +191,7 @@ impl AuditLog {
         let identity = record.identity;
         let client = record.client;
         let line = Line {
+            log_type: self.inner.stdout.then_some("audit"),
             time: rfc3339(SystemTime::now()),
             event,
             user: identity.map(|identity| identity.user.as_str()),
@@ -190,50 +210,26 @@ impl AuditLog {
             claims: record.claims.filter(|_| self.inner.include_claims),
         };
         let text = serde_json::to_string(&line).expect("audit lines always serialize");
-        if event.is_warning() {
+        if self.inner.stdout {
+            // One write of a whole line under the lock, as the server log writes its lines.
+            if let Err(error) = std::io::stdout()
+                .lock()
+                .write_all(format!("{text}\n").as_bytes())
+            {
+                tracing::error!(%error, "cannot write the audit log to standard output");
+            }
+        } else if event.is_warning() {
             tracing::warn!(target: "web_terminal::audit", event = ?event, "{text}");
         } else {
             tracing::info!(target: "web_terminal::audit", event = ?event, "{text}");
         }
         if let Some(file) = &self.inner.file {
             let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // One write of a whole line: with O_APPEND, lines never interleave.
-            if let Err(error) = file.write_all(format!("{text}\n").as_bytes()) {
+            if let Err(error) = file.append(format!("{text}\n").as_bytes()) {
                 tracing::error!(%error, "cannot write the audit log");
             }
         }
     }
-}
-
-/// Opens `path` for appending, creating it with mode 0600 (and its folder with 0700), and
-/// tightening an existing file's mode to 0600.
-fn open_append(path: &Path) -> Result<File, AuditError> {
-    let error = |source| AuditError {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)
-            .map_err(error)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(error)?;
-    let metadata = file.metadata().map_err(error)?;
-    if metadata.permissions().mode() & 0o077 != 0 {
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(error)?;
-    }
-    Ok(file)
 }
 
 /// `time` as RFC 3339 UTC with milliseconds, e.g. `2026-05-01T12:00:00.123Z`.
@@ -265,6 +261,9 @@ pub(crate) fn rfc3339(time: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
     use super::*;
 
     #[test]

@@ -18,6 +18,7 @@ pub mod config;
 pub(crate) mod identity;
 mod jwks;
 pub(crate) mod policy;
+mod rotating_file;
 pub(crate) mod verify;
 
 use std::sync::Arc;

@@ -15,6 +15,9 @@ const ENV_DENY_USERS: &str = "AUTH_DENY_USERS";
 const ENV_DENY_GROUPS: &str = "AUTH_DENY_GROUPS";
 const ENV_AUDIT: &str = "AUTH_AUDIT_LOG";
 const ENV_AUDIT_FILE: &str = "AUTH_AUDIT_LOG_FILE";
+const ENV_AUDIT_STDOUT: &str = "AUTH_AUDIT_LOG_STDOUT";
+const ENV_AUDIT_MAX_FILE_BYTES: &str = "AUTH_AUDIT_LOG_MAX_FILE_BYTES";
+const ENV_AUDIT_MAX_FILES: &str = "AUTH_AUDIT_LOG_MAX_FILES";
 
 impl AuthConfig {
     /// Applies the `AUTH_*` variables. Other `AUTH_` variables are ignored rather than refused:
@@ -67,8 +70,27 @@ impl AuthConfig {
         if let Some(value) = get(ENV_AUDIT_FILE) {
             self.audit.log_file = (!value.is_empty()).then(|| PathBuf::from(value));
         }
+        if let Some(value) = get(ENV_AUDIT_STDOUT) {
+            self.audit.stdout = Some(parse_bool(ENV_AUDIT_STDOUT, value)?);
+        }
+        if let Some(value) = get(ENV_AUDIT_MAX_FILE_BYTES) {
+            self.audit.max_file_bytes = parse_number(ENV_AUDIT_MAX_FILE_BYTES, value)?;
+        }
+        if let Some(value) = get(ENV_AUDIT_MAX_FILES) {
+            self.audit.max_files = parse_number(ENV_AUDIT_MAX_FILES, value)?;
+        }
         Ok(())
     }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    name: &'static str,
+    value: &str,
+) -> Result<T, AuthConfigError> {
+    value.trim().parse().map_err(|_| AuthConfigError::Env {
+        name,
+        reason: format!("{value:?} is not a whole number"),
+    })
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, AuthConfigError> {

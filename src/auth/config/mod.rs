@@ -238,19 +238,48 @@ pub enum AuditLevel {
 }
 
 /// The audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditConfig {
     /// Record audit events; on by default when authentication is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// JSON-lines file, opened for append with mode 0600; events also go to the log.
+    /// JSON-lines file, opened for append with mode 0600.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_file: Option<PathBuf>,
+    /// Write events to standard output as JSON lines with `"log_type":"audit"`; by default on
+    /// when there is no `log_file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<bool>,
+    /// The file is rotated once it holds this many bytes.
+    pub max_file_bytes: u64,
+    /// Rotated files kept besides the current one (`audit.log.1` is the newest).
+    pub max_files: u32,
     /// `info` records every event, `warn` only failures and denials.
     pub log_level: AuditLevel,
     /// Add the verified token's claims to success events (never the token itself).
     pub include_claims: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            enabled: None,
+            log_file: None,
+            stdout: None,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_files: 5,
+            log_level: AuditLevel::default(),
+            include_claims: false,
+        }
+    }
+}
+
+impl AuditConfig {
+    /// Whether events go to standard output: `stdout`, by default when there is no file.
+    pub fn writes_stdout(&self) -> bool {
+        self.stdout.unwrap_or(self.log_file.is_none())
+    }
 }
 
 impl AuthConfig {
@@ -326,6 +355,7 @@ impl AuthConfig {
             provider.algorithms = Some(provider.algorithm_names());
         }
         shown.audit.enabled = Some(self.audit_enabled());
+        shown.audit.stdout = Some(self.audit.writes_stdout());
         // Show the lists as they are compared: `platform` in a group list is
         // `group:default/platform`.
         let lists = &mut shown.authorization;

@@ -26,6 +26,15 @@ impl AuthConfig {
         if self.jwks_cache_ttl == 0 {
             return Err(invalid("jwks_cache_ttl", "must be at least 1 second"));
         }
+        if self.audit.max_file_bytes < 4096 {
+            return Err(invalid(
+                "audit.max_file_bytes",
+                "must be at least 4096 bytes",
+            ));
+        }
+        if self.audit.max_files > 1000 {
+            return Err(invalid("audit.max_files", "must be at most 1000"));
+        }
         let mut names = BTreeSet::new();
         let mut issuers = BTreeSet::new();
         for (index, provider) in self.jwks_providers.iter().enumerate() {
