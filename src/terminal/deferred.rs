@@ -25,6 +25,37 @@ pub(super) fn is_plain(byte: u8) -> bool {
     matches!(byte, b' '..=b'~' | b'\r' | b'\n')
 }
 
+/// Where the plain text (see [`is_plain`]) at the end of `bytes` starts: `bytes.len()` when the
+/// last byte is not plain, 0 when all of them are. Eight bytes at a time: a flood is mostly
+/// printable, and this runs on every chunk of output.
+pub(super) fn plain_suffix_start(bytes: &[u8]) -> usize {
+    /// Whether all eight bytes of `word` are printable ASCII (0x20 to 0x7e).
+    fn all_printable(word: u64) -> bool {
+        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+        const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+        // A byte below 0x20, or above 0x7e (adding 1 sets its high bit, or it was set).
+        let below = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+        let above = (word.wrapping_add(ONES) | word) & HIGH;
+        below | above == 0
+    }
+    let mut end = bytes.len();
+    while end >= 8 {
+        let word = u64::from_ne_bytes(bytes[end - 8..end].try_into().expect("eight bytes"));
+        if !all_printable(word)
+            && let Some(last) = bytes[end - 8..end]
+                .iter()
+                .rposition(|&byte| !is_plain(byte))
+        {
+            return end - 8 + last + 1;
+        }
+        end -= 8;
+    }
+    bytes[..end]
+        .iter()
+        .rposition(|&byte| !is_plain(byte))
+        .map_or(0, |last| last + 1)
+}
+
 /// Plain text not parsed yet, oldest first.
 #[derive(Debug, Default)]
 pub(super) struct Deferred {
@@ -60,20 +91,16 @@ impl Deferred {
     /// oldest pieces that `needed` line feeds now follow. Returns the text that went over
     /// [`MAX_BYTES`] and must be parsed now, oldest first (empty when none did).
     pub(super) fn push(&mut self, text: &[u8], needed: usize) -> Vec<u8> {
-        let mut previous = self.bytes.last().copied();
-        for &byte in text {
-            self.bytes.push(byte);
-            if byte == b'\n' {
-                if previous == Some(b'\r') {
-                    self.pieces
-                        .push_back((self.bytes.len(), self.open_line_feeds + 1));
-                    self.line_feeds += self.open_line_feeds + 1;
-                    self.open_line_feeds = 0;
-                } else {
-                    self.open_line_feeds += 1;
-                }
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(text);
+        for at in memchr::memchr_iter(b'\n', text).map(|at| base + at) {
+            if at > 0 && self.bytes[at - 1] == b'\r' {
+                self.pieces.push_back((at + 1, self.open_line_feeds + 1));
+                self.line_feeds += self.open_line_feeds + 1;
+                self.open_line_feeds = 0;
+            } else {
+                self.open_line_feeds += 1;
             }
-            previous = Some(byte);
         }
         while let Some(&(end, line_feeds)) = self.pieces.front()
             && self.line_feeds - line_feeds >= needed
@@ -147,6 +174,41 @@ impl Deferred {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_where_the_plain_text_at_the_end_starts() {
+        let slow = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .rposition(|&byte| !is_plain(byte))
+                .map_or(0, |last| last + 1)
+        };
+        let alphabet = [
+            b'a', b' ', b'~', b'\r', b'\n', 0x1b, 0x7f, 0x80, 0xff, 0x1f, 0x00, b'\t',
+        ];
+        // Every position of every kind of byte, in texts of every length up to 40.
+        for len in 0..40 {
+            for at in 0..len {
+                for &odd in &alphabet {
+                    let mut text = vec![b'x'; len];
+                    text[at] = odd;
+                    assert_eq!(plain_suffix_start(&text), slow(&text), "{text:?}");
+                }
+            }
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            let text: Vec<u8> = (0..(seed % 64) as usize)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(plain_suffix_start(&text), slow(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn a_piece_is_dropped_once_enough_line_feeds_follow_it() {

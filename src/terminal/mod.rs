@@ -29,7 +29,7 @@ mod print;
 mod screen;
 mod snapshot;
 
-use deferred::{Deferred, is_plain};
+use deferred::{Deferred, plain_suffix_start};
 use screen::Screen;
 
 /// Longest escape sequence re-sent with a snapshot when a chunk of output ended inside it.
@@ -79,10 +79,7 @@ impl TerminalModel {
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
         // The plain text at the end of `bytes`; and where in it a deferral could start (right
         // after a CR LF, unless the text continues deferred text).
-        let plain_from = bytes
-            .iter()
-            .rposition(|&byte| !is_plain(byte))
-            .map_or(0, |last| last + 1);
+        let plain_from = plain_suffix_start(bytes);
         let defer_from = if !self.deferred.is_empty() && plain_from == 0 {
             0
         } else {
