@@ -83,8 +83,12 @@ pub struct Config {
     pub shell_env: BTreeMap<String, String>,
     /// Folder holding the workspaces the shells start in.
     pub workspaces_dir: PathBuf,
-    /// Most open TCP connections; more wait in the kernel's backlog until one closes.
+    /// Most open TCP connections. At the cap the oldest connection that has not sent a request
+    /// gives way; when every one is busy, more wait in the kernel's backlog until one closes.
     pub max_connections: usize,
+    /// Most open connections from one client address (behind trusted proxies, terminal
+    /// connections are counted by the forwarded address).
+    pub max_connections_per_client: usize,
     /// Most live sessions on this server.
     pub max_sessions: usize,
     /// Most live sessions per user (with authentication off, all share one user).
@@ -157,6 +161,7 @@ impl Default for Config {
             shell_env: BTreeMap::new(),
             workspaces_dir: PathBuf::from("data/workspaces"),
             max_connections: 1024,
+            max_connections_per_client: 128,
             max_sessions: 64,
             max_sessions_per_user: 8,
             idle_timeout_secs: 0,
@@ -242,6 +247,9 @@ impl Config {
         }
         if self.max_connections == 0 {
             return Err(invalid("max_connections", "must be at least 1"));
+        }
+        if self.max_connections_per_client == 0 {
+            return Err(invalid("max_connections_per_client", "must be at least 1"));
         }
         if self.max_sessions == 0 {
             return Err(invalid("max_sessions", "must be at least 1"));

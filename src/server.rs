@@ -15,7 +15,7 @@ use axum::serve::{Listener, ListenerExt};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::web::listener::LimitedListener;
+use crate::web::listener::{LimitedListener, Limits};
 use crate::web::routes;
 use crate::web::serve::serve;
 pub use crate::web::state::AppState;
@@ -138,8 +138,12 @@ where
     let config = state.config();
     let listener = LimitedListener::new(
         listener,
-        config.max_connections,
-        config.connection_idle_timeout(),
+        Limits {
+            total: config.max_connections,
+            per_client: config.max_connections_per_client,
+            idle_timeout: config.connection_idle_timeout(),
+            exempt: config.trusted_proxies.clone(),
+        },
     );
     let app = routes::router(state.clone());
     let finish_within = close_grace(config.shutdown_timeout());

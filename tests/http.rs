@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[tokio::test]
 async fn health_reports_ok_and_the_version() {
@@ -123,11 +124,11 @@ async fn metrics_expose_the_documented_names() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+async fn connections_beyond_the_cap_wait_for_a_busy_one_to_close() {
     let server = TestServer::start_with(|config| config.max_connections = 2).await;
-    // Two clients connect and say nothing, holding both slots.
-    let first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let _second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Two terminals hold both slots: they are busy, so neither gives way.
+    let first = server.open().await;
+    let _second = server.open().await;
     let addr = server.addr;
     let waiting = tokio::spawn(async move { http_get(addr, "/health").await.status });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -139,6 +140,100 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     drop(first);
     let status = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn at_the_cap_the_oldest_silent_connection_gives_way() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start_with(|config| config.max_connections = 3).await;
+    let mut terminal = server.open().await;
+    // Two clients connect and say nothing, holding the other slots.
+    let mut oldest = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut newer = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // A request is served at once: the oldest silent connection was closed to make room.
+    let served = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        http_get(server.addr, "/health"),
+    )
+    .await;
+    assert_eq!(served.expect("the request waited").status, 200);
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(WAIT, oldest.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    // The one after it may still speak (only one slot was needed), and the terminal works.
+    let still_open =
+        tokio::time::timeout(std::time::Duration::from_millis(200), newer.read(&mut buf)).await;
+    assert!(still_open.is_err(), "{still_open:?}");
+    terminal.type_line("echo busy-$((6*7))").await;
+    terminal.read_until("busy-42").await;
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_connections() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start_with(|config| config.max_connections_per_client = 3).await;
+    // 127.0.0.2 is loopback too: a second client address on this machine.
+    let from = |ip: [u8; 4]| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(std::net::SocketAddr::from((ip, 0))).unwrap();
+        socket.connect(server.addr).await.unwrap()
+    };
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(from([127, 0, 0, 2]).await);
+    }
+    let mut fourth = from([127, 0, 0, 2]).await;
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(WAIT, fourth.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "a fourth connection from one address was kept: {read:?}"
+    );
+    // Other addresses are served as usual, and the address gets its slot back once one closes.
+    assert_eq!(http_get(server.addr, "/health").await.status, 200);
+    held.pop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut again = from([127, 0, 0, 2]).await;
+    let open =
+        tokio::time::timeout(std::time::Duration::from_millis(300), again.read(&mut buf)).await;
+    assert!(open.is_err(), "the freed slot was not given back: {open:?}");
+}
+
+#[tokio::test]
+async fn behind_a_proxy_terminals_are_counted_by_the_forwarded_address() {
+    let server = TestServer::start_with(|config| {
+        config.max_connections_per_client = 2;
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let connect = |forwarded: &'static str| {
+        let mut request = server.ws_url().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        clients.push(connect("203.0.113.7").await.unwrap());
+    }
+    match connect("203.0.113.7").await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default());
+            assert!(body.contains("too many connections"), "{body}");
+        }
+        other => panic!(
+            "a third terminal from one forwarded address: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    // Another user behind the same proxy is not affected; nor is the first once one closes.
+    connect("203.0.113.8").await.unwrap();
+    clients.pop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    connect("203.0.113.7").await.unwrap();
 }
 
 #[tokio::test]

@@ -102,6 +102,14 @@ pub(super) fn read_error(error: &axum::Error) -> Ending {
     }
 }
 
+/// The answer to a client that holds as many terminal connections as one address may.
+pub(super) fn too_many_connections() -> Response {
+    json_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        serde_json::json!({"error": "too many connections from this client address"}),
+    )
+}
+
 /// A JSON body with a status, never cached.
 pub(super) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     (

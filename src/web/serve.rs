@@ -27,6 +27,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use super::listener::LimitedListener;
 use super::state::PeerAddr;
 use crate::shutdown::Shutdown;
 
@@ -42,13 +43,14 @@ pub(crate) fn no_delay(stream: &tokio::net::TcpStream) {
 /// Serves `app` on `listener` until `shutdown` starts, then waits up to `finish_within` for open
 /// requests to finish. Handlers see the peer as `ConnectInfo<PeerAddr>`.
 pub(crate) async fn serve<L>(
-    mut listener: L,
+    mut listener: LimitedListener<L>,
     app: Router,
     header_read_timeout: Duration,
     shutdown: &Shutdown,
     finish_within: Duration,
 ) where
     L: Listener<Addr = SocketAddr>,
+    L::Io: Unpin,
 {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -59,7 +61,9 @@ pub(crate) async fn serve<L>(
             accepted = listener.accept() => accepted,
             () = shutdown.started() => break,
         };
+        let seen = io.request_seen();
         let service = app.clone().map_request(move |request: Request<Incoming>| {
+            seen.mark();
             let mut request = request.map(Body::new);
             request
                 .extensions_mut()

@@ -30,6 +30,15 @@ pub(super) async fn upgrade(
     // Refused whether or not authentication is on: URLs end up in proxy logs and histories.
     let token_in_url = query_has_token(uri.query());
     let header_token = bearer_token(&headers).map(str::to_owned);
+    // Terminal connections per client address: behind trusted proxies this is the forwarded
+    // address, which the listener's own cap (by peer) cannot see.
+    let counted = match client.remote_addr.parse() {
+        Ok(ip) => match state.terminal_clients().count(ip) {
+            Some(counted) => Some(counted),
+            None => return outcome::too_many_connections(),
+        },
+        Err(_) => None,
+    };
     let limit = state.config().max_message_bytes;
     let span = tracing::info_span!(
         "connection",
@@ -47,6 +56,7 @@ pub(super) async fn upgrade(
             let tracked = state.shutdown().clone();
             tracked.track(
                 async move {
+                    let _per_client = counted;
                     let _counted = ConnectionCount::new(&state);
                     let ending = if !origin_allowed {
                         refuse(socket, CloseReason::OriginNotAllowed).await

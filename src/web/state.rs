@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::listener::PerClient;
 use crate::auth::{AuditLog, AuthError, Authenticator};
 use crate::config::Config;
 use crate::lifecycle;
@@ -25,6 +26,8 @@ struct AppInner {
     shutdown: Shutdown,
     /// Token verification and policy; `None` while authentication is off.
     auth: Option<Authenticator>,
+    /// Open terminal connections per client address.
+    terminal_clients: PerClient,
 }
 
 impl AppState {
@@ -48,8 +51,10 @@ impl AppState {
         } else {
             None
         };
+        let terminal_clients = PerClient::new(config.max_connections_per_client);
         Ok(Self {
             inner: Arc::new(AppInner {
+                terminal_clients,
                 config,
                 registry,
                 metrics,
@@ -93,6 +98,11 @@ impl AppState {
     /// The metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Open terminal connections per client address.
+    pub(crate) fn terminal_clients(&self) -> &PerClient {
+        &self.inner.terminal_clients
     }
 
     /// The server's shutdown.
