@@ -133,6 +133,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Time allowed for a graceful shutdown before remaining sessions are killed.
     pub shutdown_timeout_secs: u64,
+    /// On SIGTERM, first drain for up to this long: `/ready` turns 503 and no new session
+    /// starts, while the existing ones go on until they end or the time is up; then the
+    /// shutdown proper. 0 (the default) shuts down at once.
+    pub drain_timeout_secs: u64,
     /// Async runtime threads; 0 means half the CPUs, at least one (see `docs/performance.md`).
     pub worker_threads: usize,
     /// Allow listening on a non-loopback address with authentication off.
@@ -181,6 +185,7 @@ impl Default for Config {
             log_level: "info".to_owned(),
             log_format: LogFormat::Pretty,
             shutdown_timeout_secs: 20,
+            drain_timeout_secs: 0,
             worker_threads: 0,
             allow_unauthenticated: false,
             metrics_public: true,
@@ -293,6 +298,12 @@ impl Config {
                 return Err(invalid(key, "must be at least 1"));
             }
         }
+        if self.drain_timeout_secs > 7 * 24 * 3600 {
+            return Err(invalid(
+                "drain_timeout_secs",
+                "must be at most 604800 (a week)",
+            ));
+        }
         if self.worker_threads > 256 {
             return Err(invalid(
                 "worker_threads",
@@ -391,6 +402,11 @@ impl Config {
     /// Shutdown timeout as a duration.
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
+    }
+
+    /// Drain timeout as a duration (zero: no drain).
+    pub fn drain_timeout(&self) -> Duration {
+        Duration::from_secs(self.drain_timeout_secs)
     }
 }
 

@@ -30,6 +30,11 @@ pub(crate) struct Hello {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub(crate) flow: Option<bool>,
+    /// The client understands `draining`: it is told when the server starts draining for a
+    /// replacement, and how long its session has left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub(crate) draining: Option<bool>,
 }
 
 /// A control message from a client (a text frame).
@@ -169,6 +174,13 @@ pub(crate) enum ServerMessage {
     /// resizes: its input and size were dropped, and will be.
     #[serde(rename = "readonly")]
     ReadOnly,
+    /// Only to clients that asked for `draining`: this server is being replaced. It takes no new
+    /// sessions; this one goes on for at most `seconds_left` more, then closes with 1001. A new
+    /// session opened now lands on a current server.
+    Draining {
+        /// Seconds until the server closes the sessions it still has.
+        seconds_left: u32,
+    },
 }
 
 impl ServerMessage {
@@ -331,7 +343,8 @@ mod tests {
                 hello: Hello {
                     token: Some("t".into()),
                     resync: Some(true),
-                    flow: None
+                    flow: None,
+                    draining: None
                 }
             })
         );

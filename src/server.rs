@@ -1,4 +1,10 @@
-//! The server: binding, serving through the web edge, and graceful shutdown.
+//! The server: binding, serving through the web edge, draining, and graceful shutdown.
+//!
+//! Draining, when `drain_timeout_secs` is set (SIGTERM or SIGINT, or [`ShutdownHandle::drain`]):
+//! `/ready` turns 503 and the registry refuses new sessions, while the existing ones go on and
+//! can be reattached; clients that understand it are told how long they have left. Once the
+//! last session has ended, or the drain timeout has passed, or a second signal arrives, the
+//! shutdown below begins.
 //!
 //! Shutdown, in order (SIGTERM, SIGINT, or [`ShutdownHandle::shut_down`]):
 //! 1. `/ready` turns 503 and the registry refuses new sessions;
@@ -31,6 +37,47 @@ impl ShutdownHandle {
     pub fn shut_down(&self) {
         self.state.shutdown().start();
     }
+
+    /// Starts the drain described in the module docs, then the shutdown; without a drain
+    /// timeout, the shutdown at once.
+    pub fn drain(&self) {
+        let timeout = self.state.config().drain_timeout();
+        if timeout.is_zero() {
+            self.shut_down();
+            return;
+        }
+        let shutdown = self.state.shutdown();
+        if shutdown.is_draining() {
+            return;
+        }
+        shutdown.start_draining(Instant::now() + timeout);
+        tracing::info!(
+            sessions = self.state.registry().len(),
+            drain_timeout_secs = timeout.as_secs(),
+            "draining: no new sessions; the shutdown follows when the last session ends"
+        );
+        tokio::spawn(shut_down_once_drained(self.state.clone(), timeout));
+    }
+}
+
+/// Waits until every session has ended or `timeout` has passed (or the shutdown has begun
+/// otherwise), then starts the shutdown.
+async fn shut_down_once_drained(state: AppState, timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let drained = async {
+        while !state.registry().is_empty() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    tokio::select! {
+        () = drained => tracing::info!("drained: every session has ended"),
+        () = tokio::time::sleep_until(deadline) => tracing::info!(
+            sessions = state.registry().len(),
+            "drain timeout: closing the remaining sessions"
+        ),
+        () = state.shutdown().started() => {}
+    }
+    state.shutdown().start();
 }
 
 /// A bound, not yet serving, web-terminal server.
@@ -90,11 +137,14 @@ impl Server {
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully (the module docs say how).
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         // Handlers go in before anyone can learn the address, so an early SIGTERM is graceful too.
-        let signals = termination_signals()?;
+        let mut signals = termination_signals()?;
         let shutdown = self.shutdown_handle();
         tokio::spawn(async move {
-            signals.await;
+            signals.next().await;
             tracing::info!("shutdown requested");
+            shutdown.drain();
+            // A second signal does not wait for the drain.
+            signals.next().await;
             shutdown.shut_down();
         });
         tracing::info!(
@@ -158,16 +208,28 @@ where
     drain(state).await;
 }
 
-/// Installs SIGTERM and SIGINT handlers now; the future resolves when either arrives.
-fn termination_signals() -> std::io::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    Ok(async move {
+/// SIGTERM and SIGINT, handled from the moment this is created.
+struct TerminationSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl TerminationSignals {
+    /// Resolves when either signal arrives.
+    async fn next(&mut self) {
         tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
         }
+    }
+}
+
+/// Installs SIGTERM and SIGINT handlers now.
+fn termination_signals() -> std::io::Result<TerminationSignals> {
+    use tokio::signal::unix::{SignalKind, signal};
+    Ok(TerminationSignals {
+        terminate: signal(SignalKind::terminate())?,
+        interrupt: signal(SignalKind::interrupt())?,
     })
 }
 

@@ -51,6 +51,19 @@ describe("decodeServerMessage", () => {
     });
   });
 
+  it("accepts draining with whole seconds left, and refuses anything else", () => {
+    expect(decodeServerMessage('{"type":"draining","seconds_left":3600}')).toEqual({
+      ok: true,
+      message: { type: "draining", seconds_left: 3600 },
+    });
+    for (const bad of ['"soon"', "-1", "1.5", "null"]) {
+      expect(decodeServerMessage(`{"type":"draining","seconds_left":${bad}}`)).toEqual({
+        ok: false,
+        error: "draining: seconds_left is not a non-negative integer",
+      });
+    }
+  });
+
   it("ignores unknown fields, which v1 may gain", () => {
     expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","motd":"hi"}`)).toEqual({
       ok: true,

@@ -55,6 +55,13 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
   readonly() {
     return { ok: true, message: { type: "readonly" } };
   },
+  draining(fields) {
+    const secondsLeft = fields.seconds_left;
+    if (typeof secondsLeft !== "number" || !Number.isInteger(secondsLeft) || secondsLeft < 0) {
+      return { ok: false, error: "draining: seconds_left is not a non-negative integer" };
+    }
+    return { ok: true, message: { type: "draining", seconds_left: secondsLeft } };
+  },
 };
 
 function isKnownType(type: string): type is ServerMessage["type"] {

@@ -8,6 +8,7 @@ import {
   NO_STATUS_RECEIVED,
   TerminalConnection,
   type Clock,
+  type ConnectionOptions,
   type ConnectionState,
   type Notice,
   type SessionStore,
@@ -185,7 +186,7 @@ interface Harness {
   last(): FakeSocket;
 }
 
-function harness(): Harness {
+function harness(extra: Partial<ConnectionOptions> = {}): Harness {
   const clock = new FakeClock();
   const sockets: FakeSocket[] = [];
   const sessions = new MemorySessions();
@@ -233,6 +234,7 @@ function harness(): Harness {
     signInRequired: () => {
       h.signInRequests += 1;
     },
+    ...extra,
   });
   return h;
 }
@@ -289,7 +291,7 @@ describe("TerminalConnection heartbeat", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "network", attempt: 1 });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("takes a late timer (a throttled tab) for a reason to ping, not for a dead connection", () => {
@@ -323,7 +325,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toEqual({ kind: "connecting" });
     expect(h.last().url).toBe("ws://terminal.test/api/v1/ws");
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
     expect(h.sessions.value).toBe(SESSION_A);
@@ -335,7 +337,7 @@ describe("TerminalConnection", () => {
     h.screen.push("stale screen");
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("$ echo hi\r\nhi\r\n");
     expect(h.screen).toEqual(["$ echo hi\r\nhi\r\n"]);
@@ -382,7 +384,7 @@ describe("TerminalConnection", () => {
   it("asks for in-band resyncs in open and attach", () => {
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("writes output bytes as they come", () => {
@@ -400,7 +402,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 100, rows: 30 };
     h.connection.resize(100, 30);
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true, flow: true, token: "secret-token" },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "secret-token" },
       { type: "resize", cols: 100, rows: 30 },
     ]);
     expect(h.last().url).not.toContain("secret");
@@ -421,7 +423,7 @@ describe("TerminalConnection", () => {
 
     h.size = { cols: 90, rows: 20 };
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("hello\r\n"); // the server's replay
     expect(h.screen).toEqual(["hello\r\n"]);
@@ -458,7 +460,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "too-slow" });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("after 1001 (server restarting) reconnects with a new session and says so", () => {
@@ -468,7 +470,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     expect(h.notices).toEqual([]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["server-restarted"]);
@@ -486,6 +488,17 @@ describe("TerminalConnection", () => {
     h.last().text({ type: "opened", session: SESSION_A, role: "view" });
     expect(h.notices).toEqual(["read-only", "read-only"]);
     expect(h.connection.state).toMatchObject({ kind: "connected" });
+  });
+
+  it("passes the server's drain notice on with the seconds left, and stays connected", () => {
+    const drains: number[] = [];
+    h = harness({ draining: (secondsLeft: number) => drains.push(secondsLeft) });
+    h.connection.start();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A });
+    h.last().text({ type: "draining", seconds_left: 1800 });
+    expect(drains).toEqual([1800]);
+    expect(h.connection.state).toMatchObject({ kind: "connected", session: SESSION_A });
   });
 
   it("reports the role from opened and readonly, and forgets it when the connection goes", () => {
@@ -519,7 +532,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_B);
     expect(h.connection.state).toEqual({ kind: "connecting" });
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_B, snapshot: true });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
   });
@@ -545,7 +558,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["session-expired"]);
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
@@ -571,7 +584,7 @@ describe("TerminalConnection", () => {
     expect(h.sockets).toHaveLength(1); // no automatic retry
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("counts an exit as an exit even if the close frame is lost", () => {
@@ -595,7 +608,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_A);
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("says what happened in its own words when the server gives no reason", () => {
@@ -641,7 +654,7 @@ describe("TerminalConnection", () => {
     h.clock.advance(500);
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "fresh" }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "fresh" }]);
   });
 
   it("backs off when the embedding page keeps sending rejected tokens", () => {
@@ -671,7 +684,7 @@ describe("TerminalConnection", () => {
     h.connection.start();
     h.last().accept();
     h.connection.resize(100, 30); // before opened: the server would answer 4400
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.connection.resize(80, 24);
     h.connection.resize(100, 30);
@@ -689,7 +702,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 120, rows: 40 };
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true, flow: true },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true },
       { type: "resize", cols: 120, rows: 40 },
     ]);
   });

@@ -157,6 +157,11 @@ export interface ConnectionOptions {
   roleChanged?(role: SessionRole | null): void;
   /** Called on 4401: ask for a fresh token and call `tokenAvailable()` when one arrives. */
   signInRequired?(): void;
+  /**
+   * The server is being replaced: it takes no new sessions, and closes this one (1001) in
+   * `secondsLeft` seconds unless it ends first. A new session opened now lands on a current server.
+   */
+  draining?(secondsLeft: number): void;
   backoff?: BackoffPolicy;
   /** Give up on a socket that has not been answered with `opened` after this long. */
   handshakeTimeoutMs?: number;
@@ -340,8 +345,8 @@ export class TerminalConnection {
     const token = this.options.token();
     const message: ClientMessage =
       stored === null
-        ? { type: "open", cols, rows, resync: true, flow: true, ...(token === null ? {} : { token }) }
-        : { type: "attach", session: stored, cols, rows, resync: true, flow: true, ...(token === null ? {} : { token }) };
+        ? { type: "open", cols, rows, resync: true, flow: true, draining: true, ...(token === null ? {} : { token }) }
+        : { type: "attach", session: stored, cols, rows, resync: true, flow: true, draining: true, ...(token === null ? {} : { token }) };
     this.pending = stored === null ? { kind: "open" } : { kind: "attach", session: stored };
     this.lastSentSize = { cols, rows };
     this.send(message);
@@ -386,6 +391,9 @@ export class TerminalConnection {
       case "readonly":
         this.setRole("view");
         this.options.notice?.("read-only");
+        break;
+      case "draining":
+        this.options.draining?.(message.seconds_left);
         break;
     }
   }

@@ -161,7 +161,7 @@ impl SessionRegistry {
 
     /// Starts a shell of `size` for `by`, within the limits, and adds it to the live sessions.
     fn start(&self, by: &Requester, size: (u16, u16)) -> Result<Session, SessionError> {
-        if self.inner.shutdown.is_started() {
+        if self.inner.shutdown.is_draining() {
             return Err(SessionError::Draining);
         }
         let user = by.identity.user.as_str();

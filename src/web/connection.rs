@@ -22,15 +22,24 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A peer silent (no frames, no completed sends) for this many ping intervals is dead.
 const SILENT_INTERVALS: u32 = 3;
 
+/// What a connection's handshake settled for the rest of it.
+#[derive(Debug)]
+pub(super) struct Terms {
+    /// When the client's token runs out, if it has one.
+    pub(super) token_expires: Option<tokio::time::Instant>,
+    /// The client acknowledges output: at most [`FLOW_WINDOW`] bytes go unacknowledged.
+    pub(super) flow: bool,
+    /// The client is told when the server starts draining.
+    pub(super) drain_notice: bool,
+}
+
 /// Relays between `socket` and `viewer` until one side ends, then closes the socket as the
-/// ending says. `token_expires` is when the client's token runs out, if it has one; with `flow`,
-/// the client acknowledges output and at most [`FLOW_WINDOW`] bytes go unacknowledged.
+/// ending says.
 pub(super) async fn relay(
     state: &AppState,
     socket: WebSocket,
     mut viewer: Viewer,
-    token_expires: Option<tokio::time::Instant>,
-    flow: bool,
+    terms: Terms,
 ) -> Ending {
     let connection = Connection {
         state,
@@ -39,7 +48,8 @@ pub(super) async fn relay(
         pong_owed: Notify::new(),
         readonly_owed: Notify::new(),
         readonly_told: AtomicBool::new(false),
-        unacknowledged: flow.then(|| AtomicU64::new(0)),
+        unacknowledged: terms.flow.then(|| AtomicU64::new(0)),
+        drain_notice: terms.drain_notice && state.config().drain_timeout_secs > 0,
         acknowledged: Notify::new(),
         started: Instant::now(),
     };
@@ -49,7 +59,7 @@ pub(super) async fn relay(
         ending = connection.send_output(&mut sink, &mut viewer) => ending,
         ending = connection.receive_input(&mut stream, &input) => ending,
         ending = connection.watch_liveness() => ending,
-        ending = expiry(token_expires) => ending,
+        ending = expiry(terms.token_expires) => ending,
         () = state.shutdown().started() => CloseReason::ShuttingDown.into(),
     };
     drop(viewer);
@@ -98,6 +108,8 @@ struct Connection<'a> {
     unacknowledged: Option<AtomicU64>,
     /// The client acknowledged some output.
     acknowledged: Notify,
+    /// The client is to be told once when the server starts draining.
+    drain_notice: bool,
     started: Instant,
 }
 
@@ -138,6 +150,7 @@ impl Connection<'_> {
         let mut ping = tokio::time::interval(self.state.config().ping_interval());
         ping.tick().await;
         let mut first_snapshot = true;
+        let mut drain_owed = self.drain_notice;
         loop {
             // A client whose terminal is behind gets nothing more until it catches up: the output
             // waits in the session, which slows the shell, as a real terminal would.
@@ -168,6 +181,14 @@ impl Connection<'_> {
                 _ = ping.tick() => Message::Ping(Default::default()),
                 () = self.pong_owed.notified() => Message::Text(ServerMessage::Pong.to_json().into()),
                 () = self.readonly_owed.notified() => Message::Text(ServerMessage::ReadOnly.to_json().into()),
+                () = self.state.shutdown().draining(), if drain_owed => {
+                    drain_owed = false;
+                    // A shutdown without a drain implies draining too: nothing to announce.
+                    let Some(seconds_left) = self.state.shutdown().drain_seconds_left() else {
+                        continue;
+                    };
+                    Message::Text(ServerMessage::Draining { seconds_left }.to_json().into())
+                }
             };
             if let Message::Binary(bytes) = &message {
                 self.sent(bytes.len());

@@ -8,7 +8,7 @@ use axum::response::Response;
 use tracing::Instrument;
 
 use super::client::{bearer_token, origin_allowed, query_has_token};
-use super::connection::{close, relay};
+use super::connection::{Terms, close, relay};
 use super::outcome::{self, Ending};
 use super::state::AppState;
 use crate::auth::{ClientInfo, Failure, Identity, Refusal};
@@ -107,10 +107,8 @@ async fn refuse(socket: WebSocket, reason: CloseReason) -> Ending {
 /// A session opened or attached by the handshake.
 struct Opened {
     viewer: Viewer,
-    /// When the client's token runs out, if authentication is on.
-    token_expires: Option<tokio::time::Instant>,
-    /// The client acknowledges output.
-    flow: bool,
+    /// What the client's token and its `hello` say about the rest of the connection.
+    terms: Terms,
 }
 
 /// Runs a connection to its end: the handshake under its timeout, then the relay.
@@ -128,16 +126,7 @@ async fn serve(
         () = state.shutdown().started() => Err(CloseReason::ShuttingDown.into()),
     };
     match handshake {
-        Ok(opened) => {
-            relay(
-                state,
-                socket,
-                opened.viewer,
-                opened.token_expires,
-                opened.flow,
-            )
-            .await
-        }
+        Ok(opened) => relay(state, socket, opened.viewer, opened.terms).await,
         Err(Ending::Close(reason)) => refuse(socket, reason).await,
         Err(Ending::PeerGone) => Ending::PeerGone,
     }
@@ -218,7 +207,10 @@ async fn handshake(
     }
     Ok(Opened {
         viewer,
-        token_expires,
-        flow: hello.flow.unwrap_or(false),
+        terms: Terms {
+            token_expires,
+            flow: hello.flow.unwrap_or(false),
+            drain_notice: hello.draining.unwrap_or(false),
+        },
     })
 }

@@ -77,7 +77,7 @@ impl AppState {
 
     /// Whether the server accepts new sessions (`/ready`).
     pub fn is_ready(&self) -> bool {
-        !self.inner.shutdown.is_started()
+        !self.inner.shutdown.is_draining()
     }
 
     /// Live sessions now.

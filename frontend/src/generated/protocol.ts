@@ -21,7 +21,12 @@ resync?: boolean,
  * The client acknowledges output once its terminal has processed it (`ack`); the server then
  * keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
  */
-flow?: boolean, } | { "type": "attach", 
+flow?: boolean, 
+/**
+ * The client understands `draining`: it is told when the server starts draining for a
+ * replacement, and how long its session has left.
+ */
+draining?: boolean, } | { "type": "attach", 
 /**
  * The id from an earlier `opened` message.
  */
@@ -47,7 +52,12 @@ resync?: boolean,
  * The client acknowledges output once its terminal has processed it (`ack`); the server then
  * keeps at most [`FLOW_WINDOW`] bytes unacknowledged.
  */
-flow?: boolean, } | { "type": "resize", 
+flow?: boolean, 
+/**
+ * The client understands `draining`: it is told when the server starts draining for a
+ * replacement, and how long its session has left.
+ */
+draining?: boolean, } | { "type": "resize", 
 /**
  * Terminal width in columns.
  */
@@ -77,6 +87,10 @@ role?: string, } | { "type": "snapshot" } | { "type": "exit",
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */
-code: number, } | { "type": "pong" } | { "type": "readonly" };
+code: number, } | { "type": "pong" } | { "type": "readonly" } | { "type": "draining", 
+/**
+ * Seconds until the server closes the sessions it still has.
+ */
+seconds_left: number, };
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, invalidPayload: 1007, policyViolation: 1008, messageTooBig: 1009, badMessage: 4400, unauthorized: 4401, forbidden: 4403, unknownSession: 4404, handshakeTimeout: 4408, tooSlow: 4409, sessionLimit: 4429, internalError: 1011 } as const;
 export const MAX_DIMENSION = 1000;
