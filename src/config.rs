@@ -22,12 +22,13 @@ const RESERVED_ENV: [&str; 3] = [
 ];
 
 /// Keys whose environment value is a comma-separated list.
-const LIST_KEYS: [&str; 5] = [
+const LIST_KEYS: [&str; 6] = [
     "shell_args",
     "recording_auditors",
     "allowed_origins",
     "frame_ancestors",
     "trusted_proxies",
+    "peers",
 ];
 
 /// A configuration that could not be loaded or is not valid.
@@ -145,6 +146,17 @@ pub struct Config {
     pub metrics_public: bool,
     /// Proxies whose `X-Forwarded-For` header is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// This instance's name among its replicas, a DNS label: the ids of the sessions it starts
+    /// carry it, so that any replica can find their owner. Unset: a single instance.
+    pub node_name: Option<String>,
+    /// How to reach a replica: a base URL with `{node}` where its name goes, for example
+    /// `http://{node}.web-terminal-peers.web-terminal.svc:8080`.
+    pub peer_url_template: Option<String>,
+    /// The replicas' names, when they are fixed (tests, a static set of hosts).
+    pub peers: Vec<String>,
+    /// The headless Service whose addresses are the current replicas: a session's owner is
+    /// reached only if its name resolves to one of them.
+    pub peer_service: Option<String>,
     /// PEM certificate chain; with `tls_key`, serve HTTPS (needs the `tls` feature).
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for `tls_cert`.
@@ -190,6 +202,10 @@ impl Default for Config {
             allow_unauthenticated: false,
             metrics_public: true,
             trusted_proxies: Vec::new(),
+            node_name: None,
+            peer_url_template: None,
+            peers: Vec::new(),
+            peer_service: None,
             tls_cert: None,
             tls_key: None,
             auth: crate::auth::AuthConfig::default(),
@@ -310,6 +326,8 @@ impl Config {
                 "must be at most 256 (0 picks automatically)",
             ));
         }
+        self.validate_peers()
+            .map_err(|(key, reason)| invalid(key, reason))?;
         for origin in &self.allowed_origins {
             check_origin(origin).map_err(|reason| invalid("allowed_origins", reason))?;
         }
@@ -408,6 +426,63 @@ impl Config {
     pub fn drain_timeout(&self) -> Duration {
         Duration::from_secs(self.drain_timeout_secs)
     }
+}
+
+impl Config {
+    /// Checks the replica settings: names are DNS labels, the template makes an `http(s)` URL
+    /// of any of them, and replicas are configured only with a name and a template.
+    fn validate_peers(&self) -> Result<(), (&'static str, String)> {
+        if let Some(node) = &self.node_name
+            && !is_dns_label(node)
+        {
+            return Err((
+                "node_name",
+                "must be a DNS label: 1 to 63 of a-z, 0-9 and -, not starting or ending with -"
+                    .into(),
+            ));
+        }
+        if let Some(peer) = self.peers.iter().find(|peer| !is_dns_label(peer)) {
+            return Err(("peers", format!("{peer:?} is not a DNS label")));
+        }
+        if let Some(template) = &self.peer_url_template {
+            let url = template.replace("{node}", "0");
+            let parsed = reqwest::Url::parse(&url).map_err(|error| {
+                (
+                    "peer_url_template",
+                    format!("{template:?} is not a URL: {error}"),
+                )
+            })?;
+            if !template.contains("{node}")
+                || !matches!(parsed.scheme(), "http" | "https")
+                || parsed.query().is_some()
+                || parsed.path() != "/"
+            {
+                return Err((
+                    "peer_url_template",
+                    format!("{template:?} must be an http(s) base URL with {{node}} in it"),
+                ));
+            }
+        }
+        let replicated = !self.peers.is_empty() || self.peer_service.is_some();
+        if replicated && (self.node_name.is_none() || self.peer_url_template.is_none()) {
+            return Err((
+                "node_name",
+                "peers and peer_service need node_name and peer_url_template".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` is a DNS label (RFC 1123): what a replica's name must be, so that it can go
+/// into a host name and can never carry a path, a port or another host.
+pub(crate) fn is_dns_label(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
 }
 
 /// Accepts `scheme://host[:port]` with nothing after it, as browsers send in `Origin`.

@@ -51,6 +51,17 @@ describe("decodeServerMessage", () => {
     });
   });
 
+  it("accepts a session id with its replica's name, and refuses ids that are not ids", () => {
+    const onReplica = `web-terminal-0.${SESSION}`;
+    expect(decodeServerMessage(`{"type":"opened","session":"${onReplica}"}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: onReplica },
+    });
+    for (const bad of [`-x.${SESSION}`, `a.b.${SESSION}`, `A.${SESSION}`, SESSION.slice(1), `${SESSION}0`, `x/y.${SESSION}`]) {
+      expect(decodeServerMessage(`{"type":"opened","session":"${bad}"}`)).toEqual({ ok: false, error: "opened: session is not a session id" });
+    }
+  });
+
   it("accepts draining with whole seconds left, and refuses anything else", () => {
     expect(decodeServerMessage('{"type":"draining","seconds_left":3600}')).toEqual({
       ok: true,

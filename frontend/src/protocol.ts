@@ -5,8 +5,11 @@ import type { ClientMessage, ServerMessage } from "./generated/protocol";
 /** Largest binary frame the UI sends; the server accepts up to max_message_bytes (1 MiB). */
 export const MAX_INPUT_FRAME_BYTES = 64 * 1024;
 
-/** A session id: 32 lowercase hex characters (128 random bits). */
-const SESSION_ID = /^[0-9a-f]{32}$/;
+/**
+ * A session id: 32 lowercase hex characters (128 random bits), after the name of the replica that
+ * runs it and a dot when the server has replicas (a DNS label: `web-terminal-0.3f9a…`).
+ */
+export const SESSION_ID = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)?[0-9a-f]{32}$/;
 
 export type DecodeResult = { ok: true; message: ServerMessage } | { ok: false; error: string };
 
@@ -24,7 +27,7 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
   opened(fields) {
     const session = fields.session;
     if (typeof session !== "string" || !SESSION_ID.test(session)) {
-      return { ok: false, error: "opened: session is not a 32-character hex id" };
+      return { ok: false, error: "opened: session is not a session id" };
     }
     const snapshot = fields.snapshot;
     if (snapshot !== undefined && typeof snapshot !== "boolean") {

@@ -67,17 +67,33 @@ const CHUNK: usize = 64 * 1024;
 /// Input chunks queued per session before senders wait (each at most `max_message_bytes`).
 const INPUT_QUEUE: usize = 8;
 
-/// A session's id: 128 random bits as 32 lowercase hex characters. Unguessable, because
-/// knowing the id is what lets its owner reattach.
+/// A session's id: 128 random bits as 32 lowercase hex characters, after the name of the
+/// replica that runs it and a dot when replicas are configured (`web-terminal-0.3f9a…`).
+/// Unguessable, because knowing the id is what lets its owner reattach.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SessionId(String);
 
 impl SessionId {
-    /// A fresh random id.
-    fn random() -> Self {
+    /// A fresh random id, on replica `node` if there are replicas.
+    fn random(node: Option<&str>) -> Self {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).expect("the OS random number generator is available");
-        Self(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+        let random: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        Self(match node {
+            Some(node) => format!("{node}.{random}"),
+            None => random,
+        })
+    }
+
+    /// The replica named in an id, if the id names one; `None` for an id of a single instance
+    /// (or one that is not an id at all).
+    pub(crate) fn node_of(id: &str) -> Option<&str> {
+        let (node, random) = id.split_once('.')?;
+        let random_ok = random.len() == 32
+            && random
+                .bytes()
+                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
+        (random_ok && crate::config::is_dns_label(node)).then_some(node)
     }
 
     /// The id as text.
@@ -96,6 +112,15 @@ impl std::fmt::Display for SessionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Who starts a session, on which replica, and at what size.
+#[derive(Debug)]
+struct Birth {
+    /// This replica's name, when there are replicas: the session's id carries it.
+    node: Option<Arc<str>>,
+    owner: Requester,
+    size: (u16, u16),
 }
 
 /// How much of a session's output is kept: bytes for viewers in flight, rows of history in the
@@ -150,9 +175,8 @@ struct Inner {
 impl Session {
     /// Starts the pump and input tasks of a freshly spawned `pty`.
     fn start(
-        owner: Requester,
+        birth: Birth,
         pty: Pty,
-        size: (u16, u16),
         buffers: Buffers,
         metrics: Metrics,
         events: Events,
@@ -160,7 +184,8 @@ impl Session {
     ) -> Self {
         let (input, input_queue) = mpsc::channel(INPUT_QUEUE);
         let now = Instant::now();
-        let id = SessionId::random();
+        let Birth { node, owner, size } = birth;
+        let id = SessionId::random(node.as_deref());
         let recorder = recording.and_then(|policy| {
             Recorder::start(policy, &id, &owner.identity.user, size, events.clone())
                 .inspect_err(|error| {

@@ -16,7 +16,7 @@ use super::listing::{SessionName, SessionSummary};
 use super::recording::{self, RecordingPolicy};
 use super::shell::{configured_shell, with_home};
 use super::workspace::Workspaces;
-use super::{Buffers, Session, SessionId, Viewer};
+use super::{Birth, Buffers, Session, SessionId, Viewer};
 use crate::auth::identity::normalize_groups;
 use crate::config::Config;
 use crate::memory;
@@ -62,6 +62,8 @@ struct Inner {
     events: Events,
     /// Once started, no new sessions.
     shutdown: Shutdown,
+    /// This replica's name, when there are replicas.
+    node: Option<Arc<str>>,
     /// How sessions are recorded; `None` while recording is off.
     recording: Option<RecordingPolicy>,
     /// When old recordings were last deleted.
@@ -99,6 +101,7 @@ impl SessionRegistry {
                 metrics,
                 events: Events::new(observers),
                 shutdown,
+                node: config.node_name.as_deref().map(Arc::from),
                 recording: config.recordings().map(|dir| RecordingPolicy {
                     dir: dir.to_path_buf(),
                     input: config.recording_input,
@@ -169,10 +172,14 @@ impl SessionRegistry {
         let workspace = self.inner.workspaces.prepare(user)?;
         let shell = with_home(&self.inner.shell, &workspace);
         let pty = Pty::spawn(&shell, &workspace, size.0, size.1)?;
-        let session = Session::start(
-            by.clone(),
-            pty,
+        let birth = Birth {
+            node: self.inner.node.clone(),
+            owner: by.clone(),
             size,
+        };
+        let session = Session::start(
+            birth,
+            pty,
             self.inner.limits.buffers,
             self.inner.metrics.clone(),
             self.inner.events.clone(),

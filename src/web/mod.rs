@@ -17,6 +17,8 @@ mod client;
 mod connection;
 pub(crate) mod listener;
 mod outcome;
+mod peers;
+mod relay;
 pub(crate) mod routes;
 pub(crate) mod serve;
 mod socket;

@@ -17,6 +17,9 @@ pub(super) enum Ending {
     Close(CloseReason),
     /// The peer went away (or its socket failed); there is nobody to tell.
     PeerGone,
+    /// The connection was relayed to the session's replica, which closed it with this code
+    /// (passed on to the client as it was), or went away (`None`).
+    Relayed(Option<u16>),
 }
 
 impl From<CloseReason> for Ending {

@@ -10,10 +10,11 @@ use tracing::Instrument;
 use super::client::{bearer_token, origin_allowed, query_has_token};
 use super::connection::{Terms, close, relay};
 use super::outcome::{self, Ending};
+use super::relay::{Relayed, relay_to_owner};
 use super::state::AppState;
 use crate::auth::{ClientInfo, Failure, Identity, Refusal};
 use crate::protocol::{ClientMessage, CloseReason, ServerMessage};
-use crate::session::{Requester, Viewer};
+use crate::session::{Requester, SessionId, Viewer};
 
 /// Initial WebSocket read buffer per connection.
 const READ_BUFFER: usize = 4 * 1024;
@@ -76,6 +77,12 @@ pub(super) async fn upgrade(
                             "connection closed"
                         ),
                         Ending::PeerGone => tracing::debug!("connection dropped by the peer"),
+                        Ending::Relayed(code) => {
+                            tracing::info!(
+                                code,
+                                "relayed connection closed by the session's replica"
+                            );
+                        }
                     }
                 }
                 .instrument(span),
@@ -121,15 +128,35 @@ async fn serve(
     let handshake = tokio::select! {
         opened = tokio::time::timeout(
             state.config().handshake_timeout(),
-            handshake(state, &mut socket, client, header_token),
+            handshake(state, &mut socket, &client, header_token.as_deref()),
         ) => opened.unwrap_or(Err(CloseReason::HandshakeTimeout.into())),
         () = state.shutdown().started() => Err(CloseReason::ShuttingDown.into()),
     };
     match handshake {
-        Ok(opened) => relay(state, socket, opened.viewer, opened.terms).await,
+        Ok(Handshake::Opened(opened)) => relay(state, socket, opened.viewer, opened.terms).await,
+        Ok(Handshake::Elsewhere { node, first }) => {
+            let Some(owner) = state.peers().url_of(&node).await else {
+                return refuse(socket, CloseReason::UnknownSession).await;
+            };
+            let relayed = Relayed {
+                first,
+                header_token: header_token.as_deref(),
+                client: &client,
+                max_message_bytes: state.config().max_message_bytes,
+            };
+            relay_to_owner(socket, &owner, relayed).await
+        }
         Err(Ending::Close(reason)) => refuse(socket, reason).await,
-        Err(Ending::PeerGone) => Ending::PeerGone,
+        Err(ending) => ending,
     }
+}
+
+/// What the handshake came to.
+enum Handshake {
+    /// A session here was opened or attached.
+    Opened(Opened),
+    /// The client attaches to a session of replica `node`; `first` is its message.
+    Elsewhere { node: String, first: String },
 }
 
 /// Reads the first message, authenticates when authentication is on, and opens or attaches a
@@ -137,9 +164,9 @@ async fn serve(
 async fn handshake(
     state: &AppState,
     socket: &mut WebSocket,
-    client: ClientInfo,
-    header_token: Option<String>,
-) -> Result<Opened, Ending> {
+    client: &ClientInfo,
+    header_token: Option<&str>,
+) -> Result<Handshake, Ending> {
     let text = loop {
         match socket.recv().await {
             None | Some(Ok(Message::Close(_))) => return Err(Ending::PeerGone),
@@ -154,6 +181,17 @@ async fn handshake(
         }
     };
     let message = ClientMessage::parse(&text).map_err(|error| outcome::protocol_close(&error))?;
+    // A session of another replica: that replica decides everything, as if the client had
+    // come to it directly.
+    if let ClientMessage::Attach { session, .. } = &message
+        && let Some(node) = SessionId::node_of(session)
+        && !state.peers().is_self(node)
+    {
+        return Ok(Handshake::Elsewhere {
+            node: node.to_owned(),
+            first: text.to_string(),
+        });
+    }
     let hello = match &message {
         ClientMessage::Open { hello, .. } | ClientMessage::Attach { hello, .. } => hello.clone(),
         ClientMessage::Resize { .. } => {
@@ -170,9 +208,9 @@ async fn handshake(
         None => (Identity::anonymous(), None),
         Some(auth) => {
             // The header wins when both are sent.
-            let token = header_token.as_deref().or(hello.token.as_deref());
+            let token = header_token.or(hello.token.as_deref());
             let grant = auth
-                .authenticate(token, &client)
+                .authenticate(token, client)
                 .await
                 .map_err(|refusal| outcome::refusal_close(&refusal))?;
             let expires = tokio::time::Instant::now() + grant.remaining();
@@ -181,7 +219,10 @@ async fn handshake(
     };
     tracing::Span::current().record("user", identity.user.as_str());
     let resync = hello.resync.unwrap_or(false);
-    let requester = Requester { identity, client };
+    let requester = Requester {
+        identity,
+        client: client.clone(),
+    };
     let registry = state.registry();
     let viewer = match &message {
         ClientMessage::Open { cols, rows, .. } => registry.open(&requester, *cols, *rows, resync),
@@ -205,12 +246,12 @@ async fn handshake(
     if socket.send(Message::Text(opened.into())).await.is_err() {
         return Err(Ending::PeerGone);
     }
-    Ok(Opened {
+    Ok(Handshake::Opened(Opened {
         viewer,
         terms: Terms {
             token_expires,
             flow: hello.flow.unwrap_or(false),
             drain_notice: hello.draining.unwrap_or(false),
         },
-    })
+    }))
 }

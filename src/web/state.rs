@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::listener::PerClient;
+use super::peers::Peers;
 use crate::auth::{AuditLog, AuthError, Authenticator};
 use crate::config::Config;
 use crate::lifecycle;
@@ -28,6 +29,8 @@ struct AppInner {
     auth: Option<Authenticator>,
     /// Open terminal connections per client address.
     terminal_clients: PerClient,
+    /// The other replicas, which own the sessions whose ids name them.
+    peers: Peers,
 }
 
 impl AppState {
@@ -52,9 +55,11 @@ impl AppState {
             None
         };
         let terminal_clients = PerClient::new(config.max_connections_per_client);
+        let peers = Peers::new(&config);
         Ok(Self {
             inner: Arc::new(AppInner {
                 terminal_clients,
+                peers,
                 config,
                 registry,
                 metrics,
@@ -98,6 +103,11 @@ impl AppState {
     /// The metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The other replicas.
+    pub(crate) fn peers(&self) -> &Peers {
+        &self.inner.peers
     }
 
     /// Open terminal connections per client address.

@@ -325,6 +325,21 @@ impl TestServer {
         server
     }
 
+    /// A server with `auth` and `adjust`ed otherwise, once its keys are loaded.
+    pub async fn start_auth_with(
+        auth: AuthConfig,
+        adjust: impl FnOnce(&mut web_terminal::Config),
+    ) -> Self {
+        let server = Self::start_with(|config| {
+            config.auth = auth;
+            adjust(config);
+        })
+        .await;
+        let state = server.state.clone();
+        super::eventually("signing keys load", || state.keys_ready()).await;
+        server
+    }
+
     /// Connects with `Authorization: Bearer token` on the upgrade.
     pub async fn connect_with_header(&self, token: &str) -> Client {
         let mut request = self.ws_url().into_client_request().unwrap();
