@@ -8,8 +8,8 @@
 # On a fresh Debian machine it installs what it needs, idempotently, into the tools cache of
 # checks/tools.sh: Python tools in a venv and checkov in another (rebuilt only when
 # checks/gitops/requirements*.txt change), the CRD models of checks/gitops/crd-models (npm ci from
-# its lockfile: the Argo CD and prometheus-operator models and TypeScript, each pinned by version
-# and integrity hash), and promtool from Debian's prometheus package. Nothing is read from outside
+# its lockfile: the Argo CD, Argo Rollouts, prometheus-operator, Gateway API and cert-manager
+# models and TypeScript, each pinned by version and integrity hash), and promtool from Debian's prometheus package. Nothing is read from outside
 # the repository; a ../shared beside the checkout only adds the comparison of the action pins with
 # its verified list. With CHECKS_NO_INSTALL=1 (the Nix sandbox) it installs nothing and uses the
 # tools on PATH and the CRD models in WEB_TERMINAL_CRD_MODELS.

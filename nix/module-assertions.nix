@@ -1,7 +1,9 @@
 # The NixOS module's assertions, by evaluation alone (no VM): listening on a non-loopback address
 # with authentication off is refused unless allow_unauthenticated is set on purpose, so are state
 # and workspace directories that ProtectHome= would hide, and the configurations that are fine pass.
-# Also the unit's ordering: it wants and starts after network-online.target.
+# Also the unit's ordering: it wants and starts after network-online.target. And the backup: it
+# needs a repository, a password file that is no Nix path and a retention, and it becomes nixpkgs'
+# services.restic.backups.web-terminal over the state directory, as root, keeping 30 days.
 {
   lib,
   stdenv,
@@ -48,6 +50,26 @@ let
     ++ lib.optional (
       !(lib.elem "network-online.target" unit.after)
     ) "after lacks network-online.target";
+
+  # The backup, with the defaults: what it hands nixpkgs' restic module.
+  restic =
+    (evaluate {
+      backup = {
+        enable = true;
+        repository = "/srv/backups/web-terminal";
+        passwordFile = "/run/secrets/restic-password";
+      };
+    }).config.services.restic.backups.web-terminal;
+  backupProblems =
+    lib.optional (!(lib.elem "/var/lib/web-terminal" restic.paths)) "paths lack the state directory"
+    ++ lib.optional (restic.pruneOpts != [ "--keep-within 30d" ]) "pruneOpts do not keep 30 days"
+    ++ lib.optional (restic.user != "root") "does not run as root";
+
+  backupOn = {
+    enable = true;
+    repository = "/srv/backups/web-terminal";
+    passwordFile = "/run/secrets/restic-password";
+  };
 
   authOn = {
     authentication = {
@@ -105,6 +127,32 @@ let
       stateDir = "/srv/web-terminal";
       refused = false;
     };
+    "backup with a repository and a password file" = {
+      settings = { };
+      backup = backupOn;
+      refused = false;
+    };
+    "backup without a repository" = {
+      settings = { };
+      backup = backupOn // {
+        repository = null;
+      };
+      refused = true;
+    };
+    "backup with the password file as a Nix path" = {
+      settings = { };
+      backup = backupOn // {
+        passwordFile = ./module-assertions.nix;
+      };
+      refused = true;
+    };
+    "backup that keeps everything forever" = {
+      settings = { };
+      backup = backupOn // {
+        pruneOpts = [ ];
+      };
+      refused = true;
+    };
   };
 
   wrong = lib.filterAttrs (
@@ -116,21 +164,23 @@ let
           auth.settings = case.auth or { };
         }
         // lib.optionalAttrs (case ? stateDir) { inherit (case) stateDir; }
+        // lib.optionalAttrs (case ? backup) { inherit (case) backup; }
       );
     in
     (messages != [ ]) != case.refused
   ) cases;
 in
 runCommand "web-terminal-nixos-module-assertions" { } (
-  if wrong == { } && unitProblems == [ ] then
+  if wrong == { } && unitProblems == [ ] && backupProblems == [ ] then
     ''
-      echo "${toString (lib.length (lib.attrNames cases))} configurations evaluated as expected; the unit waits for the network"
+      echo "${toString (lib.length (lib.attrNames cases))} configurations evaluated as expected; the unit waits for the network; the backup keeps the state directory 30 days"
       touch $out
     ''
   else
     ''
       echo "the assertion decided wrongly for: ${lib.concatStringsSep "; " (lib.attrNames wrong)}"
       echo "the unit: ${lib.concatStringsSep "; " unitProblems}"
+      echo "the backup: ${lib.concatStringsSep "; " backupProblems}"
       exit 1
     ''
 )

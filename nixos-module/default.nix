@@ -10,6 +10,7 @@
 flake:
 {
   config,
+  options,
   lib,
   pkgs,
   ...
@@ -55,6 +56,36 @@ let
   # The server stops within shutdown_timeout_secs of SIGTERM; systemd waits this much longer
   # before it kills what is left.
   stopMarginSecs = 10;
+
+  # What the backup takes: the state directory (by default the workspaces, the recordings and the
+  # logs), and the workspaces and recordings wherever the settings moved them.
+  underStateDir = path: path == cfg.stateDir || lib.hasPrefix "${cfg.stateDir}/" path;
+  backupPaths = [
+    cfg.stateDir
+  ]
+  ++ lib.filter (path: path != "" && !underStateDir path) (
+    lib.unique [
+      cfg.settings.workspaces_dir
+      recordingDir
+    ]
+  );
+
+  # nixpkgs' restic module took the repository and the password file as `repository` and
+  # `passwordFile` until its RFC 42 rework, which moved them into `settings` (RESTIC_REPOSITORY,
+  # RESTIC_PASSWORD_FILE) and refuses the old names with an assertion. Whichever this nixpkgs has:
+  resticHasSettings = (options.services.restic.backups.type.getSubOptions [ ]) ? settings;
+  resticTarget =
+    if resticHasSettings then
+      {
+        settings = {
+          RESTIC_REPOSITORY = cfg.backup.repository;
+          RESTIC_PASSWORD_FILE = cfg.backup.passwordFile;
+        };
+      }
+    else
+      {
+        inherit (cfg.backup) repository passwordFile;
+      };
 in
 {
   options.services.web-terminal = {
@@ -219,6 +250,62 @@ in
       example = literalExpression "[ pkgs.git pkgs.htop pkgs.vim ]";
       description = "Packages added to the terminal's PATH.";
     };
+
+    backup = {
+      enable = mkEnableOption ''
+        a daily restic backup of {option}`services.web-terminal.stateDir` (the workspaces, the
+        recordings and the logs), as {option}`services.restic.backups.web-terminal`, run as root
+        so that the shells cannot read the repository's password or credentials
+      '';
+
+      repository = mkOption {
+        type = types.nullOr types.str;
+        default = null;
+        example = "s3:s3.eu-central-1.amazonaws.com/example-backups/web-terminal";
+        description = "The restic repository the backup goes to.";
+      };
+
+      passwordFile = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        example = "/run/secrets/web-terminal-restic-password";
+        description = ''
+          A file holding the repository's password, readable by root only. Give it as a string, so
+          that it is not copied into the Nix store.
+        '';
+      };
+
+      environmentFile = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        example = "/run/secrets/web-terminal-restic.env";
+        description = ''
+          A file of environment variables for restic (systemd's EnvironmentFile= format): the
+          storage's credentials, for example AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Give it
+          as a string.
+        '';
+      };
+
+      timerConfig = mkOption {
+        type = types.attrsOf types.str;
+        default = {
+          OnCalendar = "daily";
+          Persistent = "true";
+          RandomizedDelaySec = "1h";
+        };
+        description = "When the backup runs ({manpage}`systemd.timer(5)`).";
+      };
+
+      pruneOpts = mkOption {
+        type = types.listOf types.str;
+        default = [ "--keep-within 30d" ];
+        example = [ "--keep-daily 30" ];
+        description = ''
+          What `restic forget --prune` keeps after each backup: by default every snapshot of the
+          last 30 days. Needs at least one --keep-* option.
+        '';
+      };
+    };
   };
 
   config = mkIf cfg.enable {
@@ -250,7 +337,36 @@ in
         assertion = !(underHiddenDir cfg.stateDir || underHiddenDir cfg.settings.workspaces_dir);
         message = "services.web-terminal: stateDir and settings.workspaces_dir must not be under /home, /root or /run/user.";
       }
+      {
+        assertion =
+          !cfg.backup.enable || (cfg.backup.repository != null && cfg.backup.passwordFile != null);
+        message = "services.web-terminal.backup: repository and passwordFile must be set to enable the backup.";
+      }
+      {
+        assertion =
+          !(builtins.isPath cfg.backup.passwordFile || builtins.isPath cfg.backup.environmentFile);
+        message = ''
+          services.web-terminal.backup: passwordFile or environmentFile is a Nix path, which would
+          copy the secret into the world-readable Nix store. Give it as a string.
+        '';
+      }
+      {
+        assertion = !cfg.backup.enable || lib.any (lib.hasPrefix "--keep-") cfg.backup.pruneOpts;
+        message = "services.web-terminal.backup.pruneOpts: needs a --keep-* option (the default keeps 30 days), or the repository only ever grows.";
+      }
     ];
+
+    # Root, not cfg.user: the shells run as cfg.user, and must not be able to read the
+    # repository's password and credentials (and so delete the backups).
+    services.restic.backups.web-terminal = mkIf cfg.backup.enable (
+      {
+        user = "root";
+        paths = backupPaths;
+        initialize = true;
+        inherit (cfg.backup) environmentFile timerConfig pruneOpts;
+      }
+      // resticTarget
+    );
 
     users.users = mkIf (cfg.user == "web-terminal") {
       web-terminal = {

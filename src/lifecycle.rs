@@ -109,6 +109,7 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
             }
             SessionError::Workspace(_) | SessionError::Spawn(_) => {
                 tracing::error!(%error, user = by.identity.user, "could not start a session");
+                metrics.session_start_failed();
             }
             SessionError::Unknown | SessionError::Draining => {}
         },

@@ -91,7 +91,7 @@ mod collectors {
             let sessions_total = IntCounterVec::new(
                 Opts::new(
                     "web_terminal_sessions_total",
-                    "Sessions by outcome: opened, refused_limit, exited (code 0), failed (other code).",
+                    "Sessions by outcome: opened, refused_limit, start_failed, exited (code 0), failed (other code).",
                 ),
                 &["outcome"],
             )?;
@@ -244,6 +244,15 @@ impl Metrics {
                 .with_label_values(&["opened"])
                 .inc();
         }
+    }
+
+    /// A session could not start: its workspace or its shell failed.
+    pub(crate) fn session_start_failed(&self) {
+        #[cfg(feature = "metrics")]
+        self.inner
+            .sessions_total
+            .with_label_values(&["start_failed"])
+            .inc();
     }
 
     /// A session was refused because a limit is reached.

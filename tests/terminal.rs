@@ -387,3 +387,22 @@ async fn ack_before_open_is_a_bad_message() {
         .await;
     assert!(client.expect_close(4400).await.contains("ack before open"));
 }
+
+#[tokio::test]
+async fn a_shell_that_cannot_start_is_a_1011_and_counted() {
+    let server =
+        TestServer::start_with(|config| config.shell = Some("/nonexistent/shell".into())).await;
+    let mut client = server.connect().await;
+    client
+        .send_json(serde_json::json!({"type": "open", "cols": 80, "rows": 24}))
+        .await;
+    let reason = client.expect_close(1011).await;
+    assert!(!reason.contains("nonexistent"), "internals in the reason: {reason}");
+    assert_eq!(
+        server
+            .metric("web_terminal_sessions_total{outcome=\"start_failed\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(server.state.session_count(), 0);
+}

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gitops_checks  # noqa: E402
 
 ROOT = gitops_checks.repo_root()
-COPIED = ("kustomize", "argocd", "monitoring", ".github", "scripts", "checks", ".yamllint")
+COPIED = ("kustomize", "argocd", "monitoring", "deploy", "docs", ".github", "scripts", "checks", ".yamllint")
 
 
 class Tree:

@@ -1,5 +1,6 @@
-// Validates Argo CD and prometheus-operator objects against the models that the
-// @kubernetes-models packages generate from those projects' CRDs (pinned, with their integrity
+// Validates the objects of CRD-backed kinds (Argo CD, Argo Rollouts, prometheus-operator, Gateway
+// API, cert-manager) against the models that the @kubernetes-models packages generate from those
+// projects' CRDs or API types (pinned, with their integrity
 // hashes, in crd-models/package-lock.json). Called by check_crd_schemas in gitops_checks.py:
 //
 //   node crd_check.mjs <models dir> <documents.json> <work dir>
@@ -19,11 +20,15 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-// The package that models each API group; a group missing here has no schema and fails.
+// The package that models each API group; a group missing here has no schema and fails. Argo CD
+// and Argo Rollouts share argoproj.io, so their kinds are told apart by ROLLOUTS_KINDS.
 const PACKAGES = {
   "argoproj.io": "@kubernetes-models/argo-cd",
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+  "cert-manager.io": "@kubernetes-models/cert-manager",
 };
+const ROLLOUTS_KINDS = new Set(["Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment"]);
 
 function usage(message) {
   console.error(`crd_check.mjs: ${message}`);
@@ -34,7 +39,7 @@ function usage(message) {
 /** The model module of one object, as a package path ("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application"). */
 function modelPath(doc) {
   const group = String(doc.apiVersion ?? "").split("/")[0];
-  const pkg = PACKAGES[group];
+  const pkg = group === "argoproj.io" && ROLLOUTS_KINDS.has(doc.kind) ? "@kubernetes-models/argo-rollouts" : PACKAGES[group];
   return pkg && typeof doc.kind === "string" && /^\w+$/.test(doc.kind) ? `${pkg}/${doc.apiVersion}/${doc.kind}` : undefined;
 }
 

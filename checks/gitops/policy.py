@@ -1,10 +1,12 @@
-"""Policy over the rendered manifests: what issue 6 promises about the pod, the images, the
-replicas, the network and the Argo CD project. `violations()` returns every broken promise as a
-line of text; `gitops_checks.check_policy` fails on any, and the broken-copy tests show that each
-rule can fail.
+"""Policy over the rendered manifests: what issues 6 and 14 promise about the pod, the images, the
+replicas, the rollout and its analysis, the backups, the audit log, the network (Ingress or
+Gateway API) and the Argo CD project. `violations()` returns every broken promise as a line of
+text; `gitops_checks.check_policy` fails on any, and the broken-copy tests show that each rule can
+fail. `compose_violations()` does the same for deploy/compose/compose.yaml.
 
-Input: {"dev": [docs], "staging": [...], "production": [...], "argocd": [...]}, each the parsed
-output of `kubectl kustomize`.
+Input: {"dev": [docs], "staging": [...], "production": [...], "gateway": [...], "argocd": [...]},
+each the parsed output of `kubectl kustomize` (the variants of VARIANTS follow their environment's
+rules).
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ WRITABLE_MOUNTS = {"/tmp", "/app/data/workspaces", "/app/data/logs"}
 WORKSPACES = "/app/data/workspaces"
 # Writable too where an overlay records sessions (the recording component); never required.
 RECORDINGS = "/app/data/recordings"
-INGRESS_NAMESPACES = {"ingress-nginx", "monitoring"}
+# Where browsers (ingress-nginx, or the Gateway API's data plane: Envoy Gateway's namespace) and
+# scrapes come from.
+INGRESS_NAMESPACES = {"ingress-nginx", "envoy-gateway-system", "monitoring"}
+# Rendered variants that no Application deploys, and the environment whose rules each follows.
+VARIANTS = {"gateway": "production"}
 EGRESS_PORTS = {53, 443}
 
 
@@ -228,6 +234,97 @@ def recording_rules(env: str, docs: list[dict], problems: list[str]) -> None:
         )
 
 
+def volume_holding(deployment: dict, path: str) -> tuple[dict | None, dict]:
+    """The most specific mount of the first container that holds `path`, and its volume."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    holding = [
+        mount for mount in container.get("volumeMounts", [])
+        if path == mount["mountPath"] or path.startswith(mount["mountPath"].rstrip("/") + "/")
+    ]
+    if not holding:
+        return None, {}
+    mount = max(holding, key=lambda m: len(m["mountPath"]))
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    return mount, volumes.get(mount["name"], {})
+
+
+def audit_log_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Issue 14: the audit log outlives the pod. With audit on, either it goes to stdout (no
+    audit.log_file: the cluster's log pipeline ships it) or its file lies on a writable mount; in
+    production that mount must be a PersistentVolumeClaim, never an emptyDir, which is deleted
+    with the pod together with the audit trail."""
+    deployment = one(docs, "Deployment", problems, env)
+    if deployment is None:
+        return
+    config = effective_config(docs, deployment)
+    auth_on = str(config.get("AUTH_ENABLED", "false")).lower() == "true"
+    if str(config.get("AUTH_AUDIT_LOG", str(auth_on))).lower() != "true":
+        return
+    path = str(config.get("AUTH_AUDIT_LOG_FILE") or "")
+    if not path:
+        return
+    mount, volume = volume_holding(deployment, path)
+    if mount is None or mount.get("readOnly"):
+        problems.append(f"{env}: the audit log {path} is on no writable volume mount (the root filesystem is read-only)")
+        return
+    if env == "production" and "persistentVolumeClaim" not in volume:
+        kind = next(iter(set(volume) - {"name"}), "unknown")
+        problems.append(
+            f"production: the audit log {path} is on {kind} volume {mount['name']!r}, which goes with the pod: "
+            "write it to stdout (AUTH_AUDIT_LOG_FILE empty) or onto a PersistentVolumeClaim"
+        )
+
+
+BACKUP_RETENTION = re.compile(r"--keep-within(?:=|\s+)30d\b|--keep-daily(?:=|\s+)30\b")
+
+
+def backup_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Issue 14: staging and production back the workspaces claim (with the recordings on it) up
+    every day and keep 30 days; the job is as locked down as the server's pod, reads the claim
+    read-only and pins its image by digest (secret_rules keeps its Secret out of git)."""
+    if env == "dev":
+        return
+    jobs = [job for job in find(docs, "CronJob") if job["metadata"]["name"] == "web-terminal-backup"]
+    if not jobs:
+        problems.append(f"{env}: no CronJob web-terminal-backup backs the workspaces up (the backup component)")
+        return
+    job = jobs[0]
+    where = f"{env}: CronJob/web-terminal-backup"
+    if job["spec"].get("concurrencyPolicy") != "Forbid":
+        problems.append(f"{where}: concurrencyPolicy must be Forbid")
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pod_sc = pod.get("securityContext", {})
+    if pod_sc.get("runAsNonRoot") is not True or pod_sc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        problems.append(f"{where}: the pod must set runAsNonRoot and seccompProfile RuntimeDefault")
+    if pod.get("automountServiceAccountToken") is not False:
+        problems.append(f"{where}: automountServiceAccountToken must be false")
+    claims = {
+        volume["name"]: volume["persistentVolumeClaim"]["claimName"]
+        for volume in pod.get("volumes", []) if "persistentVolumeClaim" in volume
+    }
+    for container in pod.get("containers", []):
+        cwhere = f"{where} container {container['name']}"
+        sc = container.get("securityContext", {})
+        if sc.get("allowPrivilegeEscalation") is not False or sc.get("readOnlyRootFilesystem") is not True or "ALL" not in sc.get("capabilities", {}).get("drop", []):
+            problems.append(f"{cwhere}: needs allowPrivilegeEscalation false, readOnlyRootFilesystem true and capabilities.drop ALL")
+        if not re.search(r"@sha256:[0-9a-f]{64}$", container.get("image", "")):
+            problems.append(f"{cwhere}: image {container.get('image')} must be pinned by digest")
+        script = " ".join(container.get("command", []) + container.get("args", []))
+        if "restic backup" not in script:
+            problems.append(f"{cwhere}: runs no `restic backup`")
+        if not re.search(r"restic forget\b[^\n]*--prune", script) or not BACKUP_RETENTION.search(script):
+            problems.append(f"{cwhere}: must keep 30 days (`restic forget --keep-within 30d --prune` or --keep-daily 30)")
+        mounted = {
+            claims[mount["name"]]: mount for mount in container.get("volumeMounts", []) if mount["name"] in claims
+        }
+        mount = mounted.get("web-terminal-workspaces")
+        if mount is None:
+            problems.append(f"{cwhere}: does not mount the workspaces claim")
+        elif not mount.get("readOnly"):
+            problems.append(f"{cwhere}: must mount the workspaces claim read-only")
+
+
 def image_rules(env: str, docs: list[dict], problems: list[str]) -> None:
     for deployment in find(docs, "Deployment"):
         for container in containers(deployment):
@@ -242,12 +339,78 @@ def image_rules(env: str, docs: list[dict], problems: list[str]) -> None:
                 problems.append(f"{where}: {env} must pin {IMAGE_REPO}@sha256:<64 hex>")
 
 
+def rollout_of(docs: list[dict], deployment: dict) -> dict | None:
+    """The Argo Rollouts Rollout that runs this Deployment's pod template (workloadRef), if any."""
+    for rollout in find(docs, "Rollout"):
+        ref = rollout["spec"].get("workloadRef", {})
+        if ref.get("kind") == "Deployment" and ref.get("name") == deployment["metadata"]["name"]:
+            return rollout
+    return None
+
+
+def serving_replicas(docs: list[dict], deployment: dict) -> int:
+    """How many pods run the Deployment's template: the Rollout's count where one refers to it."""
+    rollout = rollout_of(docs, deployment)
+    source = rollout if rollout is not None else deployment
+    return source["spec"].get("replicas", 1)
+
+
+# The canary analysis tells the canary's series from the stable pods' by this pod label, which the
+# ServiceMonitor must copy onto the series.
+ROLLOUT_HASH_LABEL = "rollouts-pod-template-hash"
+
+
+def rollout_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Issue 14: staging and production roll out as an analysed canary (Argo Rollouts); dev needs no
+    Argo Rollouts CRDs. The Deployment only lends its pod template, so it runs no pods itself; a
+    failed analysis must be able to abort (a background analysis on templates that exist, over the
+    canary's own series); and the Rollout must never be skipped while the Deployment is at zero."""
+    deployment = one(docs, "Deployment", problems, env)
+    if deployment is None:
+        return
+    rollouts = find(docs, "Rollout")
+    if env == "dev":
+        if rollouts:
+            problems.append("dev: renders a Rollout; dev must run without the Argo Rollouts CRDs")
+        return
+    rollout = rollout_of(docs, deployment)
+    if rollout is None:
+        problems.append(f"{env}: no Rollout runs Deployment/{deployment['metadata']['name']} (workloadRef): add the rollout component")
+        return
+    where = f"{env}: Rollout/{rollout['metadata']['name']}"
+    if deployment["spec"].get("replicas", 1) != 0:
+        problems.append(f"{env}: Deployment/{deployment['metadata']['name']} must have replicas: 0, the Rollout runs its pods (else both do)")
+    canary = rollout["spec"].get("strategy", {}).get("canary")
+    if not canary:
+        problems.append(f"{where}: must use the canary strategy (sessions drain pod by pod)")
+        return
+    if canary.get("maxUnavailable") != 0:
+        problems.append(f"{where}: canary maxUnavailable must be 0")
+    templates = {doc["metadata"]["name"] for doc in find(docs, "AnalysisTemplate")}
+    names = [ref.get("templateName") for ref in canary.get("analysis", {}).get("templates", [])]
+    if not names:
+        problems.append(f"{where}: needs a background analysis (strategy.canary.analysis), or nothing aborts a bad canary")
+    for name in names:
+        if name not in templates:
+            problems.append(f"{where}: analysis template {name} is not rendered")
+    args = {arg.get("name"): arg.get("valueFrom", {}).get("podTemplateHashValue") for arg in canary.get("analysis", {}).get("args", [])}
+    if names and (args.get("canary-hash") != "Latest" or args.get("stable-hash") != "Stable"):
+        problems.append(f"{where}: analysis args canary-hash and stable-hash must come from podTemplateHashValue Latest and Stable")
+    for doc in rollouts + find(docs, "AnalysisTemplate"):
+        value = doc["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-options", "")
+        if "SkipDryRunOnMissingResource=true" in value:
+            problems.append(f"{env}: {doc['kind']}/{doc['metadata']['name']} must not skip the dry run: without the CRDs the Deployment would be at zero and nothing would run the pods")
+    for monitor in find(docs, "ServiceMonitor"):
+        if ROLLOUT_HASH_LABEL not in monitor["spec"].get("podTargetLabels", []):
+            problems.append(f"{env}: ServiceMonitor/{monitor['metadata']['name']} must copy {ROLLOUT_HASH_LABEL} (podTargetLabels), or the analysis sees no canary series and passes anything")
+
+
 def replica_rules(env: str, docs: list[dict], problems: list[str]) -> None:
     deployment = one(docs, "Deployment", problems, env)
     pvc = one(docs, "PersistentVolumeClaim", problems, env)
     if deployment is None or pvc is None:
         return
-    replicas = deployment["spec"].get("replicas", 1)
+    replicas = serving_replicas(docs, deployment)
     labels = deployment["spec"]["template"]["metadata"].get("labels", {})
     pdbs = [
         pdb for pdb in find(docs, "PodDisruptionBudget")
@@ -302,6 +465,29 @@ def network_rules(env: str, docs: list[dict], problems: list[str]) -> None:
             problems.append(f"{env}: Service/{service['metadata']['name']} must be ClusterIP")
         if service["spec"].get("sessionAffinity") != "ClientIP":
             problems.append(f"{env}: Service/{service['metadata']['name']} needs sessionAffinity: ClientIP")
+    routes = find(docs, "HTTPRoute")
+    if routes and find(docs, "Ingress"):
+        problems.append(f"{env}: renders both an Ingress and an HTTPRoute; an overlay uses the ingress or the gateway component")
+    certificates = find(docs, "Certificate")
+    for route in routes:
+        where = f"{env}: HTTPRoute/{route['metadata']['name']}"
+        hostnames = route["spec"].get("hostnames", [])
+        if not hostnames:
+            problems.append(f"{where}: needs hostnames")
+        for rule in route["spec"].get("rules", []):
+            persistence = rule.get("sessionPersistence", {})
+            if persistence.get("type") != "Cookie" or not persistence.get("sessionName"):
+                problems.append(f"{where}: every rule needs cookie sessionPersistence (a session lives in one pod)")
+            for ref in rule.get("backendRefs", []):
+                if ref.get("kind", "Service") != "Service" or ref.get("name") != "web-terminal" or ref.get("port") != 8080:
+                    problems.append(f"{where}: backendRefs must be the Service web-terminal on port 8080")
+        covered = {name for cert in certificates for name in cert["spec"].get("dnsNames", [])}
+        for host in hostnames:
+            if host not in covered:
+                problems.append(f"{where}: no cert-manager Certificate covers {host} (TLS)")
+    for cert in certificates:
+        if cert["spec"].get("issuerRef", {}).get("kind") not in ("ClusterIssuer", "Issuer"):
+            problems.append(f"{env}: Certificate/{cert['metadata']['name']} needs a cert-manager issuerRef")
     for ingress in find(docs, "Ingress"):
         notes = ingress["metadata"].get("annotations", {})
         if notes.get("nginx.ingress.kubernetes.io/affinity") != "cookie" or "cert-manager.io/cluster-issuer" not in notes:
@@ -367,6 +553,21 @@ def sync_option_rules(env: str, docs: list[dict], problems: list[str]) -> None:
             problems.append(f"{env}: {doc['kind']}/{doc['metadata']['name']} needs argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true")
 
 
+def project_kinds_rule(rendered: dict[str, list[dict]], problems: list[str]) -> None:
+    """Argo CD syncs only the kinds the AppProject lists: every kind an overlay renders is listed
+    (or the sync of that environment fails), cluster-scoped ones as Namespace alone."""
+    projects = find(rendered.get("argocd", []), "AppProject")
+    if not projects:
+        return
+    allowed = {(entry.get("group", ""), entry.get("kind")) for entry in projects[0]["spec"].get("namespaceResourceWhitelist", [])}
+    allowed |= {(entry.get("group", ""), entry.get("kind")) for entry in projects[0]["spec"].get("clusterResourceWhitelist", [])}
+    for env in NAMESPACES:
+        for doc in rendered.get(env, []):
+            group = doc.get("apiVersion", "").rpartition("/")[0]
+            if (group, doc.get("kind")) not in allowed:
+                problems.append(f"argocd: the AppProject does not allow {doc.get('kind')} ({group or 'core'}), which {env} renders: Argo CD would refuse to sync it")
+
+
 def argocd_rules(docs: list[dict], problems: list[str]) -> None:
     projects = find(docs, "AppProject")
     names = {p["metadata"]["name"] for p in projects}
@@ -405,6 +606,12 @@ def argocd_rules(docs: list[dict], problems: list[str]) -> None:
         problems.append(f"argocd: one Application per overlay expected, found paths {sorted(map(str, paths))}")
 
 
+ENVIRONMENT_RULES = (
+    pod_rules, recording_rules, image_rules, replica_rules, rollout_rules, audit_log_rules, backup_rules,
+    network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules,
+)
+
+
 def violations(rendered: dict[str, list[dict]]) -> list[str]:
     problems: list[str] = []
     for env in NAMESPACES:
@@ -412,7 +619,92 @@ def violations(rendered: dict[str, list[dict]]) -> list[str]:
         if not docs:
             problems.append(f"{env}: nothing rendered")
             continue
-        for rule in (pod_rules, recording_rules, image_rules, replica_rules, network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules):
+        for rule in ENVIRONMENT_RULES:
             rule(env, docs, problems)
+    for variant, env in VARIANTS.items():
+        docs = rendered.get(variant)
+        if docs is None:
+            continue
+        found: list[str] = []
+        for rule in ENVIRONMENT_RULES:
+            rule(env, docs, found)
+        problems.extend(f"{variant} variant: {problem}" for problem in found)
     argocd_rules(rendered.get("argocd", []), problems)
+    project_kinds_rule(rendered, problems)
+    return problems
+
+
+# --- Docker Compose (deploy/compose, issue 14) ---------------------------------------------------
+
+COMPOSE_IMAGE = re.compile(rf"^{re.escape(IMAGE_REPO)}@(sha256:[0-9a-f]{{64}}|\$\{{WEB_TERMINAL_DIGEST:\?[^}}]+\}})$")
+COMPOSE_WRITABLE = {"/app/data/workspaces", "/app/data/recordings", "/app/data/logs"}
+# Environment variables whose value is a secret: never a literal or a default in the file.
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|API_KEY", re.I)
+# ${VAR}, ${VAR:?message} and ${VAR?message} take the value from outside; ${VAR:-x} and ${VAR-x}
+# fall back to x.
+REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?\?[^}]+\}$")
+
+
+def environment_of(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {str(key): "" if value is None else str(value) for key, value in env.items()}
+
+
+def compose_violations(compose: dict, dashboard_source: str) -> list[str]:
+    """The promises of deploy/compose/compose.yaml: every container non-root, read-only root,
+    no capabilities, no-new-privileges, ports on 127.0.0.1; web-terminal by digest, healthy through
+    `web-terminal healthcheck`, with volumes for its workspaces, recordings and logs; Grafana's
+    dashboard mounted from `dashboard_source` (monitoring/dashboard.json, one source) and no
+    password in the file (neither a literal nor a default)."""
+    problems: list[str] = []
+    services = compose.get("services", {})
+    for name, service in services.items():
+        where = f"compose: service {name}"
+        user = str(service.get("user", ""))
+        if not user or user.split(":")[0] in ("0", "root"):
+            problems.append(f"{where}: must run as a non-root user (user: uid:gid)")
+        if service.get("read_only") is not True:
+            problems.append(f"{where}: read_only must be true")
+        if "ALL" not in service.get("cap_drop", []):
+            problems.append(f"{where}: cap_drop must contain ALL")
+        if "no-new-privileges:true" not in service.get("security_opt", []):
+            problems.append(f"{where}: security_opt must contain no-new-privileges:true")
+        if service.get("privileged"):
+            problems.append(f"{where}: privileged must not be set")
+        for port in service.get("ports", []):
+            if not str(port).startswith("127.0.0.1:"):
+                problems.append(f"{where}: port {port} must be published on 127.0.0.1 only")
+        for key, value in environment_of(service).items():
+            if SECRET_NAME.search(key) and not key.endswith("__FILE"):
+                if value and not REQUIRED_VARIABLE.match(value):
+                    problems.append(f"{where}: {key} has a value or a default in the file; take it from a secret file or a required ${{VAR:?message}}")
+    terminal = services.get("web-terminal")
+    if terminal is None:
+        problems.append("compose: no web-terminal service")
+    else:
+        if not COMPOSE_IMAGE.match(str(terminal.get("image", ""))):
+            problems.append(f"compose: web-terminal image must be {IMAGE_REPO}@sha256:<64 hex> or @${{WEB_TERMINAL_DIGEST:?...}}, found {terminal.get('image')!r}")
+        test = terminal.get("healthcheck", {}).get("test", [])
+        if test[:3] != ["CMD", "web-terminal", "healthcheck"]:
+            problems.append(f"compose: web-terminal healthcheck must run [CMD, web-terminal, healthcheck], found {test!r}")
+        mounts = {str(volume).split(":")[1] for volume in terminal.get("volumes", []) if str(volume).count(":") >= 1}
+        for path in sorted(COMPOSE_WRITABLE - mounts):
+            problems.append(f"compose: web-terminal needs a volume at {path}")
+        if not any(str(entry).split(":")[0] == "/tmp" for entry in terminal.get("tmpfs", [])):
+            problems.append("compose: web-terminal needs a tmpfs at /tmp (its root filesystem is read-only)")
+    grafana = services.get("grafana")
+    if grafana is not None:
+        env = environment_of(grafana)
+        if "GF_SECURITY_ADMIN_PASSWORD" in env or not env.get("GF_SECURITY_ADMIN_PASSWORD__FILE", "").startswith("/run/secrets/"):
+            problems.append("compose: Grafana's admin password must come from a secret (GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/...), never a value in the file")
+        for secret in grafana.get("secrets", []):
+            name = secret if isinstance(secret, str) else secret.get("source")
+            source = str(compose.get("secrets", {}).get(name, {}).get("file", ""))
+            if not REQUIRED_VARIABLE.match(source):
+                problems.append(f"compose: secret {name} must name its file through a required ${{VAR:?message}}, so that a missing one stops `docker compose up`; found {source!r}")
+        sources = [str(volume).split(":")[0] for volume in grafana.get("volumes", [])]
+        if dashboard_source not in sources:
+            problems.append(f"compose: Grafana must mount the dashboard from {dashboard_source} (one source, no copy)")
     return problems

