@@ -155,3 +155,40 @@ async fn with_authentication_the_owner_checks_the_token() {
     through_b.read_until("relayed-42").await;
     on_a.read_until("relayed-42").await;
 }
+
+#[tokio::test]
+async fn the_session_api_spans_the_replicas() {
+    let (a, b) = pair(|_| {}).await;
+    let mut on_a = a.open().await;
+    let session = on_a.session.clone().unwrap();
+    let _on_b = b.open().await;
+    // The list through either replica holds both sessions, once each.
+    for server in [&a, &b] {
+        let list: serde_json::Value =
+            serde_json::from_str(&http_get(server.addr, "/api/v1/sessions").await.body).unwrap();
+        let ids: Vec<&str> = list["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{list}");
+        assert!(ids.contains(&session.as_str()), "{list}");
+    }
+    // A replica asked for its own sessions lists only those.
+    let local: serde_json::Value =
+        serde_json::from_str(&http_get(b.addr, "/api/v1/sessions?scope=local").await.body).unwrap();
+    assert_eq!(local["sessions"].as_array().unwrap().len(), 1, "{local}");
+    // Renaming and ending a's session through b.
+    let path = format!("/api/v1/sessions/{session}");
+    let renamed = http_request(b.addr, "PATCH", &path, &[], r#"{"name":"build box"}"#).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert!(renamed.body.contains("build box"), "{}", renamed.body);
+    let ended = http_request(b.addr, "DELETE", &path, &[], "").await;
+    assert_eq!(ended.status, 204, "{}", ended.body);
+    on_a.read_to_end().await;
+    // A crafted id pointing at no replica: 404 at once.
+    let crafted = format!("/api/v1/sessions/9.{}", "0".repeat(32));
+    let response = http_request(b.addr, "PATCH", &crafted, &[], r#"{"name":"x"}"#).await;
+    assert_eq!(response.status, 404, "{}", response.body);
+}

@@ -7,26 +7,40 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{bearer_token, origin_allowed};
+use super::forward;
 use super::outcome::{json_response, recording_status, refusal_status, session_status};
 use super::state::AppState;
 use crate::auth::identity::{DefaultKind, normalize_ref};
 use crate::auth::{ClientInfo, Identity, rfc3339};
 use crate::session::{Requester, Role, SessionName, SessionSummary};
 
-/// `GET /api/v1/sessions`: `{"sessions": [...]}`, oldest first.
-pub(super) async fn list(State(state): State<AppState>, Caller(by): Caller) -> Response {
-    let sessions: Vec<Value> = state
+/// `GET /api/v1/sessions`: `{"sessions": [...]}`, this replica's oldest first, then the other
+/// replicas' (unless the query is `scope=local`: another replica asking for this one's own).
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Caller(by): Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut sessions: Vec<Value> = state
         .registry()
         .list(&by)
         .iter()
         .map(summary_json)
         .collect();
+    if uri.query() != Some(forward::LOCAL_ONLY) {
+        for session in forward::sessions_elsewhere(&state, &headers, &by.client).await {
+            if !sessions.iter().any(|known| known["id"] == session["id"]) {
+                sessions.push(session);
+            }
+        }
+    }
     json_response(StatusCode::OK, json!({ "sessions": sessions }))
 }
 

@@ -15,6 +15,7 @@ mod api;
 pub(crate) mod assets;
 mod client;
 mod connection;
+mod forward;
 pub(crate) mod listener;
 mod outcome;
 mod peers;

@@ -105,6 +105,14 @@ pub(super) fn read_error(error: &axum::Error) -> Ending {
     }
 }
 
+/// The answer about a session that does not exist (any more), here or on its replica.
+pub(super) fn unknown_session() -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        serde_json::json!({"error": "unknown or expired session"}),
+    )
+}
+
 /// The answer to a client that holds as many terminal connections as one address may.
 pub(super) fn too_many_connections() -> Response {
     json_response(

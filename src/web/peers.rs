@@ -17,8 +17,10 @@ use crate::config::{Config, is_dns_label};
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The replicas, as the configuration describes them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Peers {
+    /// For the session API's calls to other replicas (plain HTTP inside the cluster).
+    http: reqwest::Client,
     /// This replica's name.
     node: Option<String>,
     /// A base URL with `{node}` in it.
@@ -31,12 +33,27 @@ pub(crate) struct Peers {
 
 impl Peers {
     pub(crate) fn new(config: &Config) -> Self {
+        // reqwest is built without a bundled crypto provider; ring is installed for the process
+        // (harmlessly again if authentication did it). Replicas speak plain HTTP: no CA roots.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_certs_only(Vec::new())
+            .build()
+            .expect("an HTTP client without certificates always builds");
         Self {
+            http,
             node: config.node_name.clone(),
             template: config.peer_url_template.clone(),
             fixed: config.peers.clone(),
             service: config.peer_service.clone(),
         }
+    }
+
+    /// The HTTP client for other replicas.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// Whether `node` is this replica (or there are no replicas, so every id is ours).
@@ -110,12 +127,12 @@ mod tests {
     use super::*;
 
     fn peers(node: &str, template: &str, fixed: &[&str]) -> Peers {
-        Peers {
-            node: Some(node.into()),
-            template: Some(template.into()),
-            fixed: fixed.iter().map(|peer| (*peer).to_owned()).collect(),
-            service: None,
-        }
+        Peers::new(&Config {
+            node_name: Some(node.into()),
+            peer_url_template: Some(template.into()),
+            peers: fixed.iter().map(|peer| (*peer).to_owned()).collect(),
+            ..Config::default()
+        })
     }
 
     #[tokio::test]
@@ -146,12 +163,12 @@ mod tests {
     #[tokio::test]
     async fn a_name_outside_the_peer_service_is_not_current() {
         // localhost resolves to loopback; the "service" here resolves to nothing at all.
-        let peers = Peers {
-            node: Some("a".into()),
-            template: Some("http://{node}:8080".into()),
-            fixed: Vec::new(),
-            service: Some("no-such-service.invalid".into()),
-        };
+        let peers = Peers::new(&Config {
+            node_name: Some("a".into()),
+            peer_url_template: Some("http://{node}:8080".into()),
+            peer_service: Some("no-such-service.invalid".into()),
+            ..Config::default()
+        });
         assert_eq!(peers.url_of("localhost").await, None);
         let service = Peers {
             service: Some("localhost".into()),
@@ -162,6 +179,6 @@ mod tests {
 
     #[test]
     fn without_replicas_every_id_is_ours() {
-        assert!(Peers::default().is_self("anything"));
+        assert!(Peers::new(&Config::default()).is_self("anything"));
     }
 }

@@ -13,6 +13,7 @@ use axum::routing::{get, patch, post};
 use super::api;
 use super::assets::serve_asset;
 use super::client::bearer_token;
+use super::forward;
 use super::outcome::{json_response, refusal_status};
 use super::socket;
 use super::state::AppState;
@@ -30,14 +31,21 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/ui-config", get(ui_config))
         .route("/api/v1/ws", get(socket::upgrade))
         .route("/api/v1/sessions", get(api::list))
+        .merge(one_session_routes(state.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// The routes about one session; a session of another replica is forwarded there.
+fn one_session_routes(state: AppState) -> Router<AppState> {
+    Router::new()
         .route("/api/v1/sessions/{id}", patch(api::change).delete(api::end))
         .route(
             "/api/v1/sessions/{id}/shares",
             post(api::share).delete(api::unshare),
         )
         .route("/api/v1/sessions/{id}/recording", get(api::recording))
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
+        .route_layer(middleware::from_fn_with_state(state, forward::to_owner))
 }
 
 async fn health() -> Response {
