@@ -397,7 +397,10 @@ async fn a_shell_that_cannot_start_is_a_1011_and_counted() {
         .send_json(serde_json::json!({"type": "open", "cols": 80, "rows": 24}))
         .await;
     let reason = client.expect_close(1011).await;
-    assert!(!reason.contains("nonexistent"), "internals in the reason: {reason}");
+    assert!(
+        !reason.contains("nonexistent"),
+        "internals in the reason: {reason}"
+    );
     assert_eq!(
         server
             .metric("web_terminal_sessions_total{outcome=\"start_failed\"}")

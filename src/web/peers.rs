@@ -79,10 +79,6 @@ impl Peers {
     }
 
     /// The base URLs of every other current replica, for a list that spans them.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the session list fan-out comes next")
-    )]
     pub(crate) async fn others(&self) -> Vec<Url> {
         let Some(template) = self.template.as_deref() else {
             return Vec::new();
