@@ -12,6 +12,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
     target: "es2022",
     sourcemap: false,
+    // Two pages: the terminal, and the replay page, whose code loads only there.
+    rollupOptions: {
+      input: { main: "index.html", replay: "replay.html" },
+    },
   },
   test: {
     include: ["src/**/*.test.ts", "build/**/*.test.ts"],

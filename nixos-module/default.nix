@@ -148,7 +148,16 @@ in
             default = 20;
             description = ''
               Seconds allowed for a graceful shutdown before the remaining shells are killed. The
-              unit's TimeoutStopSec is this plus ${toString stopMarginSecs}.
+              unit's TimeoutStopSec is this plus the drain and ${toString stopMarginSecs}.
+            '';
+          };
+          drain_timeout_secs = mkOption {
+            type = types.ints.unsigned;
+            default = 0;
+            description = ''
+              On stop, first drain for up to this many seconds: no new sessions, the existing ones
+              go on until they end or the time is up, then the shutdown above. 0 (the default)
+              stops at once, as before. The unit's TimeoutStopSec includes it.
             '';
           };
         };
@@ -436,7 +445,8 @@ in
         # and SIGKILL to whatever is left in the unit (programs a shell left behind) once the
         # server has exited, or to everything after TimeoutStopSec.
         KillMode = "mixed";
-        TimeoutStopSec = cfg.settings.shutdown_timeout_secs + stopMarginSecs;
+        TimeoutStopSec =
+          cfg.settings.drain_timeout_secs + cfg.settings.shutdown_timeout_secs + stopMarginSecs;
 
         # Hardening that leaves a shell usable. Every choice, and what it costs inside a terminal:
         #

@@ -15,10 +15,12 @@ use serde::{Deserialize, Serialize};
 pub const ENV_PREFIX: &str = "WEB_TERMINAL_";
 
 /// Environment variables with the prefix that are not configuration keys.
-const RESERVED_ENV: [&str; 3] = [
+const RESERVED_ENV: [&str; 4] = [
     "WEB_TERMINAL_CONFIG",
     "WEB_TERMINAL_AUTH_CONFIG",
     "WEB_TERMINAL_UI_DIST",
+    // The control socket, named to the shells (`web-terminal download` runs there).
+    "WEB_TERMINAL_CONTROL",
 ];
 
 /// Keys whose environment value is a comma-separated list.
@@ -144,6 +146,8 @@ pub struct Config {
     pub allow_unauthenticated: bool,
     /// Serve `/api/v1/metrics` without a token when authentication is on.
     pub metrics_public: bool,
+    /// Largest file a browser may upload into a session, or download from one, in bytes.
+    pub transfer_max_bytes: u64,
     /// Proxies whose `X-Forwarded-For` header is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// This instance's name among its replicas, a DNS label: the ids of the sessions it starts
@@ -201,6 +205,7 @@ impl Default for Config {
             worker_threads: 0,
             allow_unauthenticated: false,
             metrics_public: true,
+            transfer_max_bytes: 100 * 1024 * 1024,
             trusted_proxies: Vec::new(),
             node_name: None,
             peer_url_template: None,
@@ -516,6 +521,55 @@ pub(crate) mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
         Config::load(Some(&path), env(vars), false)
+    }
+
+    #[test]
+    fn replica_settings_are_checked_by_name() {
+        let replicas = [
+            ("WEB_TERMINAL_NODE_NAME", "web-terminal-0"),
+            (
+                "WEB_TERMINAL_PEER_URL_TEMPLATE",
+                "http://{node}.web-terminal-peers.web-terminal.svc:8080",
+            ),
+            ("WEB_TERMINAL_PEERS", "web-terminal-0,web-terminal-1"),
+        ];
+        let config = Config::load(None, env(&replicas), false).unwrap();
+        assert_eq!(config.peers, ["web-terminal-0", "web-terminal-1"]);
+        let refused = |extra: &[(&str, &str)]| {
+            let mut vars = replicas.to_vec();
+            vars.extend_from_slice(extra);
+            Config::load(None, env(&vars), false)
+                .unwrap_err()
+                .to_string()
+        };
+        for (bad, key) in [
+            (("WEB_TERMINAL_NODE_NAME", "Web_Terminal"), "node_name"),
+            (("WEB_TERMINAL_NODE_NAME", "a.b"), "node_name"),
+            (("WEB_TERMINAL_PEERS", "ok,evil.example.com"), "peers"),
+            (
+                ("WEB_TERMINAL_PEER_URL_TEMPLATE", "http://fixed:8080"),
+                "peer_url_template",
+            ),
+            (
+                ("WEB_TERMINAL_PEER_URL_TEMPLATE", "ftp://{node}:21"),
+                "peer_url_template",
+            ),
+            (
+                ("WEB_TERMINAL_PEER_URL_TEMPLATE", "http://{node}/x"),
+                "peer_url_template",
+            ),
+        ] {
+            let error = refused(&[bad]);
+            assert!(error.contains(key), "{bad:?}: {error}");
+        }
+        // Peers without a name or a template for this replica.
+        let error = Config::load(None, env(&[("WEB_TERMINAL_PEERS", "a,b")]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("need node_name and peer_url_template"),
+            "{error}"
+        );
     }
 
     #[test]

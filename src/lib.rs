@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod download;
 pub mod healthcheck;
 mod lifecycle;
 mod memory;

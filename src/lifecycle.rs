@@ -83,6 +83,44 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                 },
             );
         }
+        SessionEvent::Uploaded {
+            session,
+            by,
+            name,
+            bytes,
+        } => {
+            tracing::info!(session_id = %session, user = by.identity.user, file = name, bytes, "upload");
+            audit(
+                AuditEvent::FileUpload,
+                Record {
+                    identity: Some(&by.identity),
+                    session_id: Some(session.as_str()),
+                    client: Some(&by.client),
+                    file: Some(name),
+                    bytes: Some(bytes),
+                    ..Record::default()
+                },
+            );
+        }
+        SessionEvent::Downloaded {
+            session,
+            by,
+            name,
+            bytes,
+        } => {
+            tracing::info!(session_id = %session, user = by.identity.user, file = name, bytes, "download");
+            audit(
+                AuditEvent::FileDownload,
+                Record {
+                    identity: Some(&by.identity),
+                    session_id: Some(session.as_str()),
+                    client: Some(&by.client),
+                    file: Some(name),
+                    bytes: Some(bytes),
+                    ..Record::default()
+                },
+            );
+        }
         SessionEvent::Refused { session, by, error } => match error {
             SessionError::ServerLimit(_) | SessionError::UserLimit(_) => {
                 tracing::warn!(%error, user = by.identity.user, "session refused");
@@ -111,7 +149,7 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                 tracing::error!(%error, user = by.identity.user, "could not start a session");
                 metrics.session_start_failed();
             }
-            SessionError::Unknown | SessionError::Draining => {}
+            SessionError::Unknown | SessionError::Draining | SessionError::ReadOnly => {}
         },
         SessionEvent::Closed {
             session,

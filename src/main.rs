@@ -27,6 +27,8 @@ enum Command {
     CheckConfig,
     /// Probe this instance's /health; exit 0 when healthy, 1 otherwise.
     Healthcheck,
+    /// In a session: offer FILE to the session's browsers for download.
+    Download { file: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Download { file } => web_terminal::download::run(&file),
         Command::Start => {
             telemetry::init(&config.log_level, config.log_format);
             match start(config) {

@@ -160,6 +160,7 @@ impl Server {
     pub async fn run(self) -> std::io::Result<()> {
         let state = self.state.clone();
         tokio::spawn(state.registry().clone().run_housekeeping());
+        tokio::spawn(crate::web::control::serve(state.clone()));
         if let Some(auth) = state.auth() {
             tokio::spawn(auth.jwks().clone().run_refresh());
         }

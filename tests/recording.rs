@@ -241,4 +241,188 @@ async fn without_a_recording_dir_nothing_is_recorded() {
     .await;
     assert_eq!(response.status, 404);
     assert!(response.body.contains("not recorded"), "{}", response.body);
+    let listed = http_request(server.addr, "GET", "/api/v1/recordings", &[], "").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&listed.body).unwrap(),
+        serde_json::json!({"enabled": false, "recordings": []})
+    );
+}
+
+#[tokio::test]
+async fn the_recording_holds_exactly_what_a_viewer_from_the_start_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = recorded_server(dir.path(), false).await;
+    let mut client = server.connect().await;
+    client
+        .send_json(serde_json::json!({"type": "open", "cols": 80, "rows": 24}))
+        .await;
+    let session = client.expect_opened().await;
+    // The first binary frame is the snapshot of the blank screen; the shell's output follows.
+    loop {
+        match client.next().await {
+            Some(tokio_tungstenite::tungstenite::Message::Binary(_)) => break,
+            Some(_) => {}
+            None => panic!("no snapshot"),
+        }
+    }
+    client
+        .type_line(
+            "printf '\\033[1;31mred\\033[0m '; seq 1 3000; yes \"$(printf 'caf\\303\\251')\" | head -n 9000; echo done-$((6*7))",
+        )
+        .await;
+    client.read_until("done-42").await;
+    client.type_line("exit").await;
+    client.read_to_end().await;
+
+    let (_, events) = finished_recording(dir.path(), &session).await;
+    let recorded = of_kind(&events, "o").concat();
+    let seen = String::from_utf8(client.output.clone()).unwrap();
+    assert!(seen.contains("\u{1b}[1;31mred") && seen.contains("2999"));
+    assert_eq!(
+        recorded, seen,
+        "the recording differs from what the viewer saw"
+    );
+}
+
+#[tokio::test]
+async fn recordings_past_their_retention_are_deleted_and_newer_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = "a".repeat(32);
+    for file in [format!("{old}.cast"), format!("{old}.owner")] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, "{}\n").unwrap();
+        let three_days_ago = std::time::SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(three_days_ago)
+            .unwrap();
+    }
+    let recent = "b".repeat(32);
+    std::fs::write(dir.path().join(format!("{recent}.cast")), "{}\n").unwrap();
+    std::fs::write(dir.path().join(format!("{recent}.owner")), "anonymous").unwrap();
+    let path = dir.path().to_path_buf();
+    let server = TestServer::start_with(move |config| {
+        config.recording_dir = Some(path);
+        config.recording_retention_days = 2;
+    })
+    .await;
+    // Housekeeping looks at start-up, then hourly.
+    let old_cast = dir.path().join(format!("{old}.cast"));
+    let old_owner = dir.path().join(format!("{old}.owner"));
+    common::eventually("the old recording is deleted", || {
+        !old_cast.exists() && !old_owner.exists()
+    })
+    .await;
+    assert!(dir.path().join(format!("{recent}.cast")).exists());
+    let mut client = server.open().await;
+    client.type_line("echo kept-$((6*7))").await;
+    client.read_until("kept-42").await;
+    let listed = http_request(server.addr, "GET", "/api/v1/recordings", &[], "").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let ids: Vec<String> = serde_json::from_str::<Value>(&listed.body).unwrap()["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|recording| recording["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.contains(&recent) && !ids.contains(&old), "{ids:?}");
+    assert_eq!(
+        ids.len(),
+        2,
+        "the live session's and the recent one: {ids:?}"
+    );
+}
+
+/// The server binary with every file it writes limited to 8 KiB (`ulimit -f 16`, in blocks of 512
+/// bytes; SIGXFSZ ignored, so a write past it fails with EFBIG as a write to a full disk fails with
+/// ENOSPC; both are inherited through `exec`), recording into `dir`. Returns the child, its
+/// address and its log (stderr) as it grows.
+fn server_on_a_full_disk(
+    dir: &Path,
+) -> (
+    std::process::Child,
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    use std::io::BufRead;
+    let server = common::bare_server_command();
+    let mut limited = std::process::Command::new("/bin/sh");
+    limited
+        .arg("-c")
+        .arg("ulimit -f 16 && trap '' XFSZ && exec \"$SERVER\" start")
+        .env_clear();
+    for (key, value) in server.get_envs() {
+        if let Some(value) = value {
+            limited.env(key, value);
+        }
+    }
+    let mut child = limited
+        .env("SERVER", server.get_program())
+        .env("WEB_TERMINAL_PORT", "0")
+        .env("WEB_TERMINAL_WORKSPACES_DIR", dir.join("workspaces"))
+        .env("WEB_TERMINAL_RECORDING_DIR", dir.join("recordings"))
+        .env("WEB_TERMINAL_SHELL", "/bin/sh")
+        .env("WEB_TERMINAL_LOG_FORMAT", "json")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let first: Value = serde_json::from_str(&line).unwrap();
+    let addr = first["fields"]["address"]
+        .as_str()
+        .or(first["address"].as_str())
+        .unwrap_or_else(|| panic!("no address in {line}"))
+        .parse()
+        .unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while stderr.read_line(&mut line).is_ok_and(|read| read > 0) {
+            sink.lock().unwrap().push_str(&std::mem::take(&mut line));
+        }
+    });
+    (child, addr, log)
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_the_recording_and_the_shell_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr, log) = server_on_a_full_disk(dir.path());
+    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws"))
+        .await
+        .unwrap();
+    let mut client = common::Client {
+        socket,
+        output: Vec::new(),
+        session: None,
+    };
+    client
+        .send_json(serde_json::json!({"type": "open", "cols": 80, "rows": 24}))
+        .await;
+    let session = client.expect_opened().await;
+    client.type_line("seq 1 5000; echo after-$((6*7))").await;
+    client.read_until("after-42").await;
+    common::eventually("the server log says the recording stopped", || {
+        log.lock().unwrap().contains("recording write failed")
+    })
+    .await;
+    // The shell goes on, and the recording holds what fit, never the exit status.
+    client.type_line("echo still-$((6*7)); exit 5").await;
+    client.read_until("still-42").await;
+    let (exit, _) = client.read_to_end().await;
+    assert_eq!(exit, Some(5));
+    let cast =
+        std::fs::read_to_string(dir.path().join(format!("recordings/{session}.cast"))).unwrap();
+    assert!(cast.len() <= 8192, "{}", cast.len());
+    assert!(cast.contains("\"o\""), "what fit is kept");
+    assert!(!cast.contains("\"x\""), "nothing after the failure");
+    let _ = child.kill();
+    let _ = child.wait();
 }

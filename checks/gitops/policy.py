@@ -1,6 +1,6 @@
-"""Policy over the rendered manifests: what issues 6 and 14 promise about the pod, the images, the
-replicas, the rollout and its analysis, the backups, the audit log, the network (Ingress or
-Gateway API) and the Argo CD project. `violations()` returns every broken promise as a line of
+"""Policy over the rendered manifests: what issues 6, 13 and 14 promise about the pod, the images,
+the replicas (and how they reach each other), the drain, the rollout and its analysis, the backups,
+the audit log, the network (Ingress or Gateway API) and the Argo CD project. `violations()` returns every broken promise as a line of
 text; `gitops_checks.check_policy` fails on any, and the broken-copy tests show that each rule can
 fail. `compose_violations()` does the same for deploy/compose/compose.yaml.
 
@@ -35,6 +35,19 @@ INGRESS_NAMESPACES = {"ingress-nginx", "envoy-gateway-system", "monitoring"}
 # Rendered variants that no Application deploys, and the environment whose rules each follows.
 VARIANTS = {"gateway": "production"}
 EGRESS_PORTS = {53, 443}
+# Replicas (issue 13): the server's one port, by number or by the container port's name.
+SERVER_PORT = 8080
+SERVER_PORT_NAMES = {SERVER_PORT, "http"}
+# terminationGracePeriodSeconds must cover drain_timeout_secs + shutdown_timeout_secs + this, for
+# the last close frames and the exit.
+GRACE_MARGIN_SECS = 10
+# The replica's node name is its pod IP with dashes, the name cluster DNS serves for a pod behind a
+# headless Service (a Deployment's pods have no DNS record by name): the peers component's command.
+NODE_NAME_COMMAND = [
+    "/bin/sh",
+    "-c",
+    'export WEB_TERMINAL_NODE_NAME="${POD_IP//[.:]/-}"; unset POD_IP; exec web-terminal start',
+]
 
 
 def find(docs: list[dict], kind: str) -> list[dict]:
@@ -176,10 +189,7 @@ def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
 
     # Shutdown and rollout.
     config = effective_config(docs, deployment)
-    timeout = int(config.get("shutdown_timeout_secs", 20))
-    grace = pod.get("terminationGracePeriodSeconds", 30)
-    if grace < timeout:
-        problems.append(f"{name}: terminationGracePeriodSeconds {grace} < shutdown_timeout_secs {timeout}")
+    grace_rules(env, docs, deployment, problems)
     strategy = spec.get("strategy", {})
     rolling = strategy.get("rollingUpdate", {})
     if single_node_claims(docs, deployment):
@@ -194,6 +204,118 @@ def pod_rules(env: str, docs: list[dict], problems: list[str]) -> None:
         problems.append(f"{name}: log_format must be json outside dev")
     if str(config.get("allow_unauthenticated", "false")).lower() == "true" and env != "dev":
         problems.append(f"{name}: allow_unauthenticated is only for dev")
+
+
+def pod_templates(docs: list[dict], deployment: dict) -> list[tuple[str, dict]]:
+    """Every pod template that runs the server: the Deployment's, and a Rollout's own template
+    where one overrides it (with workloadRef alone the Rollout runs the Deployment's)."""
+    templates = [(f"Deployment/{deployment['metadata']['name']}", deployment)]
+    templates += [(f"Rollout/{r['metadata']['name']}", r) for r in find(docs, "Rollout") if r["spec"].get("template")]
+    return templates
+
+
+def grace_rules(env: str, docs: list[dict], deployment: dict, problems: list[str]) -> None:
+    """Issue 13: Kubernetes kills the container terminationGracePeriodSeconds after SIGTERM, so it
+    must cover the drain, then the shutdown, then a margin; else the kubelet kills live shells
+    mid-drain. Checked on every pod template, with the configuration that template loads."""
+    for where, workload in pod_templates(docs, deployment):
+        config = effective_config(docs, workload)
+        drain = int(config.get("drain_timeout_secs", 0))
+        timeout = int(config.get("shutdown_timeout_secs", 20))
+        grace = workload["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+        if grace < drain + timeout + GRACE_MARGIN_SECS:
+            problems.append(
+                f"{env}: {where}: terminationGracePeriodSeconds {grace} < drain_timeout_secs {drain} + "
+                f"shutdown_timeout_secs {timeout} + {GRACE_MARGIN_SECS}"
+            )
+
+
+def is_headless(service: dict) -> bool:
+    return service["spec"].get("clusterIP") == "None"
+
+
+def selects_server(selector: dict, labels: dict) -> bool:
+    """A label selector (matchLabels only) that picks the server's pods."""
+    return bool(selector) and set(selector) == {"matchLabels"} and bool(selector["matchLabels"]) and selector["matchLabels"].items() <= labels.items()
+
+
+def is_peer(peer: dict, labels: dict) -> bool:
+    """A NetworkPolicy peer that is the server's own pods in this namespace."""
+    return set(peer) == {"podSelector"} and selects_server(peer["podSelector"], labels)
+
+
+def rule_ports(rule: dict) -> set:
+    return {p.get("port") for p in rule.get("ports", [])}
+
+
+def peer_rules(env: str, docs: list[dict], problems: list[str]) -> None:
+    """Issue 13: with several replicas, an attach that reaches a replica that does not run the
+    session is relayed to the one that does. That needs a headless Service over the pods that
+    keeps draining (not ready) pods in DNS; node names that resolve under it (a pod's dashed IP:
+    a Deployment's pods have no DNS record by name); the URL template and Service name of this
+    environment's own namespace; and NetworkPolicy rules for replica-to-replica traffic on the
+    server's port and no other."""
+    deployment = one(docs, "Deployment", problems, env)
+    if deployment is None or serving_replicas(docs, deployment) < 2:
+        return
+    namespace = NAMESPACES[env]
+    pod = deployment["spec"]["template"]
+    labels = pod["metadata"].get("labels", {})
+    headless = [svc for svc in find(docs, "Service") if is_headless(svc)]
+    if not headless:
+        problems.append(f"{env}: {serving_replicas(docs, deployment)} replicas need a headless Service (clusterIP: None) over the pods, the replicas' address book (the peers component)")
+        return
+    service = headless[0]
+    where = f"{env}: Service/{service['metadata']['name']}"
+    if not selects_server({"matchLabels": service["spec"].get("selector", {})}, labels):
+        problems.append(f"{where}: the selector must pick the server's pods ({labels})")
+    if service["spec"].get("publishNotReadyAddresses") is not True:
+        problems.append(f"{where}: needs publishNotReadyAddresses: true, or a draining pod (/ready 503) drops out of DNS and its sessions can no longer be reattached through another replica")
+    if not any(p.get("port") == SERVER_PORT and p.get("targetPort", SERVER_PORT) in SERVER_PORT_NAMES for p in service["spec"].get("ports", [])):
+        problems.append(f"{where}: needs port {SERVER_PORT} to the server's port (http)")
+
+    config = effective_config(docs, deployment)
+    name = service["metadata"]["name"]
+    expected = {
+        "peer_url_template": f"http://{{node}}.{name}.{namespace}.svc:{SERVER_PORT}",
+        "peer_service": f"{name}.{namespace}.svc",
+    }
+    for key, value in expected.items():
+        if config.get(key) != value:
+            problems.append(f"{env}: WEB_TERMINAL_{key.upper()} is {config.get(key)!r}, must be {value!r} (this environment's namespace and headless Service)")
+    if config.get("peers"):
+        problems.append(f"{env}: WEB_TERMINAL_PEERS lists fixed names, but pod names change with every rollout: use the headless Service (peer_service)")
+
+    container = pod["spec"]["containers"][0]
+    env_vars = {e["name"]: e for e in container.get("env", [])}
+    node = env_vars.get("WEB_TERMINAL_NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+    pod_ip = env_vars.get("POD_IP", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+    if node == "metadata.name" and not pod.get("spec", {}).get("hostname"):
+        problems.append(
+            f"{env}: WEB_TERMINAL_NODE_NAME is the pod's name, which has no DNS record: a Deployment's pods get "
+            f"<hostname>.{name} records only with spec.hostname, which one template cannot set per pod, so every relay "
+            "would end in 4404; use the pod's dashed IP (the peers component)"
+        )
+    elif pod_ip != "status.podIP" or container.get("command") != NODE_NAME_COMMAND:
+        problems.append(
+            f"{env}: the node name must be the pod's dashed IP, the name cluster DNS serves under {name}: "
+            f"POD_IP from fieldRef status.podIP and command {NODE_NAME_COMMAND} (the peers component)"
+        )
+
+    policies = [
+        np for np in find(docs, "NetworkPolicy")
+        if np["spec"].get("podSelector", {}).get("matchLabels", {}).items() <= labels.items()
+    ]
+    for kind, key, side in (("ingress", "from", "from"), ("egress", "to", "to")):
+        rules = [
+            rule for np in policies for rule in np["spec"].get(kind, [])
+            if any(is_peer(peer, labels) for peer in rule.get(key, []))
+        ]
+        if not any(rule_ports(rule) and rule_ports(rule) <= SERVER_PORT_NAMES for rule in rules):
+            problems.append(f"{env}: the NetworkPolicy must allow {kind} {side} the other replicas on port {SERVER_PORT} (podSelector of the server's pods)")
+        for rule in rules:
+            if not rule_ports(rule) or not rule_ports(rule) <= SERVER_PORT_NAMES:
+                problems.append(f"{env}: NetworkPolicy {kind} {side} the replicas allows ports {sorted(map(str, rule_ports(rule))) or 'all'}; only {SERVER_PORT}")
 
 
 def recording_rules(env: str, docs: list[dict], problems: list[str]) -> None:
@@ -452,17 +574,24 @@ def network_rules(env: str, docs: list[dict], problems: list[str]) -> None:
             # reached only with `kubectl port-forward`, which NetworkPolicy does not see.
             problems.append(f"{where}: authentication is off, so no ingress may be allowed (port-forward only)")
         for rule in np["spec"].get("ingress", []):
-            peers = rule.get("from", [])
+            # The other replicas (peer_rules checks their port).
+            peers = [p for p in rule.get("from", []) if not is_peer(p, labels)]
             sources = {p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") for p in peers}
-            if not peers or not sources <= INGRESS_NAMESPACES:
-                problems.append(f"{where}: ingress allowed only from {sorted(INGRESS_NAMESPACES)}")
+            if not rule.get("from") or not sources <= INGRESS_NAMESPACES:
+                problems.append(f"{where}: ingress allowed only from {sorted(INGRESS_NAMESPACES)} and the other replicas")
         for rule in np["spec"].get("egress", []):
-            ports = {p.get("port") for p in rule.get("ports", [])}
+            ports = rule_ports(rule)
+            to_replicas = bool(rule.get("to")) and all(is_peer(p, labels) for p in rule["to"])
+            if to_replicas and ports and ports <= SERVER_PORT_NAMES:
+                continue
             if not ports or not ports <= EGRESS_PORTS:
-                problems.append(f"{where}: egress allowed only to DNS and HTTPS, found ports {sorted(map(str, ports))}")
+                problems.append(f"{where}: egress allowed only to DNS, HTTPS and the other replicas' port {SERVER_PORT}, found ports {sorted(map(str, ports))}")
     for service in find(docs, "Service"):
         if service["spec"].get("type", "ClusterIP") != "ClusterIP":
             problems.append(f"{env}: Service/{service['metadata']['name']} must be ClusterIP")
+        if is_headless(service):
+            # The replicas' address book (peer_rules); clients never connect through it.
+            continue
         if service["spec"].get("sessionAffinity") != "ClientIP":
             problems.append(f"{env}: Service/{service['metadata']['name']} needs sessionAffinity: ClientIP")
     routes = find(docs, "HTTPRoute")
@@ -608,7 +737,7 @@ def argocd_rules(docs: list[dict], problems: list[str]) -> None:
 
 ENVIRONMENT_RULES = (
     pod_rules, recording_rules, image_rules, replica_rules, rollout_rules, audit_log_rules, backup_rules,
-    network_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules,
+    network_rules, peer_rules, namespace_rules, secret_rules, auth_rules, checkov_skip_rules, sync_option_rules,
 )
 
 

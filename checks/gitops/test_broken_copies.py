@@ -124,7 +124,7 @@ def test_policy_missing_networkpolicy(tree: Tree) -> None:
 def test_policy_wider_egress(tree: Tree) -> None:
     path = tree.root / "kustomize/base/networkpolicy.yaml"
     path.write_text(path.read_text() + "    - ports:\n        - port: 22\n          protocol: TCP\n")
-    policy_fails(tree, "egress allowed only to DNS and HTTPS")
+    policy_fails(tree, "egress allowed only to DNS, HTTPS and the other replicas")
 
 
 def test_policy_loadbalancer_service(tree: Tree) -> None:
@@ -139,7 +139,7 @@ def test_policy_readiness_on_health(tree: Tree) -> None:
 
 def test_policy_grace_period_below_shutdown_timeout(tree: Tree) -> None:
     tree.edit(DEPLOYMENT, "terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 10")
-    policy_fails(tree, "terminationGracePeriodSeconds 10 < shutdown_timeout_secs 20")
+    policy_fails(tree, r"dev: Deployment/web-terminal: terminationGracePeriodSeconds 10 < drain_timeout_secs 0 \+ shutdown_timeout_secs 20 \+ 10")
 
 
 def test_policy_max_unavailable(tree: Tree) -> None:
@@ -676,3 +676,104 @@ def test_fluent_bit_audit_file_without_rotation_handling(tree: Tree) -> None:
     tree.edit(OPERATIONS, "    Rotate_Wait       30\n", "")
     with pytest.raises(CheckFailed, match=r"audit file input: needs Parser json, Rotate_Wait and DB"):
         checks.check_fluent_bit(tree.root)
+
+
+# --- replicas and drain (issue 13) --------------------------------------------------------------
+
+PEERS = "kustomize/components/peers"
+
+
+def test_policy_peer_service_not_headless(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/service.yaml", "  clusterIP: None\n", "")
+    policy_fails(tree, r"staging: 2 replicas need a headless Service \(clusterIP: None\) over the pods")
+
+
+def test_policy_peer_service_without_not_ready_addresses(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/service.yaml", "publishNotReadyAddresses: true", "publishNotReadyAddresses: false")
+    policy_fails(tree, r"production: Service/web-terminal-peers: needs publishNotReadyAddresses: true, or a draining pod")
+
+
+def test_policy_peer_service_selecting_other_pods(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/service.yaml", "  selector:\n    app.kubernetes.io/name: web-terminal\n", "  selector:\n    app.kubernetes.io/name: web-terminal-backup\n")
+    policy_fails(tree, r"staging: Service/web-terminal-peers: the selector must pick the server's pods")
+
+
+def test_policy_peer_service_on_another_port(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/service.yaml", "      port: 8080\n", "      port: 80\n")
+    policy_fails(tree, r"production: Service/web-terminal-peers: needs port 8080 to the server's port")
+
+
+def test_policy_node_name_from_the_pod_name(tree: Tree) -> None:
+    # The design the issue first proposed: pod names under a subdomain. A Deployment's pods have no
+    # DNS record by name (only with spec.hostname), so every relay would end in 4404.
+    text = (tree.root / f"{PEERS}/deployment.yaml").read_text()
+    start = text.index("          command:\n")
+    tree.edit(f"{PEERS}/deployment.yaml", text[start:text.index("            - name: WEB_TERMINAL_PEER_URL_TEMPLATE")], (
+        "          env:\n"
+        "            - name: WEB_TERMINAL_NODE_NAME\n"
+        "              valueFrom:\n"
+        "                fieldRef:\n"
+        "                  fieldPath: metadata.name\n"
+    ))
+    tree.edit(f"{PEERS}/deployment.yaml", "    spec:\n      containers:", "    spec:\n      subdomain: web-terminal-peers\n      containers:")
+    policy_fails(tree, r"staging: WEB_TERMINAL_NODE_NAME is the pod's name, which has no DNS record")
+
+
+def test_policy_node_name_without_the_pod_ip(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/deployment.yaml", "fieldPath: status.podIP", "fieldPath: status.hostIP")
+    policy_fails(tree, r"production: the node name must be the pod's dashed IP")
+
+
+def test_policy_peer_template_in_another_namespace(tree: Tree) -> None:
+    # Without the overlay's replacements the placeholder stays; with a copied value, staging's
+    # replicas would relay into production's.
+    text = (tree.root / "kustomize/overlays/staging/kustomization.yaml").read_text()
+    tree.edit("kustomize/overlays/staging/kustomization.yaml", text[text.index("\n# The peers component's URL template"):], "\n")
+    policy_fails(tree, r"(?s)staging: WEB_TERMINAL_PEER_URL_TEMPLATE is 'http://\{node\}.web-terminal-peers.NAMESPACE.svc:8080', must be 'http://\{node\}.web-terminal-peers.web-terminal-staging.svc:8080'.*staging: WEB_TERMINAL_PEER_SERVICE")
+
+
+def test_policy_networkpolicy_without_peer_egress(tree: Tree) -> None:
+    text = (tree.root / f"{PEERS}/networkpolicy.yaml").read_text()
+    tree.edit(f"{PEERS}/networkpolicy.yaml", text[text.index("- op: add\n  path: /spec/egress/-"):], "")
+    policy_fails(tree, r"staging: the NetworkPolicy must allow egress to the other replicas on port 8080")
+
+
+def test_policy_networkpolicy_peer_rule_on_every_port(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/networkpolicy.yaml", "            app.kubernetes.io/name: web-terminal\n    ports:\n      - port: http\n        protocol: TCP\n", "            app.kubernetes.io/name: web-terminal\n")
+    policy_fails(tree, r"production: NetworkPolicy ingress from the replicas allows ports all; only 8080")
+
+
+def test_policy_networkpolicy_peer_egress_on_another_port(tree: Tree) -> None:
+    tree.edit(f"{PEERS}/networkpolicy.yaml", "      - port: 8080\n", "      - port: 22\n")
+    policy_fails(tree, r"(?s)staging: NetworkPolicy/web-terminal: egress allowed only to DNS, HTTPS and the other replicas' port 8080, found ports \['22'\].*NetworkPolicy egress to the replicas allows ports \['22'\]; only 8080")
+
+
+def test_policy_grace_period_below_the_drain(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/production/drain.yaml", "terminationGracePeriodSeconds: 14460", "terminationGracePeriodSeconds: 14400")
+    policy_fails(tree, r"production: Deployment/web-terminal: terminationGracePeriodSeconds 14400 < drain_timeout_secs 14400 \+ shutdown_timeout_secs 20 \+ 10")
+
+
+def test_policy_drain_raised_without_the_grace_period(tree: Tree) -> None:
+    tree.edit("kustomize/overlays/staging/config/drain.env", "WEB_TERMINAL_DRAIN_TIMEOUT_SECS=1800", "WEB_TERMINAL_DRAIN_TIMEOUT_SECS=3600")
+    policy_fails(tree, r"staging: Deployment/web-terminal: terminationGracePeriodSeconds 1860 < drain_timeout_secs 3600")
+
+
+def test_policy_rollout_template_with_a_short_grace_period(tree: Tree) -> None:
+    # A Rollout that carries its own pod template (instead of, or over, workloadRef) is checked too.
+    tree.write("kustomize/overlays/production/rollout-template.yaml", (
+        "- op: add\n"
+        "  path: /spec/template\n"
+        "  value:\n"
+        "    metadata:\n"
+        "      labels:\n"
+        "        app.kubernetes.io/name: web-terminal\n"
+        "    spec:\n"
+        "      terminationGracePeriodSeconds: 30\n"
+        "      containers:\n"
+        "        - name: web-terminal\n"
+        "          env:\n"
+        "            - name: WEB_TERMINAL_DRAIN_TIMEOUT_SECS\n"
+        "              value: \"14400\"\n"
+    ))
+    tree.edit("kustomize/overlays/production/kustomization.yaml", "  - path: resources.yaml\n", "  - path: resources.yaml\n  - path: rollout-template.yaml\n    target:\n      kind: Rollout\n      name: web-terminal\n")
+    policy_fails(tree, r"production: Rollout/web-terminal: terminationGracePeriodSeconds 30 < drain_timeout_secs 14400 \+ shutdown_timeout_secs 20 \+ 10")

@@ -166,6 +166,10 @@ def test_the_live_check_fails_when_the_example_scrapes_the_wrong_path(server: st
         scrape_a_live_session(server, tmp_path, broken, 8)
 
 
+# What the kubelet puts in the downward API's fields, for the configuration test below.
+DOWNWARD_API = {"status.podIP": "10.244.1.5", "metadata.name": "web-terminal-7d9f8c5b6-x2x7q"}
+
+
 @pytest.mark.parametrize("env", ["dev", "staging", "production"])
 def test_the_server_accepts_each_overlays_configuration(env: str, tmp_path: Path) -> None:
     """config.toml from the overlay's ConfigMap and its WEB_TERMINAL_* variables, as the pod would
@@ -179,6 +183,11 @@ def test_the_server_accepts_each_overlays_configuration(env: str, tmp_path: Path
     for source in container.get("envFrom", []):
         env_vars.update(maps.get(source.get("configMapRef", {}).get("name"), {}))
     env_vars.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    # The downward API's values, as the kubelet would fill them in.
+    env_vars.update({
+        e["name"]: DOWNWARD_API[e["valueFrom"]["fieldRef"]["fieldPath"]]
+        for e in container.get("env", []) if "fieldRef" in e.get("valueFrom", {})
+    })
     config_map = next(v["configMap"]["name"] for v in deployment["spec"]["template"]["spec"]["volumes"] if "configMap" in v)
     config = tmp_path / "config.toml"
     config.write_text(maps[config_map]["config.toml"])
@@ -186,5 +195,18 @@ def test_the_server_accepts_each_overlays_configuration(env: str, tmp_path: Path
     # The pod's paths do not exist here; everything else is checked as rendered.
     env_vars["WEB_TERMINAL_WORKSPACES_DIR"] = str(tmp_path / "workspaces")
     env_vars["HOME"] = str(tmp_path)
-    result = subprocess.run([str(BINARY), "check-config"], env=env_vars, capture_output=True, text=True, check=False)
+    command = container.get("command")
+    if command is None:
+        argv = [str(BINARY), "check-config"]
+    else:
+        # The container's own command (the peers component derives the node name from the pod's
+        # IP in the shell), with `web-terminal start` turned into `check-config`. The image's
+        # /bin/sh is bash (nix/image.nix); here /bin/sh may be another shell.
+        assert command[:2] == ["/bin/sh", "-c"] and command[2].endswith("exec web-terminal start"), command
+        argv = ["bash", "-c", command[2].removesuffix("web-terminal start") + f"{BINARY} check-config"]
+    result = subprocess.run(argv, env=env_vars, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    if command is not None:
+        # The node name is the pod's dashed IP, the name cluster DNS serves under the headless
+        # Service, and POD_IP does not reach the shells.
+        assert '"10-244-1-5"' in result.stdout, result.stdout

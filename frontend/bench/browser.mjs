@@ -23,15 +23,31 @@
 //   loading the page, the WebSocket's handshake, the snapshot's transfer and xterm.js writing and
 //   drawing it. reattach_from_open_ms: the same end, from the new WebSocket's `open` event.
 //
-// Both are measured twice, in a browser each: as the UI runs by default (the top-level numbers;
+// page_load_ms: a new tab (a fresh browser context: no cache, no session) loads the page; from the
+//   navigation's start (the document's time origin) to the first prompt drawn: the hook connected,
+//   the cursor's row the prompt and the cursor right after it, timed as Ctrl-C's end below. Each
+//   round also logs where the time went (response, DOM ready, script run, WebSocket open, first
+//   output), and the shell is ended (`exit`) before the tab closes.
+//
+// typing_ms: at the prompt, one letter at a time; from the keydown event's timestamp to the first
+//   frame in which the echoed letter is drawn (the cursor one cell further on the prompt's row),
+//   timed as Ctrl-C's end below; the median and the 95th percentile (nearest rank) of 3 × --rounds
+//   letters. The echo comes from the shell, so each sample includes the round trip to the server.
+//
+// bundle: the UI as built in frontend/dist (what the server embeds): each JavaScript and CSS file
+//   with its size gzipped (level 9), the lazily loaded chunks included, and the total.
+//
+// All but the bundle are measured twice, in a browser each: as the UI runs by default (the top-level numbers;
 // `renderer` says which renderer that was: WebGL where the browser renders it on a GPU, else the
 // DOM renderer; `gl` names what draws WebGL, on a machine without a GPU a software rasteriser,
 // SwiftShader), then with the other renderer asked for by `?renderer=` (`other_renderer`).
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 
 const STORED_SCREEN = "web-terminal.bench.expected";
 const PROMPT = "bench$ ";
@@ -53,15 +69,30 @@ const { Server, freePort, launchChromium, prepare, removeWorkDir, sleep, waitFor
 const log = (text) => process.stderr.write(`${text}\n`);
 
 /**
- * Median and maximum, in milliseconds rounded to 0.1.
+ * Median, 95th percentile (nearest rank) and maximum, in milliseconds rounded to 0.1.
  * @param {number[]} samples
  */
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   const median = sorted.length % 2 === 1 ? (sorted[Math.floor(middle)] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  const p95 = sorted[Math.max(0, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
   const round = (/** @type {number} */ ms) => Math.round(ms * 10) / 10;
-  return { median: round(median), max: round(sorted.at(-1) ?? 0), rounds: sorted.length };
+  return { median: round(median), p95: round(p95), max: round(sorted.at(-1) ?? 0), rounds: sorted.length };
+}
+
+/** The built UI's JavaScript and CSS, each gzipped at level 9: what a browser downloads, lazily loaded chunks included. */
+async function bundle() {
+  const assets = fileURLToPath(new URL("../dist/assets/", import.meta.url));
+  const names = (await readdir(assets)).filter((name) => name.endsWith(".js") || name.endsWith(".css")).sort();
+  assert.ok(names.length > 0, `no built UI in ${assets}: cd frontend && npm run build`);
+  const files = [];
+  for (const name of names) {
+    const bytes = await readFile(path.join(assets, name));
+    files.push({ name, bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length });
+  }
+  const total = files.reduce((sum, file) => sum + file.gzip_bytes, 0);
+  return { files, gzip_bytes: total, gzip_kib: Math.round((total / 1024) * 10) / 10 };
 }
 
 /**
@@ -93,6 +124,89 @@ function paint(cols, lines) {
  * @typedef {{ documentAt: number; openAt: number; messageAt: number; writtenAt: number; seenAt: number; drawnAt: number; snapshotBytes: number }} ReattachTiming
  */
 /** @typedef {{ keyAt: number; drawnAt: number }} CtrlCTiming */
+/**
+ * The navigation's phases, then the socket's open and first message, the first frame with the
+ * prompt and its drawing; -1 until each happens.
+ * @typedef {{ responseEnd: number; domReady: number; hookAt: number; openAt: number; messageAt: number; seenAt: number; drawnAt: number }} LoadTiming
+ */
+/** @typedef {{ keyAt: number; drawnAt: number }} KeyTiming */
+
+/** In a new page, before its scripts (addInitScript): times the first prompt drawn after the page starts loading. */
+function timeFirstPrompt(/** @type {string} */ prompt) {
+  const w = globalThis.window;
+  /** @type {LoadTiming} */
+  const timing = { responseEnd: -1, domReady: -1, hookAt: -1, openAt: -1, messageAt: -1, seenAt: -1, drawnAt: -1 };
+  Object.assign(w, { benchLoad: timing });
+  const NativeWebSocket = w.WebSocket;
+  w.WebSocket = class extends NativeWebSocket {
+    /**
+     * @param {string | URL} url
+     * @param {string | string[]} [protocols]
+     */
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("open", () => {
+        if (timing.openAt < 0) {
+          timing.openAt = w.performance.now();
+        }
+      });
+      this.addEventListener("message", () => {
+        if (timing.messageAt < 0) {
+          timing.messageAt = w.performance.now();
+        }
+      });
+    }
+  };
+  const frame = () => {
+    const hook = w.webTerminal;
+    if (hook !== undefined && timing.hookAt < 0) {
+      timing.hookAt = w.performance.now();
+    }
+    if (hook?.state() === "connected") {
+      const cursor = hook.cursor();
+      if (hook.screenText().split("\n")[cursor.y] === prompt && cursor.x === prompt.length) {
+        timing.seenAt = w.performance.now();
+        const navigation = /** @type {PerformanceNavigationTiming | undefined} */ (w.performance.getEntriesByType("navigation")[0]);
+        timing.responseEnd = navigation?.responseEnd ?? -1;
+        timing.domReady = navigation?.domContentLoadedEventEnd ?? -1;
+        w.setTimeout(() => {
+          timing.drawnAt = w.performance.now();
+        }, 0);
+        return;
+      }
+    }
+    w.requestAnimationFrame(frame);
+  };
+  w.requestAnimationFrame(frame);
+}
+
+/** In the page: times the echo of the next key pressed, which must land at column `x` of the cursor's row, reading `line`. */
+function armKey(/** @type {{ line: string; x: number }} */ expected) {
+  const w = globalThis.window;
+  /** @type {KeyTiming} */
+  const timing = { keyAt: -1, drawnAt: -1 };
+  Object.assign(w, { benchKey: timing });
+  const listener = (/** @type {KeyboardEvent} */ event) => {
+    if (timing.keyAt < 0) {
+      timing.keyAt = event.timeStamp;
+    }
+  };
+  w.addEventListener("keydown", listener, { capture: true, once: true });
+  const frame = () => {
+    const hook = w.webTerminal;
+    if (timing.keyAt >= 0 && hook !== undefined) {
+      const cursor = hook.cursor();
+      if (cursor.x === expected.x && hook.screenText().split("\n")[cursor.y] === expected.line) {
+        w.setTimeout(() => {
+          timing.drawnAt = w.performance.now();
+        }, 0);
+        return;
+      }
+    }
+    w.requestAnimationFrame(frame);
+  };
+  w.requestAnimationFrame(frame);
+}
 
 /** In the page, before its scripts (addInitScript): times the restored screen after a reload. */
 function timeReattach(/** @type {string} */ key) {
@@ -195,12 +309,88 @@ const hook = (page) =>
 const atPrompt = (seen) => seen.screen.split("\n")[seen.cursor.y] === PROMPT && seen.cursor.x === PROMPT.length;
 
 /**
- * Both measurements in one browser, on a new session of the server at `url`.
+ * Page loads to the first prompt, each in a fresh context of `browser` (a new session).
+ * @param {import("playwright-core").Browser} browser
+ * @param {string} url
+ */
+async function measurePageLoad(browser, url) {
+  /** @type {number[]} */
+  const loads = [];
+  let renderer = "";
+  for (let round = 0; round <= ROUNDS; round++) {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+    const page = await context.newPage();
+    await page.addInitScript(timeFirstPrompt, PROMPT);
+    await page.goto(url);
+    const timing = await waitFor(
+      "the first prompt after a page load",
+      () => page.evaluate(() => /** @type {{ benchLoad?: LoadTiming }} */ (/** @type {unknown} */ (globalThis.window)).benchLoad),
+      (seen) => seen !== undefined && seen.drawnAt >= 0,
+    );
+    assert.ok(timing !== undefined);
+    renderer = (await hook(page)).renderer;
+    const at = (/** @type {number} */ ms) => ms.toFixed(1);
+    log(
+      `${renderer} page load round ${round}${round === 0 ? " (warm-up)" : ""}: ${at(timing.drawnAt)} ms to the prompt drawn ` +
+        `(response ${at(timing.responseEnd)}, DOM ready ${at(timing.domReady)}, UI running ${at(timing.hookAt)}, WebSocket open ${at(timing.openAt)}, ` +
+        `first message ${at(timing.messageAt)}, prompt seen ${at(timing.seenAt)})`,
+    );
+    if (round > 0) {
+      loads.push(timing.drawnAt);
+    }
+    // End the shell: the sessions of the rounds do not pile up for their grace period.
+    await page.focus(".xterm-helper-textarea");
+    await page.keyboard.type("exit");
+    await page.keyboard.press("Enter");
+    await waitFor("the shell to exit", () => hook(page), (seen) => seen.state === "exited", 10_000).catch(() => undefined);
+    await context.close();
+  }
+  return { renderer, page_load_ms: summary(loads) };
+}
+
+/**
+ * Typing latency at the prompt of `page`: 3 × ROUNDS letters after a warm-up of five.
+ * @param {Page} page
+ * @param {string} renderer
+ */
+async function measureTyping(page, renderer) {
+  const WARM_UP = 5;
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  /** @type {number[]} */
+  const samples = [];
+  await page.focus(".xterm-helper-textarea");
+  let typed = "";
+  for (let key = 0; key < WARM_UP + 3 * ROUNDS; key++) {
+    const letter = letters[key % letters.length] ?? "a";
+    typed += letter;
+    await page.evaluate(armKey, { line: PROMPT + typed, x: PROMPT.length + typed.length });
+    await page.keyboard.press(letter);
+    const timing = await waitFor(
+      `the echo of "${letter}"`,
+      () => page.evaluate(() => /** @type {{ benchKey?: KeyTiming }} */ (/** @type {unknown} */ (globalThis.window)).benchKey),
+      (seen) => seen !== undefined && seen.drawnAt >= 0,
+    );
+    assert.ok(timing !== undefined && timing.keyAt >= 0, "the page saw no keydown");
+    if (key >= WARM_UP) {
+      samples.push(timing.drawnAt - timing.keyAt);
+    }
+  }
+  // Clear the line (Ctrl-U) for what comes next.
+  await page.keyboard.press("Control+U");
+  await waitFor("the empty prompt", () => hook(page), atPrompt);
+  const result = summary(samples);
+  log(`${renderer} typing: median ${result.median} ms, p95 ${result.p95} ms, max ${result.max} ms over ${result.rounds} keys`);
+  return result;
+}
+
+/**
+ * The measurements in one browser, on new sessions of the server at `url`.
  * @param {import("playwright-core").Browser} browser
  * @param {string} url
  * @param {string} workDir
  */
 async function measure(browser, url, workDir) {
+  const load = await measurePageLoad(browser, url);
   const context = await browser.newContext({ viewport: { width: 1700, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript(timeReattach, STORED_SCREEN);
@@ -234,6 +424,8 @@ async function measure(browser, url, workDir) {
     await waitFor("the terminal to refit", () => hook(page), (seen) => seen.size.cols !== size.cols || seen.size.rows !== size.rows, 5_000).catch(() => undefined);
   }
   log(`${renderer} renderer${gl === null ? "" : ` (WebGL by ${gl})`}: terminal ${COLS}×${ROWS}, window ${JSON.stringify(page.viewportSize())}`);
+  assert.equal(load.renderer, renderer, "the page loads drew with the same renderer");
+  const typing = await measureTyping(page, renderer);
 
   /** @param {string} command */
   const run = async (command) => {
@@ -316,6 +508,8 @@ async function measure(browser, url, workDir) {
   return {
     renderer,
     gl,
+    page_load_ms: load.page_load_ms,
+    typing_ms: typing,
     ctrl_c_ms: summary(ctrlC),
     reattach_ms: summary(reattach),
     reattach_from_open_ms: summary(fromOpen),
@@ -331,12 +525,15 @@ let workDir = "";
 try {
   workDir = await prepare("web-terminal-bench-");
   // PS1 from the environment: bash --norc keeps it, so the prompt is known and unlike any output.
-  server = new Server(await freePort(), workDir, { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", PS1: PROMPT });
+  // Every page load opens a session (ended at once, but each counts until its shell is reaped).
+  server = new Server(await freePort(), workDir, { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", PS1: PROMPT, WEB_TERMINAL_MAX_SESSIONS_PER_USER: "64" });
   await server.ready();
   log(`server ${process.env.WEB_TERMINAL_BIN}`);
 
   // First as the UI runs by default (WebGL where the browser renders it on a GPU, else the DOM
   // renderer), then with the other renderer asked for in the address, in a browser of its own.
+  const built = await bundle();
+  log(`bundle: ${built.files.map((file) => `${file.name} ${file.gzip_bytes} B`).join(", ")}; ${built.gzip_kib} KiB gzipped in all`);
   browser = await launchChromium();
   const chromium = browser.version();
   log(`chromium ${chromium}`);
@@ -351,10 +548,13 @@ try {
     `${JSON.stringify({
       chromium,
       terminal: { cols: COLS, rows: ROWS, history_lines: HISTORY_LINES },
+      bundle: built,
       ...main,
       other_renderer: {
         renderer: comparison.renderer,
         gl: comparison.gl,
+        page_load_ms: comparison.page_load_ms,
+        typing_ms: comparison.typing_ms,
         ctrl_c_ms: comparison.ctrl_c_ms,
         reattach_ms: comparison.reattach_ms,
         reattach_from_open_ms: comparison.reattach_from_open_ms,

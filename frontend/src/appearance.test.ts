@@ -2,29 +2,31 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Appearance, BELL_MS, terminalOptions, VisualBell, type SettingOptions } from "./appearance";
 import { DEFAULT_FONT_FAMILY, DEFAULT_SETTINGS, SettingsStore } from "./settings";
-import { THEMES, type MatchMedia, type ThemeName } from "./themes";
+import { MORE_CONTRAST_QUERY, THEMES, type MatchMedia, type ThemeName } from "./themes";
 import type { KeyValueStore } from "./token";
 
 const noStore: KeyValueStore = { get: () => null, set: () => undefined, remove: () => undefined };
 
-/** `prefers-color-scheme` as the test sets it. */
+/** `prefers-color-scheme` and `prefers-contrast` as the test sets them. */
 class Scheme {
   dark = true;
+  moreContrast = false;
   private listeners: (() => void)[] = [];
-  readonly matchMedia: MatchMedia = () => {
+  readonly matchMedia: MatchMedia = (query) => {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the live `matches` of a MediaQueryList
     const scheme = this;
     return {
       get matches() {
-        return scheme.dark;
+        return query === MORE_CONTRAST_QUERY ? scheme.moreContrast : scheme.dark;
       },
       addEventListener: (_type: string, listener: () => void) => {
         scheme.listeners.push(listener);
       },
     };
   };
-  change(dark: boolean): void {
+  change(dark: boolean, moreContrast = false): void {
     this.dark = dark;
+    this.moreContrast = moreContrast;
     for (const listener of this.listeners) {
       listener();
     }
@@ -107,6 +109,21 @@ describe("Appearance", () => {
     scheme.change(false);
     expect(appearance.theme).toBe("dark");
     expect(themes).toEqual(["light", "dark"]);
+  });
+
+  it("turns high contrast on and off with the browser's prefers-contrast while system is chosen", () => {
+    scheme.change(false, true);
+    expect(appearance.theme).toBe("high-contrast");
+    expect(document.documentElement.dataset.theme).toBe("high-contrast");
+    expect(terminal.options.theme).toBe(THEMES["high-contrast"].terminal);
+    expect(terminal.options.minimumContrastRatio).toBe(7);
+    scheme.change(false, false);
+    expect(appearance.theme).toBe("light");
+    expect(themes).toEqual(["high-contrast", "light"]);
+
+    settings.set("theme", "dark");
+    scheme.change(false, true);
+    expect(appearance.theme).toBe("dark");
   });
 
   it("refits when the font changes, and only assigns the options that changed", () => {

@@ -71,7 +71,7 @@ export class Appearance {
   }
 
   private resolve(): ThemeName {
-    return resolveTheme(this.options.settings.settings.theme, this.scheme.prefersDark);
+    return resolveTheme(this.options.settings.settings.theme, this.scheme.prefers);
   }
 
   private update(changed: readonly SettingName[]): void {

@@ -1,4 +1,4 @@
-// What the floating panels (settings, sessions) share: the button that opens one, the dialog
+// What the floating panels (settings, sessions) and the link confirmation share: the button that opens one, the dialog
 // section with its titled header, the focus kept inside while it is open, and a press elsewhere
 // closing it. Each panel keeps its own contents and its own open and close.
 import { type IconName, iconButton } from "./icons";
@@ -19,7 +19,11 @@ export function panelShell(document: Document, id: string, icon: IconName, butto
   button.setAttribute("aria-haspopup", "dialog");
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", id);
+  return { button, ...dialogSection(document, id, title) };
+}
 
+/** The (hidden) dialog `id`, titled `title`, without a button: for a dialog the UI opens itself. */
+export function dialogSection(document: Document, id: string, title: string): Omit<PanelShell, "button"> {
   const panel = document.createElement("section");
   panel.id = id;
   panel.className = `panel ${id}-panel`;
@@ -32,7 +36,7 @@ export function panelShell(document: Document, id: string, icon: IconName, butto
   heading.id = `${id}-title`;
   heading.textContent = title;
   header.append(heading);
-  return { button, panel, header };
+  return { panel, header };
 }
 
 /** Tab from the last of `focusables` goes to the first, Shift+Tab from the first to the last. */
@@ -49,12 +53,12 @@ export function keepFocusInside(event: KeyboardEvent, focusables: HTMLElement[],
 }
 
 /** Calls `close` when a press lands outside `shell` while `isOpen()` (the focus then goes wherever the press put it). */
-export function closeOnPressOutside(document: Document, shell: PanelShell, isOpen: () => boolean, close: () => void): void {
+export function closeOnPressOutside(document: Document, shell: Pick<PanelShell, "panel"> & Partial<PanelShell>, isOpen: () => boolean, close: () => void): void {
   document.addEventListener(
     "pointerdown",
     (event) => {
       const target = event.target as Node | null;
-      if (isOpen() && target !== null && !shell.panel.contains(target) && !shell.button.contains(target)) {
+      if (isOpen() && target !== null && !shell.panel.contains(target) && shell.button?.contains(target) !== true) {
         close();
       }
     },

@@ -51,6 +51,17 @@ const xterm = vi.hoisted(() => {
     bell: () => void = () => undefined;
     readonly pasted: string[] = [];
     keyHandler: (event: KeyboardEvent) => boolean = () => true;
+    /** The OSC handlers registered on the parser, by identifier. */
+    readonly osc = new Map<number, (data: string) => boolean>();
+    readonly parser = {
+      registerOscHandler: (ident: number, callback: (data: string) => boolean): Disposable => {
+        this.osc.set(ident, callback);
+        return { dispose: () => undefined };
+      },
+    };
+
+    /** How many WebSockets the page had opened when it built the terminal. */
+    readonly socketsBefore = (globalThis.WebSocket as unknown as { created: unknown[] }).created.length;
 
     constructor(readonly options: Record<string, unknown>) {
       xterm.terminals.push(this);
@@ -106,7 +117,14 @@ const xterm = vi.hoisted(() => {
           viewportY: 0,
           getLine: (row: number) => {
             const line = lines[row];
-            return line === undefined ? undefined : { translateToString: (trimRight: boolean) => (trimRight ? line.trimEnd() : line) };
+            return line === undefined
+              ? undefined
+              : {
+                  translateToString: (trimRight: boolean, start = 0, end?: number) => {
+                    const part = line.slice(start, end);
+                    return trimRight ? part.trimEnd() : part;
+                  },
+                };
           },
         },
       };
@@ -153,10 +171,27 @@ const xterm = vi.hoisted(() => {
     onDidChangeResults = listener<{ resultIndex: number; resultCount: number }>((callback) => (this.results = callback));
   }
 
+  /** The image addon: only its options; the browser test draws real images. */
+  class FakeImageAddon {
+    constructor(readonly options: Record<string, unknown>) {
+      xterm.images.push(this);
+    }
+  }
+
+  /** What the web-links addon was given: the click handler and the hover callbacks. */
+  class FakeWebLinksAddon {
+    readonly addon = "web-links";
+    constructor(handler: (event: MouseEvent, uri: string) => void, options: { hover(event: MouseEvent, uri: string): void; leave(): void }) {
+      xterm.webLinks.push({ handler, options });
+    }
+  }
+
   const xterm = {
     terminals: [] as FakeTerminal[],
     webgl: [] as FakeWebglAddon[],
     search: [] as FakeSearchAddon[],
+    images: [] as FakeImageAddon[],
+    webLinks: [] as { handler: (event: MouseEvent, uri: string) => void; options: { hover(event: MouseEvent, uri: string): void; leave(): void } }[],
     webglAvailable: true,
     /** What the renderer probe says: a WebGL2 context without a major performance caveat. */
     webglHardware: true,
@@ -164,6 +199,8 @@ const xterm = vi.hoisted(() => {
     FakeTerminal,
     FakeWebglAddon,
     FakeSearchAddon,
+    FakeImageAddon,
+    FakeWebLinksAddon,
   };
   return xterm;
 });
@@ -187,11 +224,8 @@ vi.mock("@xterm/addon-unicode11", () => ({
     readonly addon = "unicode11";
   },
 }));
-vi.mock("@xterm/addon-web-links", () => ({
-  WebLinksAddon: class {
-    readonly addon = "web-links";
-  },
-}));
+vi.mock("@xterm/addon-web-links", () => ({ WebLinksAddon: xterm.FakeWebLinksAddon }));
+vi.mock("@xterm/addon-image", () => ({ ImageAddon: xterm.FakeImageAddon }));
 
 /** The browser's WebSocket as socket.ts uses it; the test plays the server. */
 class FakeWebSocket {
@@ -334,6 +368,15 @@ async function connected(snapshot = false): Promise<Page> {
   return ui;
 }
 
+/** Connects, writes the first output and lets the browser be idle: WebGL and the image addon load then. */
+async function firstOutput(ui: Page): Promise<void> {
+  ui.socket().accept();
+  ui.socket().text({ type: "opened", session: SESSION_A });
+  ui.socket().bytes("$ ");
+  ui.terminal.writes.at(-1)?.done();
+  await ui.settle();
+}
+
 function element(ui: Page, selector: string): HTMLElement {
   return ui.window.document.querySelector(selector) as unknown as HTMLElement;
 }
@@ -350,6 +393,8 @@ describe("main.ts", () => {
     xterm.terminals.length = 0;
     xterm.webgl.length = 0;
     xterm.search.length = 0;
+    xterm.images.length = 0;
+    xterm.webLinks.length = 0;
     xterm.webglAvailable = true;
     xterm.webglHardware = true;
     xterm.fits = 0;
@@ -370,12 +415,20 @@ describe("main.ts", () => {
     expect(ui.terminal.parent).toBe(element);
     expect(ui.terminal.options).toMatchObject({ allowProposedApi: true, scrollback: 5000 });
     expect(ui.terminal.unicode.activeVersion).toBe("11");
-    // The fit addon first, WebGL after open() (the fake refuses it before, as xterm.js does), then search.
-    expect(ui.terminal.addons).toHaveLength(5);
-    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0], xterm.search[0]]);
+    // The fit addon first, WebGL after open() (the fake refuses it before, as xterm.js does);
+    // images once the first output is written, search when the find bar opens.
+    expect(ui.terminal.addons).toHaveLength(4);
+    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0]]);
     expect(xterm.fits).toBe(1);
     expect(ui.hook.renderer()).toBe("webgl");
     expect(ui.terminal.focusCalls).toBe(1);
+    // The WebSocket first, so that its handshake overlaps building the terminal; it is the one the connection uses.
+    expect(ui.terminal.socketsBefore).toBe(1);
+    expect(FakeWebSocket.created).toHaveLength(1);
+    expect(xterm.images).toEqual([]);
+    await firstOutput(ui);
+    expect(ui.terminal.addons.slice(4)).toEqual([xterm.images[0]]);
+    expect(xterm.search).toEqual([]);
     expect(FakeResizeObserver.observed).toEqual([element]);
     expect(ui.window.document.title).toBe("web-terminal");
   });
@@ -391,7 +444,7 @@ describe("main.ts", () => {
     ui.terminal.cols = 100;
     ui.terminal.rows = 30;
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 100, rows: 30, resync: true, flow: true, token: "secret" }]);
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 100, rows: 30, resync: true, flow: true, draining: true, token: "secret" }]);
     ui.socket().text({ type: "opened", session: SESSION_A });
     expect(ui.hook.state()).toBe("connected");
     expect(ui.hook.sessionId()).toBe(SESSION_A);
@@ -407,7 +460,7 @@ describe("main.ts", () => {
     });
     expect(ui.hook.sessionId()).toBe(SESSION_A);
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "kept" }]);
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "kept" }]);
   });
 
   it("attaches to the session of a #session= link, which leaves the address bar with the token", async () => {
@@ -417,7 +470,7 @@ describe("main.ts", () => {
     expect(ui.window.location.href).toBe("https://term.example/#theme=light");
     expect(ui.hook.theme()).toBe("light");
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, token: "secret" }]);
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "secret" }]);
     ui.socket().text({ type: "opened", session: SESSION_B, role: "owner" });
     expect(ui.hook.role()).toBe("owner");
 
@@ -480,7 +533,7 @@ describe("main.ts", () => {
     const button = element(ui, "#sessions-button") as HTMLButtonElement;
     button.click();
     await ui.settle();
-    expect(ui.fetch).toHaveBeenLastCalledWith("https://term.example/api/v1/sessions", expect.objectContaining({ method: "GET" }));
+    expect(ui.fetch).toHaveBeenCalledWith("https://term.example/api/v1/sessions", expect.objectContaining({ method: "GET" }));
     const panel = element(ui, "#sessions");
     expect(panel.hidden).toBe(false);
     expect(panel.querySelectorAll(".session")).toHaveLength(2);
@@ -512,7 +565,7 @@ describe("main.ts", () => {
     const output = "x".repeat(ACK_EVERY_BYTES);
     ui.socket().bytes(output);
     expect(ui.terminal.writes.map((write) => write.text)).toEqual([output]);
-    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
 
     ui.terminal.writes[0]?.done();
     expect(ui.socket().messages().at(-1)).toEqual({ type: "ack", bytes: ACK_EVERY_BYTES });
@@ -532,6 +585,88 @@ describe("main.ts", () => {
     ui.terminal.writes[0]?.done();
     ui.terminal.typed("ls\r");
     expect(ui.socket().input()).toEqual(["ls\r"]);
+  });
+
+  it("holds output from the first image until the image addon is loaded, then writes it in order", async () => {
+    const ui = await connected();
+    ui.socket().bytes("$ ");
+    ui.socket().bytes("\x1bPq#1~~\x1b\\");
+    ui.socket().bytes("after");
+    expect(ui.terminal.writes.map((write) => write.text)).toEqual(["$ "]);
+    expect(ui.hook.imagesLoaded()).toBe(false);
+    await ui.settle();
+    expect(xterm.images).toHaveLength(1);
+    expect(xterm.images[0]?.options).toEqual({ storageLimit: 64, pixelLimit: 4096 * 4096 });
+    expect(ui.terminal.addons.at(-1)).toBe(xterm.images[0]);
+    expect(ui.terminal.writes.map((write) => write.text)).toEqual(["$ ", "\x1bPq#1~~\x1b\\", "after"]);
+    expect(ui.hook.imagesLoaded()).toBe(true);
+  });
+
+  it("loads the image addon once the first output is written, without waiting for an image", async () => {
+    const ui = await connected();
+    ui.socket().bytes("$ ");
+    await ui.settle();
+    expect(xterm.images).toEqual([]);
+    ui.terminal.writes[0]?.done();
+    await ui.settle();
+    expect(xterm.images).toHaveLength(1);
+    expect(ui.hook.imagesLoaded()).toBe(true);
+  });
+
+  it("writes OSC 52 text to the clipboard, never answers a read, and takes no writes as a read-only viewer", async () => {
+    const ui = await connected();
+    const osc52 = ui.terminal.osc.get(52);
+    expect(osc52).toBeDefined();
+    expect(osc52?.(`c;${btoa("from vim")}`)).toBe(true);
+    await ui.settle();
+    expect(ui.clipboard).toHaveBeenCalledWith("from vim");
+    expect(osc52?.("c;?")).toBe(true);
+    await ui.settle();
+    expect(ui.socket().input()).toEqual([]);
+    expect(ui.clipboard).toHaveBeenCalledTimes(1);
+
+    ui.clipboard.mockRejectedValueOnce(new Error("denied"));
+    osc52?.(`c;${btoa("again")}`);
+    await ui.settle();
+    expect(ui.status()).toContain("the browser did not allow it");
+
+    ui.socket().text({ type: "readonly" });
+    osc52?.(`c;${btoa("sneaky")}`);
+    await ui.settle();
+    expect(ui.clipboard).not.toHaveBeenCalledWith("sneaky");
+  });
+
+  it("shows a link's target on hover, opens it on Ctrl+click, and asks first when its text differs", async () => {
+    const ui = await connected();
+    const opened = vi.spyOn(ui.window, "open").mockReturnValue(null);
+    const handler = ui.terminal.options.linkHandler as import("@xterm/xterm").ILinkHandler;
+    const event = (ctrlKey: boolean) => ({ ctrlKey, metaKey: false, clientX: 20, clientY: 30 }) as MouseEvent;
+    const range = { start: { x: 3, y: 1 }, end: { x: 6, y: 1 } };
+    ui.terminal.lines = ["$ docs"];
+
+    handler.hover?.(event(false), "https://example.com/docs", range);
+    expect(ui.hook.linkTooltip()).toBe("https://example.com/docs");
+    expect(element(ui, "#link-tooltip").textContent).toContain("Ctrl+click to open");
+    handler.activate(event(false), "https://example.com/docs", range);
+    expect(opened).not.toHaveBeenCalled();
+    expect(element(ui, "#link-dialog").hidden).toBe(true);
+
+    handler.activate(event(true), "https://example.com/docs", range);
+    expect(opened).not.toHaveBeenCalled();
+    expect(element(ui, "#link-dialog").hidden).toBe(false);
+    expect(element(ui, "#link-dialog .link-text").textContent).toBe("docs");
+    const openButton = [...element(ui, "#link-dialog").querySelectorAll("button")].find((button) => button.textContent === "Open link");
+    openButton?.click();
+    expect(opened).toHaveBeenCalledWith("https://example.com/docs", "_blank", "noopener,noreferrer");
+    handler.leave?.(event(false), "https://example.com/docs", range);
+    expect(ui.hook.linkTooltip()).toBeNull();
+
+    // A plain URL is its own text: no question.
+    xterm.webLinks[0]?.handler(event(true), "https://plain.example/");
+    expect(opened).toHaveBeenLastCalledWith("https://plain.example/", "_blank", "noopener,noreferrer");
+    handler.activate(event(true), "file:///etc/passwd", range);
+    expect(opened).toHaveBeenCalledTimes(2);
+    expect(ui.status()).toContain("Links to file: are not opened");
   });
 
   it("sends mouse reports one byte per character", async () => {
@@ -580,7 +715,7 @@ describe("main.ts", () => {
     ui.terminal.typed("\r");
     expect(FakeWebSocket.created).toHaveLength(2);
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
     ui.socket().text({ type: "opened", session: SESSION_B });
     expect(ui.hook.sessionId()).toBe(SESSION_B);
   });
@@ -609,7 +744,7 @@ describe("main.ts", () => {
     button().click();
     expect(FakeWebSocket.created).toHaveLength(3);
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true }]);
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
   });
 
   it("retries at once when the network comes back", async () => {
@@ -641,7 +776,7 @@ describe("main.ts", () => {
     expect(ui.window.location.href).toBe("https://term.example/");
     await vi.advanceTimersByTimeAsync(500);
     ui.socket().accept();
-    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, token: "fresh" }]);
+    expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "fresh" }]);
   });
 
   it("copies the selection with Ctrl+Shift+C and leaves Ctrl+Shift+V to the browser", async () => {
@@ -702,29 +837,36 @@ describe("main.ts", () => {
   it("uses the DOM renderer where WebGL is unavailable", async () => {
     xterm.webglAvailable = false;
     const ui = await load();
+    await firstOutput(ui);
     expect(ui.hook.renderer()).toBe("dom");
     expect(xterm.webgl).toEqual([]);
   });
 
   it("uses the DOM renderer where WebGL would run in software", async () => {
     xterm.webglHardware = false;
-    expect((await load()).hook.renderer()).toBe("dom");
+    const ui = await load();
+    await firstOutput(ui);
+    expect(ui.hook.renderer()).toBe("dom");
     expect(xterm.webgl).toEqual([]);
   });
 
   it("uses WebGL even in software with ?renderer=webgl", async () => {
     xterm.webglHardware = false;
-    expect((await load("https://term.example/?renderer=webgl")).hook.renderer()).toBe("webgl");
+    const ui = await load("https://term.example/?renderer=webgl");
+    await firstOutput(ui);
+    expect(ui.hook.renderer()).toBe("webgl");
   });
 
   it("never tries WebGL with ?renderer=dom", async () => {
     const ui = await load("https://term.example/?renderer=dom");
+    await firstOutput(ui);
     expect(ui.hook.renderer()).toBe("dom");
     expect(xterm.webgl).toEqual([]);
   });
 
   it("falls back to the DOM renderer when the WebGL context is lost", async () => {
     const ui = await load();
+    await firstOutput(ui);
     const webgl = xterm.webgl[0];
     expect(ui.hook.renderer()).toBe("webgl");
     webgl?.contextLost();
@@ -769,7 +911,7 @@ describe("main.ts", () => {
       expect(ui.hook.theme()).toBe("light");
       expect(ui.window.localStorage.getItem(STORAGE_KEY)).toBe(JSON.stringify({ fontSize: 12, cursorStyle: "bar" }));
       ui.socket().accept();
-      expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, token: "secret" }]);
+      expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "secret" }]);
     });
 
     it("changes the font size with Ctrl+= / Ctrl+- / Ctrl+0, refits, and stores it, the keys kept from the terminal and the browser", async () => {
@@ -793,17 +935,26 @@ describe("main.ts", () => {
 
     it("opens the find bar with Ctrl+Shift+F and searches with the addon, in the theme's colours, reporting to the hook", async () => {
       const ui = await connected();
-      expect(xterm.search[0]?.options).toEqual({ highlightLimit: 1000 });
+      expect(xterm.search).toEqual([]);
       press(ui, { key: "F", code: "KeyF", shiftKey: true });
       const bar = query(ui, "#find");
       const input = query(ui, "#find input") as HTMLInputElement;
       expect(bar.hidden).toBe(false);
       expect(ui.window.document.activeElement).toBe(input);
 
+      // Typed before the addon is here: searched for once it is.
       input.value = "needle";
       input.dispatchEvent(new ui.window.Event("input") as unknown as Event);
+      await ui.settle();
+      expect(xterm.search).toHaveLength(1);
+      expect(xterm.search[0]?.options).toEqual({ highlightLimit: 1000 });
+      expect(ui.terminal.addons.at(-1)).toBe(xterm.search[0]);
       expect(xterm.search[0]?.finds).toEqual([
-        { how: "previous", term: "needle", options: { caseSensitive: false, regex: false, incremental: true, decorations: THEMES[ui.hook.theme()].search } },
+        {
+          how: "previous",
+          term: "needle",
+          options: { caseSensitive: false, regex: false, incremental: true, decorations: THEMES[ui.hook.theme()].search },
+        },
       ]);
       xterm.search[0]?.results({ resultIndex: 1, resultCount: 3 });
       expect(ui.hook.searchResults()).toEqual({ index: 1, count: 3 });
@@ -848,6 +999,7 @@ describe("main.ts", () => {
       const input = query(ui, "#find input") as HTMLInputElement;
       input.value = "x";
       input.dispatchEvent(new ui.window.Event("input") as unknown as Event);
+      await ui.settle();
 
       dark.matches = false;
       dark.changed?.();

@@ -2,17 +2,20 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { FitAddon } from "@xterm/addon-fit";
-import { SearchAddon } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import { Appearance, VisualBell } from "./appearance";
+import { rangeText, terminalLinks } from "./hyperlinks";
+import { InlineImages } from "./inline-images";
+import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
-import { browserSocket, webSocketUrl } from "./socket";
+import { earlySocketFactory, webSocketUrl } from "./socket";
+import { installClipboardOsc } from "./osc52";
 import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
-import { SEARCH_HIGHLIGHT_LIMIT, SearchBar } from "./search-bar";
+import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
 import { installCloseGuard } from "./close-guard";
@@ -20,7 +23,7 @@ import { sessionLink, takeFragmentSession } from "./session-link";
 import { SessionApi } from "./sessions-api";
 import { SessionsPanel } from "./sessions-panel";
 import { installShortcuts } from "./shortcuts";
-import { describeNotice } from "./status";
+import { describeDraining, describeNotice } from "./status";
 import { StatusBar } from "./status-bar";
 import type { WebTerminalHook } from "./test-hook";
 import { THEMES } from "./themes";
@@ -31,7 +34,11 @@ import { installTouchUi } from "./touch-ui";
 const DEFAULT_TITLE = "web-terminal";
 const RESIZE_DEBOUNCE_MS = 100;
 const NOTICE_MS = 8000;
+/** The server is being replaced: long enough to read, and to decide. */
+const DRAINING_NOTICE_MS = 20_000;
 const COPY_NOTICE_MS = 4000;
+/** The latest the image addon is fetched after the first output, should the browser never be idle. */
+const IDLE_TIMEOUT_MS = 1000;
 
 function element(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -54,6 +61,8 @@ const tokens: TokenMessaging = new TokenMessaging(window, {
   },
   waitingForToken: () => connection.state.kind === "sign-in-required",
 });
+// Then the WebSocket: its handshake overlaps building the terminal below (socket.ts).
+const createSocket = earlySocketFactory(webSocketUrl(window.location));
 // A deep link (`#session=<id>`) names the session to attach to; like the token, it leaves the
 // address bar at once.
 const linkedSession = takeFragmentSession(window.location, window.history);
@@ -92,10 +101,23 @@ const appearance: Appearance = new Appearance({
   },
 });
 
-const terminal = new Terminal({
+// Links (OSC 8 and plain URLs): the target on hover, Ctrl+click (Cmd+click) opens, an OSC 8 link
+// whose text says something else asks first (docs/ui.md).
+const links = terminalLinks(window, {
+  textAt: (range) => rangeText(terminal.buffer.active, range),
+  notice: (text) => {
+    statusBar.notice(text, NOTICE_MS);
+  },
+  closed: () => {
+    terminal.focus();
+  },
+});
+
+const terminal: Terminal = new Terminal({
   // The Unicode API (character widths) is still marked proposed in xterm.js 6.
   allowProposedApi: true,
   scrollback: 5000,
+  linkHandler: links.opener.oscHandler,
   ...appearance.terminalOptions(),
 });
 const fit = new FitAddon();
@@ -103,7 +125,7 @@ terminal.loadAddon(fit);
 // Emoji and other wide characters take two cells, as they do for the shell and the server's model.
 terminal.loadAddon(new Unicode11Addon());
 terminal.unicode.activeVersion = "11";
-terminal.loadAddon(new WebLinksAddon());
+terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: links.opener.hover, leave: links.opener.leave }));
 terminal.open(element("terminal"));
 
 let renderer: "webgl" | "dom" = "dom";
@@ -153,9 +175,36 @@ const statusBar = new StatusBar(element("status"), {
   },
 });
 
+// Sixel and iTerm images: the addon is fetched when the browser is idle after the first output,
+// or at the first image, whose output waits for it (inline-images.ts). Every write goes through it.
+const images = new InlineImages({
+  load: async () => {
+    await loadImageAddon(terminal);
+  },
+  failed: () => {
+    statusBar.notice("Images could not be loaded: they are not shown. Reload the page to try again.", NOTICE_MS);
+  },
+});
+// Once the first output (the prompt, or a snapshot) is written and the browser is idle.
+let firstOutputWritten = false;
+function afterFirstOutput(): void {
+  if (firstOutputWritten) {
+    return;
+  }
+  firstOutputWritten = true;
+  const idle = () => {
+    void images.load();
+  };
+  if (typeof window.requestIdleCallback === "function") {
+    window.requestIdleCallback(idle, { timeout: IDLE_TIMEOUT_MS });
+  } else {
+    window.setTimeout(idle, 0);
+  }
+}
+
 const connection = new TerminalConnection({
   url: webSocketUrl(window.location),
-  createSocket: browserSocket,
+  createSocket,
   clock: {
     now: () => Date.now(),
     setTimeout: (callback, ms) => window.setTimeout(callback, ms),
@@ -168,23 +217,31 @@ const connection = new TerminalConnection({
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
   token: () => tokens.token,
   output: (bytes) => {
-    terminal.write(bytes, () => {
-      processedBytes += bytes.length;
-      connection.acknowledge(bytes.length);
+    images.write(bytes, () => {
+      terminal.write(bytes, () => {
+        processedBytes += bytes.length;
+        connection.acknowledge(bytes.length);
+        afterFirstOutput();
+      });
     });
   },
   snapshot: (bytes) => {
-    terminal.reset();
-    writingSnapshots++;
-    terminal.write(bytes, () => {
-      writingSnapshots--;
-      processedBytes += bytes.length;
-      snapshotsWritten++;
-      connection.acknowledge(bytes.length);
+    images.write(bytes, () => {
+      terminal.reset();
+      writingSnapshots++;
+      terminal.write(bytes, () => {
+        writingSnapshots--;
+        processedBytes += bytes.length;
+        snapshotsWritten++;
+        connection.acknowledge(bytes.length);
+        afterFirstOutput();
+      });
     });
   },
   reset: () => {
-    terminal.reset();
+    images.write(null, () => {
+      terminal.reset();
+    });
   },
   stateChanged: (state) => {
     statusBar.render(state);
@@ -194,6 +251,9 @@ const connection = new TerminalConnection({
   },
   notice: (notice) => {
     statusBar.notice(describeNotice(notice), NOTICE_MS);
+  },
+  draining: (secondsLeft) => {
+    statusBar.notice(describeDraining(secondsLeft), DRAINING_NOTICE_MS);
   },
   roleChanged: () => {
     showReadOnly();
@@ -264,12 +324,30 @@ function copySelection(text: string): void {
   });
 }
 
+// OSC 52: programs may write the clipboard (never read it); read-only viewers take no writes.
+installClipboardOsc({
+  parser: terminal.parser,
+  // Outside a secure context there is no async clipboard: that rejects too, and says so.
+  write: (text) => Promise.resolve().then(() => navigator.clipboard.writeText(text)),
+  allowed: () => connection.role !== "view",
+  notice: (text) => {
+    statusBar.notice(text, COPY_NOTICE_MS);
+  },
+});
+
 // Find (Ctrl+Shift+F), the settings panel (the gear, Ctrl+,), the font size keys, the visual
 // bell and the mouse's clipboard habits (docs/ui.md).
-const search = new SearchAddon({ highlightLimit: SEARCH_HIGHLIGHT_LIMIT });
-terminal.loadAddon(search);
-const searchBar = new SearchBar(document, {
-  search,
+const searchBar: SearchBar = new SearchBar(document, {
+  load: () => {
+    loadSearchAddon(terminal).then(
+      (search) => {
+        searchBar.attach(search);
+      },
+      () => {
+        searchBar.loadFailed();
+      },
+    );
+  },
   decorations: () => THEMES[appearance.theme].search,
   selection: () => terminal.getSelection(),
   closed: () => {
@@ -307,7 +385,7 @@ settingsPanel.button.addEventListener("click", () => {
 const bellLayer = document.createElement("div");
 bellLayer.id = "bell";
 document.body.prepend(sessionsPanel.button, settingsPanel.button, readOnlyBadge);
-document.body.append(searchBar.element, settingsPanel.element, sessionsPanel.element, bellLayer);
+document.body.append(searchBar.element, settingsPanel.element, sessionsPanel.element, links.dialog.element, links.tooltip.element, bellLayer);
 installShortcuts(window, (shortcut) => {
   if (shortcut === "find") {
     searchBar.open();
@@ -393,6 +471,8 @@ const hook: WebTerminalHook = Object.freeze({
   fontSize: () => terminal.options.fontSize ?? 0,
   selection: () => terminal.getSelection(),
   searchResults: () => searchBar.results,
+  linkTooltip: () => links.tooltip.shown,
+  imagesLoaded: () => images.ready,
 });
 Object.defineProperty(window, "webTerminal", { value: hook, writable: false, configurable: false });
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import type { ISearchOptions, ISearchResultChangeEvent } from "@xterm/addon-search";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { describeResults, SEARCH_HIGHLIGHT_LIMIT, SearchBar, validPattern } from "./search-bar";
+import { describeResults, SEARCH_HIGHLIGHT_LIMIT, SearchBar, searchPattern, validPattern } from "./search-bar";
 import { THEMES } from "./themes";
 
 /** The search addon as the bar uses it: it records the calls and reports what the test says. */
@@ -48,6 +48,23 @@ describe("describeResults", () => {
   });
 });
 
+describe("searchPattern", () => {
+  it("leaves the term alone without whole words", () => {
+    expect(searchPattern("a.b", false, false)).toEqual({ term: "a.b", regex: false });
+    expect(searchPattern("a.b", true, false)).toEqual({ term: "a.b", regex: true });
+  });
+
+  it("finds whole words only, including after a match inside a longer word", () => {
+    const { term } = searchPattern("cat", false, true);
+    const found = (line: string) => [...line.matchAll(new RegExp(term, "g"))].map((match) => match.index);
+    expect(found("concat cat cats cat-tail")).toEqual([7, 16]);
+    expect(found("-x- x")).toEqual([]);
+    expect([..." -x- a-x-".matchAll(new RegExp(searchPattern("-x-", false, true).term, "g"))].map((match) => match.index)).toEqual([1]);
+    expect(new RegExp(searchPattern("a.b", false, true).term).test("axb")).toBe(false);
+    expect(new RegExp(searchPattern("a.b", true, true).term).test("axb")).toBe(true);
+  });
+});
+
 describe("validPattern", () => {
   it("says whether the addon could compile the pattern", () => {
     expect(validPattern("err(or)?", false)).toBe(true);
@@ -61,14 +78,24 @@ describe("SearchBar", () => {
   let bar: SearchBar;
   let closed: ReturnType<typeof vi.fn<() => void>>;
   let selection: string;
+  let loads: number;
+  /** Whether load() attaches the addon at once (else the test attaches it, or fails the load). */
+  let loadsAtOnce: boolean;
 
   beforeEach(() => {
     document.body.replaceChildren();
     search = new FakeSearch();
     closed = vi.fn<() => void>();
     selection = "";
+    loads = 0;
+    loadsAtOnce = true;
     bar = new SearchBar(document, {
-      search,
+      load: () => {
+        loads++;
+        if (loadsAtOnce) {
+          bar.attach(search);
+        }
+      },
       decorations: () => THEMES.dark.search,
       selection: () => selection,
       closed,
@@ -133,6 +160,63 @@ describe("SearchBar", () => {
     button("Match case").click();
     expect(search.calls.at(-1)?.options).toMatchObject({ caseSensitive: false, regex: true });
     expect(document.activeElement).toBe(input());
+  });
+
+  it("searches for whole words with its toggle, as a pattern with no word character on either side", () => {
+    bar.open();
+    type("a.b");
+    expect(search.calls.at(-1)).toMatchObject({ term: "a.b", options: { regex: false } });
+    const cleared = search.cleared;
+    button("Whole word").click();
+    expect(button("Whole word").getAttribute("aria-pressed")).toBe("true");
+    // The addon highlights again only after its decorations are cleared.
+    expect(search.cleared).toBe(cleared + 1);
+    expect(search.calls.at(-1)).toMatchObject({ how: "previous", term: "(?<!\\w)(?:a\\.b)(?!\\w)", options: { regex: true, caseSensitive: false } });
+    button("Regular expression").click();
+    expect(search.calls.at(-1)).toMatchObject({ term: "(?<!\\w)(?:a.b)(?!\\w)", options: { regex: true } });
+    button("Whole word").click();
+    expect(search.calls.at(-1)).toMatchObject({ term: "a.b", options: { regex: true } });
+  });
+
+  it("says an invalid pattern is invalid with whole words too", () => {
+    bar.open();
+    button("Whole word").click();
+    button("Regular expression").click();
+    const calls = search.calls.length;
+    type("(oops");
+    expect(count()).toBe("Invalid pattern");
+    expect(search.calls).toHaveLength(calls);
+  });
+
+  it("loads the addon when first opened, only once, and searches for what was typed meanwhile", () => {
+    loadsAtOnce = false;
+    expect(loads).toBe(0);
+    bar.open();
+    expect(loads).toBe(1);
+    type("early");
+    expect(count()).toBe("Loading…");
+    expect(search.calls).toEqual([]);
+    bar.open();
+    expect(loads).toBe(1);
+    search.report = { resultIndex: 0, resultCount: 2 };
+    bar.attach(search);
+    expect(search.calls.map((call) => [call.how, call.term])).toEqual([["previous", "early"]]);
+    expect(count()).toBe("1 of 2");
+    bar.close();
+    bar.open();
+    expect(loads).toBe(1);
+  });
+
+  it("says so when the addon cannot load, and tries again on the next open", () => {
+    loadsAtOnce = false;
+    bar.open();
+    type("x");
+    bar.loadFailed();
+    expect(count()).toBe("Find could not load; try again");
+    bar.open();
+    expect(loads).toBe(2);
+    bar.attach(search);
+    expect(search.calls.map((call) => call.term)).toEqual(["x"]);
   });
 
   it("says so when nothing matches", () => {

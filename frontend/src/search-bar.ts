@@ -4,6 +4,9 @@
 //
 // As in VS Code's terminal, typing searches upwards from the bottom, so the first match is the
 // newest; Enter goes to the next match down, Shift+Enter to the previous one up, both wrapping.
+//
+// The addon is not in the page's first script: the bar asks for it (`load`) when it first opens
+// and searches for what was typed meanwhile once it is attached.
 import type { ISearchDecorationOptions, ISearchOptions, ISearchResultChangeEvent, SearchAddon } from "@xterm/addon-search";
 import { icon, iconButton } from "./icons";
 
@@ -15,7 +18,8 @@ const MAX_SELECTION_TERM = 200;
 export type Searcher = Pick<SearchAddon, "findNext" | "findPrevious" | "clearDecorations" | "onDidChangeResults">;
 
 export interface SearchBarOptions {
-  search: Searcher;
+  /** Fetch the search addon and `attach` it (at once, or later); called when the bar first opens. */
+  load(): void;
   /** The current theme's highlight colours. */
   decorations(): ISearchDecorationOptions;
   /** The terminal's selected text: the term when the bar opens. */
@@ -42,6 +46,20 @@ export function describeResults(results: SearchResults | null): string {
   return results.index >= 0 ? `${results.index + 1} of ${count}` : `${count} matches`;
 }
 
+/**
+ * What the addon is asked to find for `term`. A whole-word search is a regular expression that
+ * wants no word character on either side (the term escaped unless it is a pattern already): the
+ * addon's own whole-word option gives up on a line at its first match inside a longer word, so
+ * "cat" would not be found in "concat cat".
+ */
+export function searchPattern(term: string, regex: boolean, wholeWord: boolean): { term: string; regex: boolean } {
+  if (!wholeWord) {
+    return { term, regex };
+  }
+  const inner = regex ? term : term.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return { term: `(?<!\\w)(?:${inner})(?!\\w)`, regex: true };
+}
+
 /** Whether `term` compiles as the addon would compile it; it throws on an invalid pattern. */
 export function validPattern(term: string, caseSensitive: boolean): boolean {
   try {
@@ -58,8 +76,11 @@ export class SearchBar {
   private readonly input: HTMLInputElement;
   private readonly caseToggle: HTMLButtonElement;
   private readonly regexToggle: HTMLButtonElement;
+  private readonly wordToggle: HTMLButtonElement;
   private readonly count: HTMLElement;
   private currentResults: SearchResults | null = null;
+  private search: Searcher | null = null;
+  private loading = false;
 
   constructor(document: Document, options: SearchBarOptions) {
     this.options = options;
@@ -83,7 +104,9 @@ export class SearchBar {
     this.input = input;
     this.caseToggle = toggle(document, "Aa", "Match case");
     this.regexToggle = toggle(document, ".*", "Regular expression");
-    field.append(input, this.caseToggle, this.regexToggle);
+    this.wordToggle = toggle(document, "ab", "Whole word");
+    this.wordToggle.classList.add("whole-word");
+    field.append(input, this.caseToggle, this.wordToggle, this.regexToggle);
 
     const count = document.createElement("span");
     count.className = "find-count";
@@ -114,9 +137,11 @@ export class SearchBar {
         this.close();
       }
     });
-    for (const button of [this.caseToggle, this.regexToggle]) {
+    for (const button of [this.caseToggle, this.wordToggle, this.regexToggle]) {
       button.addEventListener("click", () => {
         button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+        // The addon highlights again only for a new term, not for new options: start it over.
+        this.search?.clearDecorations();
         this.find("typed");
         input.focus();
       });
@@ -130,9 +155,25 @@ export class SearchBar {
     close.addEventListener("click", () => {
       this.close();
     });
-    options.search.onDidChangeResults((event: ISearchResultChangeEvent) => {
+  }
+
+  /** The search addon is here: report its results, and search for what was typed while it loaded. */
+  attach(search: Searcher): void {
+    this.search = search;
+    this.loading = false;
+    search.onDidChangeResults((event: ISearchResultChangeEvent) => {
       this.showResults({ index: event.resultIndex, count: event.resultCount });
     });
+    if (this.isOpen && this.input.value !== "") {
+      this.find("typed");
+    }
+  }
+
+  /** The addon could not be fetched (the server went away, say): say so; the next open tries again. */
+  loadFailed(): void {
+    this.loading = false;
+    this.count.textContent = "Find could not load; try again";
+    this.count.classList.add("none");
   }
 
   get isOpen(): boolean {
@@ -155,7 +196,11 @@ export class SearchBar {
     this.element.ownerDocument.body.classList.add("finding");
     this.input.focus();
     this.input.select();
-    if (!wasOpen && this.input.value !== "") {
+    if (this.search === null && !this.loading) {
+      this.loading = true;
+      // attach() searches for the term (if any) once the addon is here.
+      this.options.load();
+    } else if (!wasOpen && this.input.value !== "") {
       this.find("typed");
     }
   }
@@ -167,7 +212,7 @@ export class SearchBar {
     }
     this.element.hidden = true;
     this.element.ownerDocument.body.classList.remove("finding");
-    this.options.search.clearDecorations();
+    this.search?.clearDecorations();
     this.showResults(null);
     this.options.closed();
   }
@@ -175,37 +220,44 @@ export class SearchBar {
   /** The theme changed: highlight again in its colours. */
   refresh(): void {
     if (this.isOpen && this.input.value !== "") {
-      this.options.search.clearDecorations();
+      this.search?.clearDecorations();
       this.find("typed");
     }
   }
 
-  private searchOptions(): ISearchOptions {
-    return {
-      caseSensitive: this.caseToggle.getAttribute("aria-pressed") === "true",
-      regex: this.regexToggle.getAttribute("aria-pressed") === "true",
-      decorations: this.options.decorations(),
-    };
+  private pressed(button: HTMLButtonElement): boolean {
+    return button.getAttribute("aria-pressed") === "true";
   }
 
   private find(how: "typed" | "next" | "previous"): void {
-    const term = this.input.value;
-    const options = this.searchOptions();
+    const pattern = searchPattern(this.input.value, this.pressed(this.regexToggle), this.pressed(this.wordToggle));
+    const term = this.input.value === "" ? "" : pattern.term;
+    const options: ISearchOptions = {
+      caseSensitive: this.pressed(this.caseToggle),
+      regex: pattern.regex,
+      decorations: this.options.decorations(),
+    };
     const invalid = options.regex === true && !validPattern(term, options.caseSensitive === true);
     this.input.toggleAttribute("aria-invalid", invalid);
+    const search = this.search;
     if (term === "" || invalid) {
-      this.options.search.clearDecorations();
+      search?.clearDecorations();
       this.showResults(null);
       if (invalid) {
         this.count.textContent = "Invalid pattern";
       }
       return;
     }
+    if (search === null) {
+      // attach() searches for the term once the addon is here.
+      this.count.textContent = this.loading ? "Loading…" : this.count.textContent;
+      return;
+    }
     if (how === "next") {
-      this.options.search.findNext(term, options);
+      search.findNext(term, options);
     } else {
       // Typing starts from the bottom: the newest match first.
-      this.options.search.findPrevious(term, how === "typed" ? { ...options, incremental: true } : options);
+      search.findPrevious(term, how === "typed" ? { ...options, incremental: true } : options);
     }
   }
 

@@ -58,3 +58,10 @@ export function sessionLink(href: string, session: string): string {
   url.hash = `${PARAMETER}${session}`;
   return url.toString();
 }
+
+/** The replay page's address for `session`'s recording (`replay.html#session=`), beside this page. */
+export function replayLink(href: string, session: string): string {
+  const url = new URL("replay.html", href);
+  url.hash = `${PARAMETER}${session}`;
+  return url.toString();
+}

@@ -13,6 +13,8 @@ const LISTED = {
   cols: 120,
   rows: 40,
   shares: [{ subject: "user:default/bob", role: "view" }, { subject: "x", role: "admin" }],
+  watchers: [{ user: "user:default/alice", role: "owner", connections: 1 }, { user: "user:default/bob", connections: 2 }, { role: "view" }],
+  recording: true,
 };
 
 interface Call {
@@ -63,6 +65,11 @@ describe("SessionApi", () => {
         cols: 120,
         rows: 40,
         shares: [{ subject: "user:default/bob", role: "view" }],
+        watchers: [
+          { user: "user:default/alice", role: "owner", connections: 1 },
+          { user: "user:default/bob", role: null, connections: 2 },
+        ],
+        recording: true,
       },
     ]);
   });
@@ -109,6 +116,32 @@ describe("SessionApi", () => {
 
   it("reads odd listings safely", () => {
     expect(parseSession(null)).toBeNull();
-    expect(parseSession({ id: ID })).toEqual({ id: ID, owner: "", role: "view", name: "", created: 0, lastActivity: 0, viewers: 0, cols: 0, rows: 0, shares: [] });
+    expect(parseSession({ id: ID })).toEqual({ id: ID, owner: "", role: "view", name: "", created: 0, lastActivity: 0, viewers: 0, cols: 0, rows: 0, shares: [], watchers: [], recording: false });
+  });
+
+  it("lists the recordings, and none where the server records nothing", async () => {
+    const recording = { id: ID, owner: "user:default/alice", started: "2026-11-26T01:02:03.000Z", last_written: "2026-11-26T01:09:00.000Z", bytes: 512, live: false };
+    const fake = fakeFetch(json({ enabled: true, recordings: [recording, { id: "../x" }] }), json({ error: "sessions are not recorded on this server" }, 404), json({ error: "no" }, 403));
+    const client = api(fake.fetch, "t");
+    expect(await client.recordings()).toEqual([
+      { id: ID, owner: "user:default/alice", started: Date.parse(recording.started), lastWritten: Date.parse(recording.last_written), bytes: 512, live: false },
+    ]);
+    expect(fake.calls[0]?.url).toBe("https://host.test/term/api/v1/recordings");
+    expect(await client.recordings()).toEqual([]);
+    await expect(client.recordings()).rejects.toMatchObject({ status: 403, message: "no" });
+  });
+
+  it("fetches a recording's text with the token in the header", async () => {
+    const fake = fakeFetch(new Response('{"version":3}\n[0.5,"o","hi"]\n', { status: 200 }), json({ error: "only the session's owner or an auditor may fetch its recording" }, 403));
+    const client = api(fake.fetch, "t");
+    expect(await client.recording(ID)).toBe('{"version":3}\n[0.5,"o","hi"]\n');
+    expect(fake.calls[0]).toEqual({
+      url: `https://host.test/term/api/v1/sessions/${ID}/recording`,
+      method: "GET",
+      headers: { Accept: "application/x-asciicast", Authorization: "Bearer t" },
+      body: undefined,
+    });
+    await expect(client.recording(ID)).rejects.toThrow("only the session's owner or an auditor");
+    await expect(client.recording("nope")).rejects.toThrow("not a session id");
   });
 });

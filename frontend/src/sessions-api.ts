@@ -1,7 +1,8 @@
-// A typed client of the session API (docs/protocol.md, "Session API (HTTP)"): list, rename, end,
-// share and revoke. The fetch function and the token are injected, so all of it runs in unit
+// A typed client of the session API (docs/protocol.md, "Session API (HTTP)"): list (with who is
+// watching), rename, end, share and revoke, and the recordings one may replay. The fetch function and the token are injected, so all of it runs in unit
 // tests. The token goes in the `Authorization` header only, never in a URL; errors come back as
 // `SessionApiError` with the server's own words (its `{"error": ...}`) when it gave any.
+import { SESSION_ID } from "./protocol";
 
 export type ShareRole = "view" | "write";
 
@@ -27,10 +28,35 @@ export interface SessionInfo {
   rows: number;
   /** Who else may attach: the owner sees them, anyone else gets []. */
   shares: Share[];
+  /** Who is attached now, one entry per user (and role, for the owner). */
+  watchers: Watcher[];
+  /** The session is recorded and the caller may replay it. */
+  recording: boolean;
 }
 
-/** A session id as the protocol defines it. */
-export const SESSION_ID = /^[0-9a-f]{32}$/;
+export interface Watcher {
+  /** An entity ref: `user:default/bob`. */
+  user: string;
+  /** What they may do; only the owner is told (null for everyone else). */
+  role: SessionInfo["role"] | null;
+  /** Their connections attached now (tabs, devices). */
+  connections: number;
+}
+
+/** A recording the caller may replay (docs/sessions.md): of a live session or an ended one. */
+export interface RecordingInfo {
+  id: string;
+  owner: string;
+  /** Milliseconds since the epoch. */
+  started: number;
+  lastWritten: number;
+  bytes: number;
+  /** Its session is still running. */
+  live: boolean;
+}
+
+// A session id as the protocol defines it (with its replica's name when there are replicas).
+export { SESSION_ID };
 
 export class SessionApiError extends Error {
   /** The HTTP status, or 0 when the request did not get an answer. */
@@ -76,13 +102,41 @@ function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
 }
 
+function sessionRole(value: unknown): SessionInfo["role"] | null {
+  return value === "owner" || value === "write" || value === "view" ? value : null;
+}
+
+export function parseWatcher(value: unknown): Watcher | null {
+  const watcher = record(value);
+  if (watcher === null || typeof watcher.user !== "string" || watcher.user === "") {
+    return null;
+  }
+  return { user: watcher.user, role: sessionRole(watcher.role), connections: Math.max(1, count(watcher.connections)) };
+}
+
+/** One listed recording, or null when it is not one. */
+export function parseRecording(value: unknown): RecordingInfo | null {
+  const recording = record(value);
+  if (recording === null || typeof recording.id !== "string" || !SESSION_ID.test(recording.id)) {
+    return null;
+  }
+  return {
+    id: recording.id,
+    owner: typeof recording.owner === "string" ? recording.owner : "",
+    started: time(recording.started),
+    lastWritten: time(recording.last_written),
+    bytes: count(recording.bytes),
+    live: recording.live === true,
+  };
+}
+
 /** One listed session, or null when it is not one (a server of another version). */
 export function parseSession(value: unknown): SessionInfo | null {
   const session = record(value);
   if (session === null || typeof session.id !== "string" || !SESSION_ID.test(session.id)) {
     return null;
   }
-  const role = session.role === "owner" || session.role === "write" || session.role === "view" ? session.role : "view";
+  const role = sessionRole(session.role) ?? "view";
   const shares = Array.isArray(session.shares) ? session.shares.map(parseShare).filter((share): share is Share => share !== null) : [];
   return {
     id: session.id,
@@ -95,6 +149,8 @@ export function parseSession(value: unknown): SessionInfo | null {
     cols: count(session.cols),
     rows: count(session.rows),
     shares,
+    watchers: Array.isArray(session.watchers) ? session.watchers.map(parseWatcher).filter((watcher): watcher is Watcher => watcher !== null) : [],
+    recording: session.recording === true,
   };
 }
 
@@ -146,8 +202,42 @@ export class SessionApi {
     await this.request("DELETE", `api/v1/sessions/${sessionPath(id)}/shares`, { subject });
   }
 
+  /** The recordings the caller may replay, most recent first; [] when the server records nothing (or predates the list: 404). */
+  async recordings(): Promise<RecordingInfo[]> {
+    let body: Record<string, unknown> | null;
+    try {
+      body = record(await this.request("GET", "api/v1/recordings"));
+    } catch (error) {
+      if (error instanceof SessionApiError && error.status === 404) {
+        return [];
+      }
+      throw error;
+    }
+    const recordings = Array.isArray(body?.recordings) ? body.recordings : [];
+    return recordings.map(parseRecording).filter((recording): recording is RecordingInfo => recording !== null);
+  }
+
+  /** The asciicast v3 text of session `id`'s recording. */
+  async recording(id: string): Promise<string> {
+    const response = await this.send("GET", `api/v1/sessions/${sessionPath(id)}/recording`, undefined, "application/x-asciicast");
+    return response.text();
+  }
+
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const response = await this.send(method, path, body, "application/json");
+    if (response.status === 204) {
+      return null;
+    }
+    try {
+      return (await response.json()) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends one request with the token in its header; a refusal is thrown as a SessionApiError. */
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { Accept: accept };
     const token = this.options.token();
     if (token !== null) {
       headers.Authorization = `Bearer ${token}`;
@@ -170,14 +260,7 @@ export class SessionApi {
     if (!response.ok) {
       throw await failure(response);
     }
-    if (response.status === 204) {
-      return null;
-    }
-    try {
-      return (await response.json()) as unknown;
-    } catch {
-      return null;
-    }
+    return response;
   }
 }
 

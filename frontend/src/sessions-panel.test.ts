@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { SessionApi } from "./sessions-api";
-import { relativeTime, SessionsPanel } from "./sessions-panel";
+import { REFRESH_MS, relativeTime, SessionsPanel, sizeText } from "./sessions-panel";
 
 const A = "a".repeat(32);
 const B = "b".repeat(32);
@@ -30,12 +30,26 @@ interface Call {
   authorization: string | undefined;
 }
 
-/** A fake server: answers GET with `listing`, and the rest from `answers` (204 by default). */
-function fakeServer(listing: () => unknown[]) {
+/**
+ * A fake server: answers GET with `listing` (and the recordings list with `recordings`, counted
+ * apart in `recordingLoads`), and the rest from `answers` (204 by default).
+ */
+function fakeServer(listing: () => unknown[], recordings: () => unknown[] | null = () => null) {
   const calls: Call[] = [];
   const answers: Response[] = [];
+  let recordingLoads = 0;
   const fetchFn = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const method = init?.method ?? "GET";
+    const url = input instanceof Request ? input.url : input.toString();
+    if (url.endsWith("/api/v1/recordings")) {
+      recordingLoads += 1;
+      const listed = recordings();
+      return Promise.resolve(
+        listed === null
+          ? new Response(JSON.stringify({ error: "sessions are not recorded on this server" }), { status: 404 })
+          : new Response(JSON.stringify({ recordings: listed }), { status: 200 }),
+      );
+    }
     calls.push({
       method,
       url: (input instanceof Request ? input.url : input.toString()).replace("https://host.test/", ""),
@@ -47,7 +61,7 @@ function fakeServer(listing: () => unknown[]) {
     }
     return Promise.resolve(answers.shift() ?? new Response(null, { status: 204 }));
   };
-  return { fetch: fetchFn, calls, answers };
+  return { fetch: fetchFn, calls, answers, recordingLoads: () => recordingLoads };
 }
 
 function required<T extends Element>(found: T | null): T {
@@ -284,5 +298,128 @@ describe("SessionsPanel", () => {
     button(panel.element, "Refresh").click();
     await flush();
     expect(server.calls.filter((call) => call.method === "GET")).toHaveLength(4);
+  });
+
+  it("shows who is watching: to the owner with their roles, to others without", async () => {
+    listing = [
+      session(A, {
+        viewers: 4,
+        watchers: [
+          { user: "user:default/alice", role: "owner", connections: 1 },
+          { user: "group:default/x", role: "write", connections: 1 },
+          { user: "user:default/bob", role: "view", connections: 2 },
+        ],
+      }),
+      session(B, { role: "view", owner: "user:default/carol", watchers: [{ user: "user:default/carol", connections: 1 }] }),
+      session("c".repeat(32), { watchers: [] }),
+    ];
+    await openPanel();
+    const chips = (id: string): string[] => Array.from(item(id).querySelectorAll(".session-watchers .tag"), (chip) => chip.textContent);
+    expect(chips(A)).toEqual(["you", "group:default/x (write)", "bob ×2 (view)"]);
+    expect(required(item(A).querySelector(".session-watchers")).textContent).toBe("Watching: you group:default/x (write) bob ×2 (view)");
+    expect(required(item(A).querySelector(".session-watchers .tag-view")).getAttribute("title")).toBe("user:default/bob: view");
+    expect(chips(B)).toEqual(["carol"]);
+    expect(required(item("c".repeat(32)).querySelector<HTMLElement>(".session-watchers")).hidden).toBe(true);
+    expect(required(item(A).querySelector<HTMLElement>(".session-watchers")).hidden).toBe(false);
+  });
+
+  it("offers Replay for a recorded session, and lists the recordings of ended sessions", async () => {
+    const replay = vi.fn<(id: string) => void>();
+    const ended = "e".repeat(32);
+    listing = [session(A, { recording: true }), session(B)];
+    server = fakeServer(
+      () => listing,
+      () => [
+        { id: A, owner: "user:default/alice", started: "2026-11-26T01:00:00Z", last_written: "2026-11-26T01:59:00Z", bytes: 2048, live: true },
+        { id: ended, owner: "user:default/alice", started: "2026-11-26T00:00:00Z", last_written: "2026-11-26T00:30:00Z", bytes: 1_500_000, live: false },
+      ],
+    );
+    panel = new SessionsPanel(document, {
+      api: new SessionApi({ fetch: server.fetch, base: "https://host.test/", token: () => "tok" }),
+      current: () => A,
+      attach,
+      link: (id) => `https://host.test/#session=${id}`,
+      copy,
+      now: () => NOW,
+      closed,
+      replay,
+    });
+    document.body.replaceChildren(panel.button, panel.element);
+    await openPanel();
+    expect(Array.from(item(B).querySelectorAll("button"), (b) => b.textContent)).not.toContain("Replay");
+    button(item(A), "Replay").click();
+    expect(replay).toHaveBeenLastCalledWith(A);
+    const endedItem = required(panel.element.querySelector<HTMLElement>(`.ended-list [data-session="${ended}"]`));
+    expect(panel.element.querySelectorAll(".ended-list .session")).toHaveLength(1);
+    expect(required(panel.element.querySelector<HTMLElement>(".sessions-subheading")).hidden).toBe(false);
+    expect(endedItem.querySelector(".session-meta")?.textContent).toBe("started 2 h ago · last output 1 h ago · 1.5 MB · alice");
+    button(endedItem, "Replay").click();
+    expect(replay).toHaveBeenLastCalledWith(ended);
+  });
+
+  it("opens the replay page in a new tab by default, and hides the ended list where nothing is recorded", async () => {
+    const open = vi.spyOn(window, "open").mockReturnValue(null);
+    listing = [session(A, { recording: true })];
+    await openPanel();
+    button(item(A), "Replay").click();
+    expect(open).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`/replay\\.html#session=${A}$`)), "_blank");
+    expect(server.recordingLoads()).toBe(1);
+    expect(required(panel.element.querySelector<HTMLElement>(".sessions-subheading")).hidden).toBe(true);
+  });
+
+  it("refreshes while open, keeping a half-typed share form and the focus", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      await openPanel();
+      button(item(A), "Share").click();
+      const subject = required(item(A).querySelector<HTMLInputElement>(".share-form input"));
+      subject.value = "grou";
+      subject.setSelectionRange(2, 3);
+      required(item(A).querySelector<HTMLSelectElement>(".share-form select")).value = "write";
+      subject.focus();
+      const loads = server.calls.length;
+
+      // Unchanged: nothing is drawn again, and the recordings are not asked for again.
+      const recordingLoads = server.recordingLoads();
+      vi.advanceTimersByTime(REFRESH_MS);
+      await flush();
+      expect(server.calls.length).toBe(loads + 1);
+      expect(server.recordingLoads()).toBe(recordingLoads);
+      expect(item(A).querySelector(".share-form input")).toBe(subject);
+
+      // Changed (someone attached): drawn again, with the typing, the role and the focus kept.
+      listing = [session(A, { name: "build box", viewers: 3 }), session(B)];
+      vi.advanceTimersByTime(REFRESH_MS);
+      await flush();
+      const redrawn = required(item(A).querySelector<HTMLInputElement>(".share-form input"));
+      expect(redrawn).not.toBe(subject);
+      expect(redrawn.value).toBe("grou");
+      expect(required(item(A).querySelector<HTMLSelectElement>(".share-form select")).value).toBe("write");
+      expect(document.activeElement).toBe(redrawn);
+      expect([redrawn.selectionStart, redrawn.selectionEnd]).toEqual([2, 3]);
+      expect(item(A).querySelector(".session-meta")?.textContent).toContain("3 viewers");
+      expect(server.recordingLoads()).toBe(recordingLoads);
+
+      // A session ended: its recording may now be listed, so the recordings are loaded again.
+      listing = [session(A, { name: "build box", viewers: 3 })];
+      vi.advanceTimersByTime(REFRESH_MS);
+      await flush();
+      expect(server.recordingLoads()).toBe(recordingLoads + 1);
+      expect(required(item(A).querySelector<HTMLInputElement>(".share-form input")).value).toBe("grou");
+
+      // A failed refresh in the background leaves the list as it was, and closing stops the timer.
+      server.answers.length = 0;
+      panel.close();
+      const afterClose = server.calls.length;
+      vi.advanceTimersByTime(3 * REFRESH_MS);
+      await flush();
+      expect(server.calls.length).toBe(afterClose);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("says sizes in bytes, kilobytes and megabytes", () => {
+    expect([sizeText(812), sizeText(4200), sizeText(1_300_000)]).toEqual(["812 B", "4.2 KB", "1.3 MB"]);
   });
 });

@@ -1,12 +1,15 @@
 // The sessions panel: a button beside the settings gear opens it; Escape, the close button or a
 // click elsewhere closes it (Escape in a rename, end or share form only closes that form). It lists
-// the caller's live sessions (GET /api/v1/sessions) and lets them switch this tab to another one,
-// rename and end one (ending asks first, here in the panel), copy a link to one, and, as its owner,
-// share it with a user or group and take shares back. What the API answers when it refuses is
-// shown as it said it. The look is the settings panel's (style.css, `.panel`).
+// the caller's live sessions (GET /api/v1/sessions) with who is watching each, and lets them switch
+// this tab to another one, rename and end one (ending asks first, here in the panel), copy a link
+// to one, replay its recording, and, as its owner, share it with a user or group and take shares
+// back; below, the recordings of ended sessions to replay. While open it loads the list again
+// every few seconds, keeping what is half typed and where the focus is. What the API answers when
+// it refuses is shown as it said it. The look is the settings panel's (style.css, `.panel`).
 import { closeOnPressOutside, keepFocusInside, panelShell } from "./dialog-panel";
 import { iconButton } from "./icons";
-import type { SessionInfo, Share, ShareRole } from "./sessions-api";
+import { replayLink } from "./session-link";
+import type { RecordingInfo, SessionInfo, Share, ShareRole, Watcher } from "./sessions-api";
 
 /** What the panel needs of the API (SessionApi in the page, a fake in tests). */
 export interface SessionsBackend {
@@ -15,6 +18,8 @@ export interface SessionsBackend {
   end(id: string): Promise<void>;
   share(id: string, subject: string, role: ShareRole): Promise<unknown>;
   revoke(id: string, subject: string): Promise<void>;
+  /** The recordings the caller may replay ([] when the server records nothing). */
+  recordings?(): Promise<RecordingInfo[]>;
 }
 
 export interface SessionsPanelOptions {
@@ -30,7 +35,14 @@ export interface SessionsPanelOptions {
   now(): number;
   /** The panel closed: the focus goes back where it was (the terminal, usually). */
   closed(): void;
+  /** Opens the replay of `id`'s recording; by default the replay page in a new tab. */
+  replay?(id: string): void;
 }
+
+/** How often the open panel loads the list again. */
+export const REFRESH_MS = 5000;
+/** Most recordings of ended sessions listed. */
+const ENDED_LISTED = 10;
 
 /** Names longer than this are refused by the server (docs/protocol.md). */
 export const NAME_MAX_LENGTH = 64;
@@ -57,6 +69,33 @@ export function relativeTime(then: number, now: number): string {
   return `${String(Math.floor(hours / 24))} d ago`;
 }
 
+/** `bob` for `user:default/bob`; other refs as they are. */
+export function shortRef(ref: string): string {
+  return ref.startsWith("user:default/") ? ref.slice("user:default/".length) : ref;
+}
+
+/** A watcher as the panel names them: "you" for the owner looking at their own session. */
+function watcherText(watcher: Watcher, session: SessionInfo): string {
+  const who = session.role === "owner" && watcher.user === session.owner ? "you" : shortRef(watcher.user);
+  const times = watcher.connections > 1 ? ` ×${String(watcher.connections)}` : "";
+  const role = watcher.role === null || watcher.role === "owner" ? "" : ` (${watcher.role})`;
+  return `${who}${times}${role}`;
+}
+
+/** "812 B", "4.2 KB", "1.3 MB". */
+export function sizeText(bytes: number): string {
+  if (bytes < 1000) {
+    return `${String(bytes)} B`;
+  }
+  return bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** What the list's controls hold while it is drawn again: typed values and the focus. */
+interface Kept {
+  values: Map<string, string>;
+  focus: { session: string; index: number; start: number | null; end: number | null } | null;
+}
+
 /** The session's name, else the start of its id. */
 export function sessionLabel(session: SessionInfo): string {
   return session.name === "" ? session.id.slice(0, 8) : session.name;
@@ -71,7 +110,16 @@ export class SessionsPanel {
   private readonly document: Document;
   private readonly list: HTMLUListElement;
   private readonly message: HTMLElement;
+  private readonly endedList: HTMLUListElement;
+  private readonly endedHeading: HTMLElement;
   private sessions: SessionInfo[] = [];
+  private ended: RecordingInfo[] = [];
+  /** What the last load answered, to skip drawing an unchanged list. */
+  private lastAnswer = "";
+  /** The live sessions' ids and the recordings when the recordings were last loaded. */
+  private lastLiveIds = "";
+  private lastRecordings: RecordingInfo[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
   private loaded = false;
   private editing: Editing = null;
   /** A request is under way: the controls wait for it. */
@@ -80,7 +128,7 @@ export class SessionsPanel {
    * Sessions ended from here: the server may list one for a moment longer, while its shell
    * hangs up, so it is left out of the list at once.
    */
-  private readonly ended = new Set<string>();
+  private readonly endedHere = new Set<string>();
 
   constructor(document: Document, options: SessionsPanelOptions) {
     this.document = document;
@@ -111,7 +159,15 @@ export class SessionsPanel {
     this.list.className = "session-list";
     this.list.setAttribute("aria-label", "Live sessions");
 
-    panel.append(header, this.message, this.list);
+    this.endedHeading = document.createElement("h3");
+    this.endedHeading.className = "sessions-subheading";
+    this.endedHeading.textContent = "Ended sessions";
+    this.endedHeading.hidden = true;
+    this.endedList = document.createElement("ul");
+    this.endedList.className = "session-list ended-list";
+    this.endedList.setAttribute("aria-label", "Recordings of ended sessions");
+
+    panel.append(header, this.message, this.list, this.endedHeading, this.endedList);
 
     button.addEventListener("click", () => {
       this.toggle();
@@ -158,6 +214,10 @@ export class SessionsPanel {
     this.button.setAttribute("aria-expanded", "true");
     this.render();
     this.focusables()[0]?.focus();
+    this.stopTimer();
+    this.timer = setInterval(() => {
+      void this.refresh(true);
+    }, REFRESH_MS);
     await this.refresh();
   }
 
@@ -168,25 +228,56 @@ export class SessionsPanel {
     this.element.hidden = true;
     this.button.setAttribute("aria-expanded", "false");
     this.editing = null;
+    this.stopTimer();
     if (refocus) {
       this.options.closed();
     }
   }
 
-  /** Loads the list again and shows it; a failure is shown in its place. */
-  async refresh(): Promise<void> {
+  /**
+   * Loads the list again and shows it; a failure is shown in its place. `background`: the timer's
+   * refresh, which waits for a request under way, draws only a changed list, keeps what is typed
+   * and the focus, and leaves a message the user has not read yet alone.
+   */
+  async refresh(background = false): Promise<void> {
+    if (background && this.busy) {
+      return;
+    }
     try {
-      this.sessions = (await this.options.api.list()).filter((session) => !this.ended.has(session.id));
+      // The recordings are extra: when they cannot be loaded, the live sessions still show. The
+      // list of them changes when a session ends (or starts), so the timer loads it only then, as
+      // reading it costs the server a look at every recording; otherwise both load side by side.
+      const loadRecordings = (): Promise<RecordingInfo[]> => (this.options.api.recordings?.() ?? Promise.resolve([])).catch(() => []);
+      const loadingRecordings = background ? null : loadRecordings();
+      const sessions = await this.options.api.list();
+      const liveIds = sessions.map((session) => session.id).join();
+      const recordings = loadingRecordings !== null ? await loadingRecordings : liveIds === this.lastLiveIds ? this.lastRecordings : await loadRecordings();
+      this.lastLiveIds = liveIds;
+      this.lastRecordings = recordings;
+      const answer = JSON.stringify([sessions, recordings]);
+      if (background && answer === this.lastAnswer) {
+        return;
+      }
+      this.lastAnswer = answer;
+      this.sessions = sessions.filter((session) => !this.endedHere.has(session.id));
+      const live = new Set(sessions.map((session) => session.id));
+      this.ended = recordings.filter((recording) => !recording.live && !live.has(recording.id)).slice(0, ENDED_LISTED);
       this.loaded = true;
-      this.showMessage(null);
+      if (!background) {
+        this.showMessage(null);
+      }
     } catch (error) {
       this.showMessage(errorText(error));
+      if (background) {
+        return;
+      }
     }
-    this.render();
+    this.render(background);
   }
 
-  /** Draws the list from what was loaded last. */
-  render(): void {
+  /** Draws the list from what was loaded last; `keep`: with what is typed and the focus as they were. */
+  render(keep = false): void {
+    const kept = keep ? this.keep() : null;
     const items = this.sessions.map((session) => this.item(session));
     if (items.length === 0) {
       const empty = this.document.createElement("li");
@@ -195,6 +286,112 @@ export class SessionsPanel {
       items.push(empty);
     }
     this.list.replaceChildren(...items);
+    this.endedList.replaceChildren(...this.ended.map((recording) => this.endedItem(recording)));
+    this.endedHeading.hidden = this.ended.length === 0;
+    if (kept !== null) {
+      this.restore(kept);
+    }
+  }
+
+  /** What the open form holds and where the focus is in the lists. */
+  private keep(): Kept {
+    const values = new Map<string, string>();
+    for (const field of this.list.querySelectorAll<HTMLInputElement | HTMLSelectElement>(".session-form [name]")) {
+      values.set(field.name, field.value);
+    }
+    const active = this.document.activeElement as HTMLElement | null;
+    const item = active?.closest<HTMLElement>("[data-session]") ?? null;
+    if (active === null || item === null || !this.element.contains(item)) {
+      return { values, focus: null };
+    }
+    const input = active instanceof HTMLInputElement ? active : null;
+    return {
+      values,
+      focus: {
+        session: item.dataset.session ?? "",
+        index: this.controlsOf(item).indexOf(active),
+        start: input?.selectionStart ?? null,
+        end: input?.selectionEnd ?? null,
+      },
+    };
+  }
+
+  private restore(kept: Kept): void {
+    for (const field of this.list.querySelectorAll<HTMLInputElement | HTMLSelectElement>(".session-form [name]")) {
+      const value = kept.values.get(field.name);
+      if (value !== undefined) {
+        field.value = value;
+      }
+    }
+    if (kept.focus === null) {
+      return;
+    }
+    const { session, index, start, end } = kept.focus;
+    const item = this.element.querySelector<HTMLElement>(`[data-session="${session}"]`);
+    const target = item === null ? undefined : this.controlsOf(item)[index];
+    if (target === undefined) {
+      return;
+    }
+    target.focus();
+    if (target instanceof HTMLInputElement && start !== null && end !== null) {
+      target.setSelectionRange(start, end);
+    }
+  }
+
+  private controlsOf(item: HTMLElement): HTMLElement[] {
+    return Array.from(item.querySelectorAll<HTMLElement>("button, select, input"));
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** Opens the replay of `id`. */
+  private replay(id: string): void {
+    if (this.options.replay !== undefined) {
+      this.options.replay(id);
+      return;
+    }
+    // A new tab with this one as its opener, so that it starts with a copy of this tab's
+    // sessionStorage, and so with its token; the token never goes into the address.
+    this.document.defaultView?.open(replayLink(this.document.baseURI, id), "_blank");
+  }
+
+  private replayButton(id: string): HTMLButtonElement {
+    const replay = this.textButton("Replay", "Play this session's recording back, with pause, seek and speed (opens a new tab)");
+    replay.dataset.action = "replay";
+    replay.addEventListener("click", () => {
+      this.replay(id);
+    });
+    return replay;
+  }
+
+  private endedItem(recording: RecordingInfo): HTMLLIElement {
+    const li = this.document.createElement("li");
+    li.className = "session ended";
+    li.dataset.session = recording.id;
+    const top = this.document.createElement("div");
+    top.className = "session-title";
+    const name = this.document.createElement("span");
+    name.className = "session-name session-id";
+    name.textContent = recording.id.slice(0, 8);
+    name.title = recording.id;
+    top.append(name, this.tag("Ended", "tag-ended"));
+    const meta = this.document.createElement("div");
+    meta.className = "session-meta";
+    const now = this.options.now();
+    meta.textContent = `started ${relativeTime(recording.started, now)} · last output ${relativeTime(recording.lastWritten, now)} · ${sizeText(recording.bytes)}`;
+    if (recording.owner !== "") {
+      meta.textContent += ` · ${shortRef(recording.owner)}`;
+    }
+    const actions = this.document.createElement("div");
+    actions.className = "session-actions";
+    actions.append(this.replayButton(recording.id));
+    li.append(top, meta, actions);
+    return li;
   }
 
   private item(session: SessionInfo): HTMLLIElement {
@@ -228,6 +425,16 @@ export class SessionsPanel {
     if (!owner && session.owner !== "") {
       meta.textContent += ` · ${session.owner}`;
     }
+    // Who is watching, when anyone is ("0 viewers" above says it when nobody is).
+    const watching = this.document.createElement("div");
+    watching.className = "session-meta session-watchers";
+    watching.hidden = session.watchers.length === 0;
+    watching.append("Watching:");
+    for (const watcher of session.watchers) {
+      const chip = this.tag(watcherText(watcher, session), watcher.role === "view" ? "tag-view tag-watcher" : "tag-watcher");
+      chip.title = watcher.role === null ? watcher.user : `${watcher.user}: ${watcher.role}`;
+      watching.append(" ", chip);
+    }
 
     const actions = this.document.createElement("div");
     actions.className = "session-actions";
@@ -252,6 +459,9 @@ export class SessionsPanel {
       );
     });
     actions.append(copy);
+    if (session.recording) {
+      actions.append(this.replayButton(session.id));
+    }
     if (owner) {
       for (const [mode, text, help] of [
         ["rename", "Rename", "Give this session a name"],
@@ -270,7 +480,7 @@ export class SessionsPanel {
         actions.append(toggle);
       }
     }
-    li.append(top, meta, actions);
+    li.append(top, meta, watching, actions);
 
     if (this.editing?.id === session.id) {
       if (this.editing.mode === "rename") {
@@ -320,7 +530,7 @@ export class SessionsPanel {
     confirm.addEventListener("click", () => {
       void this.run(async () => {
         await this.options.api.end(session.id);
-        this.ended.add(session.id);
+        this.endedHere.add(session.id);
       }, null);
     });
     box.append(text, confirm, this.cancelButton());

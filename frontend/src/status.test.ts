@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeNotice, describeState } from "./status";
+import { describeDraining, describeNotice, describeState } from "./status";
 
 describe("describeState", () => {
   it("counts down to the next reconnection attempt and offers to retry now", () => {
@@ -51,5 +51,14 @@ describe("describeState", () => {
     expect(describeNotice("session-expired")).toContain("new session");
     expect(describeNotice("server-restarted")).toContain("server restarted");
     expect(describeNotice("read-only")).toContain("not sent");
+  });
+});
+
+describe("describeDraining", () => {
+  it("says how long the session has left, in minutes or hours", () => {
+    expect(describeDraining(30)).toContain("about a minute");
+    expect(describeDraining(1800)).toContain("about 30 minutes");
+    expect(describeDraining(14_400)).toContain("about 4 hours");
+    expect(describeDraining(1800)).toContain("A new session starts on a current server.");
   });
 });

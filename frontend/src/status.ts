@@ -76,3 +76,20 @@ export function describeNotice(notice: Notice): string {
       return "You are watching this session: what you type is not sent.";
   }
 }
+
+/** How long is left, in words: minutes up to two hours, then hours. */
+function timeLeft(seconds: number): string {
+  if (seconds < 90) {
+    return "a minute";
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) {
+    return `${minutes} minutes`;
+  }
+  return `${Math.round(minutes / 60)} hours`;
+}
+
+/** What the user is told when the server starts draining: how long this session has left. */
+export function describeDraining(secondsLeft: number): string {
+  return `This server is being replaced: this session can go on for about ${timeLeft(secondsLeft)}. A new session starts on a current server.`;
+}

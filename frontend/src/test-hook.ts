@@ -31,6 +31,10 @@ export interface WebTerminalHook {
   selection(): string;
   /** The find bar's last count while it is open: the active match (0-based, -1 if uncounted) of `count`. */
   searchResults(): { index: number; count: number } | null;
+  /** The link target the hover tooltip shows, or null while it is hidden. */
+  linkTooltip(): string | null;
+  /** Whether the image addon (sixel, iTerm images) is loaded, or failed to load and is no longer waited for. */
+  imagesLoaded(): boolean;
 }
 
 /** The settings as the hook reports them; src/settings.ts's `Settings` must fit this shape. */

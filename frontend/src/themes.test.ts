@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { DARK_QUERY, resolveTheme, SystemScheme, THEMES, type ThemeName } from "./themes";
+import { DARK_QUERY, MORE_CONTRAST_QUERY, resolveTheme, SystemScheme, THEMES, type ThemeName } from "./themes";
 
 const ANSI = [
   "black",
@@ -65,18 +65,31 @@ describe("themes", () => {
   });
 
   it("resolves system to the browser's scheme and keeps a chosen theme", () => {
-    expect(resolveTheme("system", true)).toBe("dark");
-    expect(resolveTheme("system", false)).toBe("light");
-    expect(resolveTheme("light", true)).toBe("light");
-    expect(resolveTheme("high-contrast", false)).toBe("high-contrast");
+    expect(resolveTheme("system", { dark: true, moreContrast: false })).toBe("dark");
+    expect(resolveTheme("system", { dark: false, moreContrast: false })).toBe("light");
+    expect(resolveTheme("light", { dark: true, moreContrast: false })).toBe("light");
+    expect(resolveTheme("high-contrast", { dark: false, moreContrast: false })).toBe("high-contrast");
+  });
+
+  it("resolves system to high contrast when the browser asks for more contrast, and only system", () => {
+    expect(resolveTheme("system", { dark: true, moreContrast: true })).toBe("high-contrast");
+    expect(resolveTheme("system", { dark: false, moreContrast: true })).toBe("high-contrast");
+    expect(resolveTheme("light", { dark: false, moreContrast: true })).toBe("light");
+    expect(resolveTheme("dark", { dark: true, moreContrast: true })).toBe("dark");
   });
 });
 
 describe("SystemScheme", () => {
-  it("asks for the dark scheme and follows its changes", () => {
-    const query = { matches: false, listener: null as (() => void) | null };
+  it("asks for the dark scheme and more contrast and follows their changes", () => {
+    const queries = new Map<string, { matches: boolean; listener: (() => void) | null }>([
+      [DARK_QUERY, { matches: false, listener: null }],
+      [MORE_CONTRAST_QUERY, { matches: false, listener: null }],
+    ]);
     const matchMedia = vi.fn((asked: string) => {
-      expect(asked).toBe(DARK_QUERY);
+      const query = queries.get(asked);
+      if (query === undefined) {
+        throw new Error(`unexpected query ${asked}`);
+      }
       return {
         get matches() {
           return query.matches;
@@ -89,15 +102,24 @@ describe("SystemScheme", () => {
     });
     const changed = vi.fn();
     const scheme = new SystemScheme(matchMedia, changed);
-    expect(scheme.prefersDark).toBe(false);
+    expect(scheme.prefers).toEqual({ dark: false, moreContrast: false });
 
-    query.matches = true;
-    query.listener?.();
+    const dark = queries.get(DARK_QUERY);
+    const contrast = queries.get(MORE_CONTRAST_QUERY);
+    if (dark === undefined || contrast === undefined) {
+      throw new Error("both queries are asked");
+    }
+    dark.matches = true;
+    dark.listener?.();
     expect(changed).toHaveBeenCalledTimes(1);
-    expect(scheme.prefersDark).toBe(true);
+    expect(scheme.prefers).toEqual({ dark: true, moreContrast: false });
+    contrast.matches = true;
+    contrast.listener?.();
+    expect(changed).toHaveBeenCalledTimes(2);
+    expect(scheme.prefers).toEqual({ dark: true, moreContrast: true });
   });
 
-  it("prefers dark where the browser cannot say", () => {
-    expect(new SystemScheme(undefined, () => undefined).prefersDark).toBe(true);
+  it("prefers dark without more contrast where the browser cannot say", () => {
+    expect(new SystemScheme(undefined, () => undefined).prefers).toEqual({ dark: true, moreContrast: false });
   });
 });

@@ -1,6 +1,7 @@
 // The three themes: the terminal's colours (xterm.js), the search highlights and, by name, the
 // page around it (style.css keys its colours on `<html data-theme>`). "system" follows the
-// browser's `prefers-color-scheme`, also when it changes while the page is open.
+// browser's `prefers-contrast: more` (high contrast) and else its `prefers-color-scheme`, also when
+// either changes while the page is open.
 import type { ISearchDecorationOptions } from "@xterm/addon-search";
 import type { ITheme } from "@xterm/xterm";
 import type { ThemeChoice } from "./settings";
@@ -135,10 +136,19 @@ const HIGH_CONTRAST: Theme = {
 
 export const THEMES: Readonly<Record<ThemeName, Theme>> = { light: LIGHT, dark: DARK, "high-contrast": HIGH_CONTRAST };
 
-/** The theme to show: the chosen one, or for "system" the browser's colour scheme. */
-export function resolveTheme(choice: ThemeChoice, prefersDark: boolean): ThemeName {
+/** What the browser prefers, for the "system" theme. */
+export interface SystemPreferences {
+  dark: boolean;
+  moreContrast: boolean;
+}
+
+/** The theme to show: the chosen one, or for "system" high contrast if asked for, else the browser's colour scheme. */
+export function resolveTheme(choice: ThemeChoice, prefers: SystemPreferences): ThemeName {
   if (choice === "system") {
-    return prefersDark ? "dark" : "light";
+    if (prefers.moreContrast) {
+      return "high-contrast";
+    }
+    return prefers.dark ? "dark" : "light";
   }
   return choice;
 }
@@ -153,20 +163,24 @@ export interface MediaQuery {
 export type MatchMedia = (query: string) => MediaQuery;
 
 export const DARK_QUERY = "(prefers-color-scheme: dark)";
+export const MORE_CONTRAST_QUERY = "(prefers-contrast: more)";
 
 /**
- * Whether the browser prefers dark, now and whenever that changes (`changed`). Without
- * `matchMedia` the answer is dark, the UI's look before themes existed.
+ * Whether the browser prefers dark and more contrast, now and whenever that changes (`changed`).
+ * Without `matchMedia` the answer is dark without more contrast, the UI's look before themes existed.
  */
 export class SystemScheme {
-  private readonly query: MediaQuery | null;
+  private readonly dark: MediaQuery | null;
+  private readonly contrast: MediaQuery | null;
 
   constructor(matchMedia: MatchMedia | undefined, changed: () => void) {
-    this.query = matchMedia?.(DARK_QUERY) ?? null;
-    this.query?.addEventListener("change", changed);
+    this.dark = matchMedia?.(DARK_QUERY) ?? null;
+    this.contrast = matchMedia?.(MORE_CONTRAST_QUERY) ?? null;
+    this.dark?.addEventListener("change", changed);
+    this.contrast?.addEventListener("change", changed);
   }
 
-  get prefersDark(): boolean {
-    return this.query?.matches ?? true;
+  get prefers(): SystemPreferences {
+    return { dark: this.dark?.matches ?? true, moreContrast: this.contrast?.matches ?? false };
   }
 }

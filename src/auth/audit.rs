@@ -61,6 +61,10 @@ pub enum AuditEvent {
     SessionUnshare,
     /// A session's recording lost events or stopped early (`reason`).
     RecordingTruncated,
+    /// A file was uploaded into a session's current directory (`file`, `bytes`).
+    FileUpload,
+    /// A file a session offered was downloaded (`file`, `bytes`).
+    FileDownload,
 }
 
 impl AuditEvent {
@@ -112,6 +116,10 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     exit_code: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_secs: Option<f64>,
@@ -134,6 +142,10 @@ pub struct Record<'a> {
     pub subject: Option<&'a str>,
     /// The role a viewer attached with, or a share grants.
     pub role: Option<&'static str>,
+    /// A file's name, for `file_upload`.
+    pub file: Option<&'a str>,
+    /// A file's size, for `file_upload`.
+    pub bytes: Option<u64>,
     /// The shell's exit code, for `session_close`.
     pub exit_code: Option<i32>,
     /// The session's lifetime, for `session_close`.
@@ -203,6 +215,8 @@ impl AuditLog {
             reason: record.reason,
             subject: record.subject,
             role: record.role,
+            file: record.file,
+            bytes: record.bytes,
             exit_code: record.exit_code,
             duration_secs: record
                 .duration

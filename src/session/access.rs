@@ -56,3 +56,10 @@ pub(super) fn role_in(shares: &[Share], identity: &Identity) -> Option<Role> {
         .map(|share| share.role)
         .max()
 }
+
+/// Whether `identity` may replay a recording that belongs to `owner`: its owner, or a member of
+/// one of the `auditors` groups (normalised entity refs). A share never gives it: a share lets
+/// someone watch from now on, not see what happened before they were let in.
+pub(super) fn may_replay(owner: &str, identity: &Identity, auditors: &[String]) -> bool {
+    owner == identity.user || identity.groups.iter().any(|group| auditors.contains(group))
+}

@@ -17,6 +17,9 @@ pub(crate) enum SessionError {
     /// The session belongs to someone else.
     #[error("the session belongs to another user")]
     NotOwner,
+    /// The session is shared with this user to watch only.
+    #[error("the session is shared with you to watch only")]
+    ReadOnly,
     /// The server is draining and takes no new sessions.
     #[error("the server is shutting down")]
     Draining,

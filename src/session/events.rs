@@ -90,6 +90,28 @@ pub(crate) enum SessionEvent<'a> {
         /// The role granted; `None` for a revocation.
         role: Option<Role>,
     },
+    /// A file was uploaded into the session's current directory.
+    Uploaded {
+        /// The session.
+        session: &'a SessionId,
+        /// Who uploaded it.
+        by: &'a Requester,
+        /// Its name there.
+        name: &'a str,
+        /// Its size.
+        bytes: u64,
+    },
+    /// A file the session offered was downloaded.
+    Downloaded {
+        /// The session.
+        session: &'a SessionId,
+        /// Who downloaded it.
+        by: &'a Requester,
+        /// Its name.
+        name: &'a str,
+        /// Its size.
+        bytes: u64,
+    },
     /// A viewer left (its connection ended).
     Detached {
         /// The session.

@@ -1,6 +1,7 @@
-//! What the session API shows and changes of a live session: its summary (for the list), its
-//! name, its shares, and ending it at its owner's request; and who may do what in it (the
-//! owner's and the shares' roles). The rules are here, next to the data; `web/` only translates.
+//! What the session API shows and changes of a live session: its summary (for the list, with
+//! who is watching it now), its name, its shares, and ending it at its owner's request; and who
+//! may do what in it (the owner's and the shares' roles). The rules are here, next to the data;
+//! `web/` only translates.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -32,6 +33,54 @@ pub(crate) struct SessionSummary {
     pub(crate) rows: u16,
     /// Who else may attach, and how; shown to the owner only (empty for everyone else).
     pub(crate) shares: Vec<Share>,
+    /// Who is watching now, one entry per user and role; see [`Watcher`].
+    pub(crate) watchers: Vec<Watcher>,
+    /// The session is recorded and the requester may replay it (its owner; auditors find every
+    /// recording in the recordings list).
+    pub(crate) recording: bool,
+}
+
+/// A user attached to a session now, with how many connections. Everyone who may reach the
+/// session sees who watches it (being watched is not a secret from the watched); the roles are
+/// the owner's business, like the shares, so only the owner sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Watcher {
+    /// Their entity ref.
+    pub(crate) user: String,
+    /// What they may do; `None` unless the requester owns the session.
+    pub(crate) role: Option<Role>,
+    /// Their connections attached now (several tabs or devices count once each).
+    pub(crate) connections: usize,
+}
+
+/// The attached connections `attached` (user and role each) as one [`Watcher`] per user and
+/// role, the most powerful first, then by user; roles kept only when `with_roles`.
+fn watchers<'a>(attached: impl Iterator<Item = (&'a str, Role)>, with_roles: bool) -> Vec<Watcher> {
+    let mut counted: Vec<(Role, &str, usize)> = Vec::new();
+    for (user, role) in attached {
+        match counted
+            .iter_mut()
+            .find(|(seen_role, seen_user, _)| *seen_user == user && *seen_role == role)
+        {
+            Some((_, _, connections)) => *connections += 1,
+            None => counted.push((role, user, 1)),
+        }
+    }
+    counted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut watchers: Vec<Watcher> = Vec::new();
+    for (role, user, connections) in counted {
+        // Without roles, one user attached with two roles (a share changed) is one watcher.
+        if !with_roles && let Some(seen) = watchers.iter_mut().find(|seen| seen.user == user) {
+            seen.connections += connections;
+            continue;
+        }
+        watchers.push(Watcher {
+            user: user.to_owned(),
+            role: with_roles.then_some(role),
+            connections,
+        });
+    }
+    watchers
 }
 
 /// A session name, checked: at most [`MAX_NAME`] characters, no control characters, surrounding
@@ -87,6 +136,8 @@ impl Session {
             } else {
                 Vec::new()
             },
+            watchers: watchers(state.attached(), role == Role::Owner),
+            recording: role == Role::Owner && self.inner.recorder.is_some(),
         }
     }
 
@@ -140,6 +191,42 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watchers_are_one_per_user_and_role_with_their_connections() {
+        let attached = [
+            ("user:default/bob", Role::View),
+            ("user:default/alice", Role::Owner),
+            ("user:default/bob", Role::View),
+            ("user:default/carol", Role::Write),
+            ("user:default/alice", Role::Owner),
+            ("user:default/bob", Role::Write),
+        ];
+        let watcher = |user: &str, role, connections| Watcher {
+            user: user.to_owned(),
+            role,
+            connections,
+        };
+        assert_eq!(
+            watchers(attached.into_iter(), true),
+            [
+                watcher("user:default/alice", Some(Role::Owner), 2),
+                watcher("user:default/bob", Some(Role::Write), 1),
+                watcher("user:default/carol", Some(Role::Write), 1),
+                watcher("user:default/bob", Some(Role::View), 2),
+            ]
+        );
+        assert_eq!(
+            watchers(attached.into_iter(), false),
+            [
+                watcher("user:default/alice", None, 2),
+                watcher("user:default/bob", None, 3),
+                watcher("user:default/carol", None, 1),
+            ],
+            "without roles a user is listed once"
+        );
+        assert!(watchers(std::iter::empty(), true).is_empty());
+    }
 
     #[test]
     fn names_are_trimmed_bounded_and_printable() {

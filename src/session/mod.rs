@@ -25,6 +25,7 @@
 //! then gets a fresh snapshot if it can take one, else it must reattach.
 
 mod access;
+mod downloads;
 mod error;
 mod events;
 mod listing;
@@ -35,6 +36,7 @@ mod registry;
 mod scrollback;
 mod shell;
 mod state;
+mod transfer;
 mod viewer;
 mod workspace;
 
@@ -57,6 +59,7 @@ use recording::Recorder;
 pub(crate) use recording::RecordingPolicy;
 pub(crate) use registry::SessionRegistry;
 use state::State;
+pub(crate) use transfer::TransferError;
 pub(crate) use viewer::{InputOutcome, Viewer, ViewerEvent, ViewerInput};
 pub use workspace::folder_name;
 
@@ -76,9 +79,7 @@ pub(crate) struct SessionId(String);
 impl SessionId {
     /// A fresh random id, on replica `node` if there are replicas.
     fn random(node: Option<&str>) -> Self {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the OS random number generator is available");
-        let random: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        let random = random_hex();
         Self(match node {
             Some(node) => format!("{node}.{random}"),
             None => random,
@@ -89,11 +90,13 @@ impl SessionId {
     /// (or one that is not an id at all).
     pub(crate) fn node_of(id: &str) -> Option<&str> {
         let (node, random) = id.split_once('.')?;
-        let random_ok = random.len() == 32
-            && random
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-        (random_ok && crate::config::is_dns_label(node)).then_some(node)
+        (is_random_hex(random) && crate::config::is_dns_label(node)).then_some(node)
+    }
+
+    /// Whether `id` has the form of a session id (with or without a replica's name): the only
+    /// ids ever looked up as file names.
+    pub(crate) fn is_valid(id: &str) -> bool {
+        is_random_hex(id) || Self::node_of(id).is_some()
     }
 
     /// The id as text.
@@ -112,6 +115,21 @@ impl std::fmt::Display for SessionId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `text` is 32 lowercase hex characters.
+fn is_random_hex(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
+/// 128 random bits as 32 lowercase hex characters: unguessable ids.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random number generator is available");
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Who starts a session, on which replica, and at what size.

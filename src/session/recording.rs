@@ -253,16 +253,87 @@ fn create_private(path: &Path) -> io::Result<File> {
 /// The recording of session `id` and the user it belongs to, if there is one. `id` must look
 /// like a session id (no path tricks).
 pub(crate) fn read_recording(dir: &Path, id: &str) -> Option<(String, Vec<u8>)> {
-    if id.len() != 32
-        || !id
-            .bytes()
-            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    if !is_session_id(id) {
         return None;
     }
     let owner = std::fs::read_to_string(dir.join(format!("{id}.owner"))).ok()?;
     let cast = std::fs::read(dir.join(format!("{id}.cast"))).ok()?;
     Some((owner, cast))
+}
+
+/// A recording as the recordings list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordingSummary {
+    /// The session's id, which fetches it.
+    pub(crate) id: String,
+    /// The user it belongs to.
+    pub(crate) owner: String,
+    /// When its session started (the header's `timestamp`, in seconds).
+    pub(crate) started: SystemTime,
+    /// When it was last written to.
+    pub(crate) modified: SystemTime,
+    /// Its size in bytes.
+    pub(crate) bytes: u64,
+}
+
+/// The header is one line of a few hundred bytes; reading more than this for it is a waste.
+const HEADER_READ: u64 = 4096;
+
+/// The recordings in `dir` whose owner `visible` accepts, most recently written first, at most
+/// `limit` of them. Files that are not a session's recording with its owner are skipped.
+pub(crate) fn list_recordings(
+    dir: &Path,
+    visible: impl Fn(&str) -> bool,
+    limit: usize,
+) -> Vec<RecordingSummary> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<RecordingSummary> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let id = name.strip_suffix(".cast").filter(|id| is_session_id(id))?;
+            let owner = std::fs::read_to_string(dir.join(format!("{id}.owner"))).ok()?;
+            if !visible(&owner) {
+                return None;
+            }
+            let metadata = entry.metadata().ok()?;
+            let modified = metadata.modified().ok()?;
+            Some(RecordingSummary {
+                id: id.to_owned(),
+                owner,
+                // Read from the header below, for the listed ones only.
+                started: modified,
+                modified,
+                bytes: metadata.len(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.modified.cmp(&a.modified).then(a.id.cmp(&b.id)));
+    found.truncate(limit);
+    for summary in &mut found {
+        if let Some(started) = header_timestamp(&dir.join(format!("{}.cast", summary.id))) {
+            summary.started = started;
+        }
+    }
+    found
+}
+
+/// The `timestamp` of the asciicast header at `path`, if it has one.
+fn header_timestamp(path: &Path) -> Option<SystemTime> {
+    use std::io::{BufRead, BufReader, Read};
+    let mut line = String::new();
+    BufReader::new(File::open(path).ok()?.take(HEADER_READ))
+        .read_line(&mut line)
+        .ok()?;
+    let header: serde_json::Value = serde_json::from_str(&line).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(header["timestamp"].as_u64()?))
+}
+
+/// Whether `id` looks like a session id: 32 lowercase hex characters (no path tricks).
+fn is_session_id(id: &str) -> bool {
+    super::SessionId::is_valid(id)
 }
 
 /// Deletes the recordings in `dir` last written more than `age` ago; returns how many.
@@ -303,5 +374,62 @@ mod tests {
         assert_eq!(read_recording(dir.path(), "x"), None);
         assert_eq!(read_recording(dir.path(), &"A".repeat(32)), None);
         assert_eq!(read_recording(dir.path(), &"a".repeat(32)), None);
+        assert_eq!(
+            read_recording(dir.path(), &format!("../x.{}", "a".repeat(32))),
+            None
+        );
+        // A replica's session: its id has the replica's name in front.
+        let on_replica = format!("web-terminal-0.{}", "a".repeat(32));
+        std::fs::write(dir.path().join(format!("{on_replica}.owner")), "alice").unwrap();
+        std::fs::write(dir.path().join(format!("{on_replica}.cast")), "{}").unwrap();
+        assert_eq!(
+            read_recording(dir.path(), &on_replica),
+            Some(("alice".to_owned(), b"{}".to_vec()))
+        );
+    }
+
+    #[test]
+    fn the_list_holds_the_visible_recordings_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |id: &str, owner: &str, header: &str, age_secs: u64| {
+            let cast = dir.path().join(format!("{id}.cast"));
+            std::fs::write(&cast, format!("{header}\n[0.1,\"o\",\"hi\"]\n")).unwrap();
+            std::fs::write(dir.path().join(format!("{id}.owner")), owner).unwrap();
+            let when = SystemTime::now() - Duration::from_secs(age_secs);
+            File::options()
+                .write(true)
+                .open(&cast)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        };
+        let (old, new, bobs) = ("a".repeat(32), "b".repeat(32), "c".repeat(32));
+        write(&old, "alice", r#"{"version":3,"timestamp":1700000000}"#, 60);
+        write(&new, "alice", "not a header", 1);
+        write(&bobs, "bob", r#"{"version":3,"timestamp":1700000000}"#, 0);
+        // Not recordings: no owner file, or a name that is no session id.
+        std::fs::write(dir.path().join(format!("{}.cast", "d".repeat(32))), "{}").unwrap();
+        std::fs::write(dir.path().join("notes.cast"), "{}").unwrap();
+        std::fs::write(dir.path().join("notes.owner"), "alice").unwrap();
+
+        let listed = list_recordings(dir.path(), |owner| owner == "alice", 10);
+        let ids: Vec<&str> = listed.iter().map(|summary| summary.id.as_str()).collect();
+        assert_eq!(ids, [new.as_str(), old.as_str()]);
+        assert_eq!(
+            listed[1].started,
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
+        assert_eq!(
+            listed[0].started, listed[0].modified,
+            "no header: when it was written"
+        );
+        assert_eq!(listed[0].owner, "alice");
+        assert!(listed[0].bytes > 0);
+        assert_eq!(
+            list_recordings(dir.path(), |_| true, 2).len(),
+            2,
+            "at most the limit"
+        );
+        assert!(list_recordings(&dir.path().join("missing"), |_| true, 10).is_empty());
     }
 }

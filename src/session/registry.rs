@@ -3,18 +3,20 @@
 //! sessions whose grace period or idle time ran out. Every outcome is also a [`SessionEvent`].
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::access::Role;
+use super::access::{Role, may_replay};
+use super::downloads::Offers;
 use super::error::{RecordingError, SessionError};
 use super::events::{EndCause, Events, Observer, Requester, SessionEvent};
 use super::listing::{SessionName, SessionSummary};
-use super::recording::{self, RecordingPolicy};
-use super::shell::{configured_shell, with_home};
+use super::recording::{self, RecordingPolicy, RecordingSummary};
+use super::shell::{configured_shell, with_control, with_home};
 use super::workspace::Workspaces;
 use super::{Birth, Buffers, Session, SessionId, Viewer};
 use crate::auth::identity::normalize_groups;
@@ -64,6 +66,8 @@ struct Inner {
     shutdown: Shutdown,
     /// This replica's name, when there are replicas.
     node: Option<Arc<str>>,
+    /// Files offered for download, waiting to be fetched.
+    offers: Offers,
     /// How sessions are recorded; `None` while recording is off.
     recording: Option<RecordingPolicy>,
     /// When old recordings were last deleted.
@@ -79,6 +83,7 @@ impl SessionRegistry {
     /// [`run_housekeeping`](Self::run_housekeeping) in a task.
     pub(crate) fn new(
         config: &Config,
+        control: Option<(&str, &Path)>,
         metrics: Metrics,
         shutdown: Shutdown,
         observers: Vec<Observer>,
@@ -97,11 +102,12 @@ impl SessionRegistry {
                 },
                 // With authentication off everybody is the same anonymous user: one folder.
                 workspaces: Workspaces::new(config.workspaces_dir.clone(), config.auth.enabled),
-                shell: configured_shell(config),
+                shell: with_control(configured_shell(config), control),
                 metrics,
                 events: Events::new(observers),
                 shutdown,
                 node: config.node_name.as_deref().map(Arc::from),
+                offers: Offers::default(),
                 recording: config.recordings().map(|dir| RecordingPolicy {
                     dir: dir.to_path_buf(),
                     input: config.recording_input,
@@ -338,7 +344,11 @@ impl SessionRegistry {
     }
 
     /// The live session `id` and `by`'s role in it, if they have one; a refusal is reported.
-    fn reachable(&self, id: &str, by: &Requester) -> Result<(Session, Role), SessionError> {
+    pub(super) fn reachable(
+        &self,
+        id: &str,
+        by: &Requester,
+    ) -> Result<(Session, Role), SessionError> {
         let session = self.sessions().get(id).cloned();
         let session = match session {
             Some(session) if !session.is_finished() => session,
@@ -352,6 +362,24 @@ impl SessionRegistry {
                 Err(error)
             }
         }
+    }
+
+    /// The files offered for download.
+    pub(super) fn offers(&self) -> &Offers {
+        &self.inner.offers
+    }
+
+    /// The sessions whose shells still run.
+    pub(super) fn live_sessions(&self) -> Vec<Session> {
+        self.snapshot()
+            .into_iter()
+            .filter(|session| !session.is_finished())
+            .collect()
+    }
+
+    /// Tells the observers of `event`.
+    pub(super) fn emit(&self, event: &SessionEvent<'_>) {
+        self.inner.events.emit(event);
     }
 
     fn refused(&self, session: Option<&str>, by: &Requester, error: &SessionError) {
@@ -444,16 +472,23 @@ impl SessionRegistry {
         let policy = self.inner.recording.as_ref().ok_or(RecordingError::Off)?;
         let (owner, cast) =
             recording::read_recording(&policy.dir, id).ok_or(RecordingError::Unknown)?;
-        let auditor = by
-            .identity
-            .groups
-            .iter()
-            .any(|group| policy.auditors.contains(group));
-        if owner != by.identity.user && !auditor {
+        if !may_replay(&owner, &by.identity, &policy.auditors) {
             self.refused(Some(id), by, &SessionError::NotOwner);
             return Err(RecordingError::NotAllowed);
         }
         Ok(cast)
+    }
+
+    /// The recordings `by` may replay (live sessions' and ended ones'), most recent first, at
+    /// most `limit`.
+    pub(crate) fn recordings(
+        &self,
+        by: &Requester,
+        limit: usize,
+    ) -> Result<Vec<RecordingSummary>, RecordingError> {
+        let policy = self.inner.recording.as_ref().ok_or(RecordingError::Off)?;
+        let visible = |owner: &str| may_replay(owner, &by.identity, &policy.auditors);
+        Ok(recording::list_recordings(&policy.dir, visible, limit))
     }
 
     /// Collects the exit status of every shell that has exited.

@@ -34,6 +34,19 @@ pub(super) fn configured_shell(config: &Config) -> ShellCommand {
     }
 }
 
+/// `shell` with the variable `name` naming the server's control socket at `path`, if there is one.
+pub(super) fn with_control(
+    mut shell: ShellCommand,
+    control: Option<(&str, &Path)>,
+) -> ShellCommand {
+    if let Some((name, path)) = control {
+        shell
+            .env
+            .push((name.to_owned(), path.display().to_string()));
+    }
+    shell
+}
+
 /// `shell` with `HOME` set to `workspace`, where it also starts.
 pub(super) fn with_home(shell: &ShellCommand, workspace: &Path) -> ShellCommand {
     let mut shell = shell.clone();

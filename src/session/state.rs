@@ -242,6 +242,15 @@ impl State {
         any
     }
 
+    /// Who is attached now, one entry per connection: its user and role. Viewers cut off by a
+    /// revoked share are gone already as far as anyone watching is concerned.
+    pub(super) fn attached(&self) -> impl Iterator<Item = (&str, Role)> {
+        self.viewers
+            .iter()
+            .filter(|viewer| !viewer.revoked)
+            .map(|viewer| (viewer.identity.user.as_str(), viewer.role))
+    }
+
     /// Whether viewer `id` has been cut off by a revoked share.
     pub(super) fn is_revoked(&self, id: u64) -> bool {
         self.viewers
@@ -468,5 +477,28 @@ mod tests {
         let later = start + Duration::from_secs(5);
         state.remove_viewer(two, later);
         assert_eq!(state.detached_since, Some(later));
+    }
+
+    #[test]
+    fn attached_lists_each_connection_but_not_those_cut_off() {
+        let mut state = state();
+        let now = Instant::now();
+        let bob = |user: &str| Identity {
+            user: user.to_owned(),
+            ..Identity::anonymous()
+        };
+        state.add_viewer(0, None, now);
+        let cut = state.add_viewer_as(0, None, now, bob("user:default/bob"), Role::View);
+        state.add_viewer_as(0, None, now, bob("user:default/carol"), Role::Write);
+        state.revoke_viewers(|identity, _| identity.user == "user:default/bob");
+        assert!(state.is_revoked(cut));
+        let attached: Vec<_> = state.attached().collect();
+        assert_eq!(
+            attached,
+            [
+                ("anonymous", Role::Owner),
+                ("user:default/carol", Role::Write)
+            ]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The session API, `/api/v1/sessions`: the sessions a requester may reach (their own and those
-//! shared with them), and renaming, sharing, unsharing or ending one. The same people may use it
+//! shared with them, with who is watching), and renaming, sharing, unsharing or ending one; and
+//! the recordings, `/api/v1/recordings` and each session's `recording`. The same people may use it
 //! as the WebSocket, by the same rules: a bearer token of an allowed user when authentication is
 //! on (else everyone is the one anonymous user), and only a session's owner may change it. A
 //! request from a browser page must come from an allowed origin, as a WebSocket upgrade must.
@@ -18,7 +19,7 @@ use super::outcome::{json_response, recording_status, refusal_status, session_st
 use super::state::AppState;
 use crate::auth::identity::{DefaultKind, normalize_ref};
 use crate::auth::{ClientInfo, Identity, rfc3339};
-use crate::session::{Requester, Role, SessionName, SessionSummary};
+use crate::session::{RecordingError, Requester, Role, SessionName, SessionSummary};
 
 /// `GET /api/v1/sessions`: `{"sessions": [...]}`, this replica's oldest first, then the other
 /// replicas' (unless the query is `scope=local`: another replica asking for this one's own).
@@ -210,9 +211,57 @@ pub(super) async fn recording(
     }
 }
 
+/// Most recordings one list shows: the most recently written.
+const RECORDINGS_LISTED: usize = 200;
+
+/// `GET /api/v1/recordings`: `{"enabled": true, "recordings": [...]}`, the recordings the caller
+/// may replay (their own; every one for an auditor), of live and ended sessions, most recently
+/// written first; `{"enabled": false, "recordings": []}` when the server records nothing (a UI
+/// asks on every refresh, so "off" is an answer, not an error).
+pub(super) async fn recordings(State(state): State<AppState>, Caller(by): Caller) -> Response {
+    let registry = state.registry().clone();
+    let live: Vec<String> = registry
+        .list(&by)
+        .iter()
+        .map(|summary| summary.id.as_str().to_owned())
+        .collect();
+    let listed =
+        tokio::task::spawn_blocking(move || registry.recordings(&by, RECORDINGS_LISTED)).await;
+    match listed {
+        Ok(Ok(recordings)) => {
+            let recordings: Vec<Value> = recordings
+                .iter()
+                .map(|recording| {
+                    json!({
+                        "id": recording.id,
+                        "owner": recording.owner,
+                        "started": rfc3339(recording.started),
+                        "last_written": rfc3339(recording.modified),
+                        "bytes": recording.bytes,
+                        "live": live.contains(&recording.id),
+                    })
+                })
+                .collect();
+            json_response(
+                StatusCode::OK,
+                json!({ "enabled": true, "recordings": recordings }),
+            )
+        }
+        Ok(Err(RecordingError::Off)) => json_response(
+            StatusCode::OK,
+            json!({ "enabled": false, "recordings": [] }),
+        ),
+        Ok(Err(error)) => error_response(recording_status(&error), &error.to_string()),
+        Err(_) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "listing the recordings failed",
+        ),
+    }
+}
+
 /// Who calls the API: the origin checked, then the bearer token when authentication is on (else
 /// the one anonymous user). A refusal is the response.
-pub(super) struct Caller(Requester);
+pub(super) struct Caller(pub(super) Requester);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
@@ -258,6 +307,17 @@ fn summary_json(summary: &SessionSummary) -> Value {
             "subject": share.subject,
             "role": share.role.label(),
         })).collect::<Vec<_>>(),
+        "watchers": summary.watchers.iter().map(|watcher| {
+            let mut entry = json!({
+                "user": watcher.user,
+                "connections": watcher.connections,
+            });
+            if let Some(role) = watcher.role {
+                entry["role"] = role.label().into();
+            }
+            entry
+        }).collect::<Vec<_>>(),
+        "recording": summary.recording,
     })
 }
 

@@ -15,6 +15,8 @@ mod api;
 pub(crate) mod assets;
 mod client;
 mod connection;
+pub(crate) mod control;
+mod files;
 mod forward;
 pub(crate) mod listener;
 mod outcome;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::verify::VerifyError;
 use crate::auth::{Failure, Refusal};
 use crate::protocol::{CloseReason, ProtocolError};
-use crate::session::{RecordingError, SessionError};
+use crate::session::{RecordingError, SessionError, TransferError};
 
 /// How a connection, or one phase of it, ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub(super) fn session_close(error: &SessionError) -> CloseReason {
     match error {
         SessionError::ServerLimit(_) | SessionError::UserLimit(_) => CloseReason::SessionLimit,
         SessionError::Unknown => CloseReason::UnknownSession,
-        SessionError::NotOwner => CloseReason::Forbidden,
+        SessionError::NotOwner | SessionError::ReadOnly => CloseReason::Forbidden,
         SessionError::Draining => CloseReason::ShuttingDown,
         SessionError::Workspace(_) | SessionError::Spawn(_) => CloseReason::Internal,
     }
@@ -69,7 +69,7 @@ pub(super) fn session_close(error: &SessionError) -> CloseReason {
 pub(super) fn session_status(error: &SessionError) -> StatusCode {
     match error {
         SessionError::Unknown => StatusCode::NOT_FOUND,
-        SessionError::NotOwner => StatusCode::FORBIDDEN,
+        SessionError::NotOwner | SessionError::ReadOnly => StatusCode::FORBIDDEN,
         SessionError::Draining => StatusCode::SERVICE_UNAVAILABLE,
         SessionError::ServerLimit(_) | SessionError::UserLimit(_) => StatusCode::TOO_MANY_REQUESTS,
         SessionError::Workspace(_) | SessionError::Spawn(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +102,22 @@ pub(super) fn read_error(error: &axum::Error) -> Ending {
             CloseReason::BadMessage("WebSocket protocol error".into()).into()
         }
         _ => Ending::PeerGone,
+    }
+}
+
+/// The HTTP status for an upload that was refused or failed.
+pub(super) fn transfer_status(error: &TransferError) -> StatusCode {
+    match error {
+        TransferError::BadName(_) => StatusCode::BAD_REQUEST,
+        TransferError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        TransferError::Exists(_) => StatusCode::CONFLICT,
+        TransferError::NoDirectory => StatusCode::CONFLICT,
+        TransferError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
+        TransferError::NotAFile | TransferError::NoSuchDownload | TransferError::NotInSession => {
+            StatusCode::NOT_FOUND
+        }
+        TransferError::WriteFailed => StatusCode::INTERNAL_SERVER_ERROR,
+        TransferError::Session(error) => session_status(error),
     }
 }
 

@@ -13,6 +13,7 @@ use axum::routing::{get, patch, post};
 use super::api;
 use super::assets::serve_asset;
 use super::client::bearer_token;
+use super::files;
 use super::forward;
 use super::outcome::{json_response, refusal_status};
 use super::socket;
@@ -32,6 +33,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/ws", get(socket::upgrade))
         .route("/api/v1/sessions", get(api::list))
         .merge(one_session_routes(state.clone()))
+        .route("/api/v1/recordings", get(api::recordings))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -45,6 +47,11 @@ fn one_session_routes(state: AppState) -> Router<AppState> {
             post(api::share).delete(api::unshare),
         )
         .route("/api/v1/sessions/{id}/recording", get(api::recording))
+        .route("/api/v1/sessions/{id}/files", post(files::upload))
+        .route(
+            "/api/v1/sessions/{id}/downloads/{download}",
+            get(files::download),
+        )
         .route_layer(middleware::from_fn_with_state(state, forward::to_owner))
 }
 
@@ -158,11 +165,13 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     response
 }
 
-/// No inline script; WebSockets only to this origin; framing as configured (Backstage embeds
-/// the terminal). xterm.js sets element styles at run time, hence `'unsafe-inline'` for styles.
+/// No inline script and no `eval`; WebSockets only to this origin; framing as configured
+/// (Backstage embeds the terminal). xterm.js sets element styles at run time, hence
+/// `'unsafe-inline'` for styles; its image addon decodes sixel with WebAssembly, hence
+/// `'wasm-unsafe-eval'` (compiling WebAssembly only, never JavaScript from strings).
 fn content_security_policy(state: &AppState) -> String {
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
          base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {}",
         state.config().frame_ancestors.join(" ")

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use super::control::{CONTROL_ENV, ControlSocket};
 use super::listener::PerClient;
 use super::peers::Peers;
 use crate::auth::{AuditLog, AuthError, Authenticator};
@@ -31,6 +32,9 @@ struct AppInner {
     terminal_clients: PerClient,
     /// The other replicas, which own the sessions whose ids name them.
     peers: Peers,
+    /// The socket programs in the sessions reach the server through (`None` if it could not be
+    /// made: downloads are then unavailable).
+    control: Option<ControlSocket>,
 }
 
 impl AppState {
@@ -43,8 +47,16 @@ impl AppState {
         } else {
             None
         };
+        let control = ControlSocket::bind()
+            .inspect_err(|error| {
+                tracing::warn!(%error, "no control socket: `web-terminal download` will not work");
+            })
+            .ok();
         let registry = SessionRegistry::new(
             &config,
+            control
+                .as_ref()
+                .map(|control| (CONTROL_ENV, control.path())),
             metrics.clone(),
             shutdown.clone(),
             vec![lifecycle::observer(audit.clone(), metrics.clone())],
@@ -60,6 +72,7 @@ impl AppState {
             inner: Arc::new(AppInner {
                 terminal_clients,
                 peers,
+                control,
                 config,
                 registry,
                 metrics,
@@ -85,6 +98,11 @@ impl AppState {
         !self.inner.shutdown.is_draining()
     }
 
+    /// Where the control socket is, if there is one.
+    pub fn control_socket_path(&self) -> Option<&std::path::Path> {
+        self.control().map(ControlSocket::path)
+    }
+
     /// Live sessions now.
     pub fn session_count(&self) -> usize {
         self.inner.registry.len()
@@ -103,6 +121,11 @@ impl AppState {
     /// The metrics.
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The control socket, if there is one.
+    pub(crate) fn control(&self) -> Option<&ControlSocket> {
+        self.inner.control.as_ref()
     }
 
     /// The other replicas.

@@ -1,0 +1,228 @@
+// @ts-check
+// End-to-end test of sharing, presence and replay (docs/sessions.md): the real server binary with
+// authentication on (a JWKS and tokens made here) and recordings on, and Debian's Chromium with
+// two browser contexts, alice's and bob's. Alice shares her session with bob to watch; bob sees
+// her output live, types in vain under the Read-only badge, shows up in her panel as watching,
+// and is told when she revokes. Then alice replays the recording from her panel, on desktop and
+// phone, light and dark. Screenshots go to e2e/artifacts/sharing-*.png and replay-*.png.
+//
+//   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/sharing.e2e.mjs
+import assert from "node:assert/strict";
+import { generateKeyPairSync, sign } from "node:crypto";
+import http from "node:http";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  ARTIFACTS,
+  STEP_TIMEOUT_MS,
+  Server,
+  close,
+  freePort,
+  hookScreenText,
+  hookState,
+  launchChromium,
+  listen,
+  marker,
+  openConnectedPage,
+  prepare,
+  removeWorkDir,
+  saveArtifact,
+  statusBarText,
+  waitFor,
+} from "./support.mjs";
+
+/** @typedef {import("./support.mjs").Page} Page */
+
+const ISSUER = "https://issuer.e2e.test";
+
+/** An ES256 signing key and its public JWK. */
+function es256Key() {
+  const kid = marker("e2e");
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { kid, privateKey, jwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" } };
+}
+
+/**
+ * A JWT for `sub`, valid for ten minutes, signed with `key`.
+ * @param {ReturnType<typeof es256Key>} key
+ * @param {string} sub
+ */
+function mintToken(key, sub) {
+  const now = Math.floor(Date.now() / 1000);
+  /** @param {object} part */
+  const encode = (part) => Buffer.from(JSON.stringify(part)).toString("base64url");
+  const input = `${encode({ alg: "ES256", typ: "JWT", kid: key.kid })}.${encode({ iss: ISSUER, sub, iat: now, exp: now + 600 })}`;
+  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
+  return `${input}.${signature.toString("base64url")}`;
+}
+
+/**
+ * Collects `page`'s script errors and console errors (a CSP violation is one) into `problems`.
+ * @param {Page} page
+ * @param {string[]} problems
+ */
+function watchForProblems(page, problems) {
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      problems.push(`${page.url()}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(String(error)));
+}
+
+/**
+ * The replay page's screen, row by row (xterm.js's DOM renderer).
+ * @param {Page} page
+ */
+const replayText = (page) => page.evaluate(() => Array.from(document.querySelectorAll(".replay-screen .xterm-rows > div"), (row) => row.textContent.trimEnd()).join("\n"));
+
+describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_TIMEOUT_MS }, () => {
+  const key = es256Key();
+  const jwks = http.createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ keys: [key.jwk] }));
+  });
+  /** @type {Server | undefined} */
+  let server;
+  /** @type {import("playwright-core").Browser | undefined} */
+  let browser;
+  let baseUrl = "";
+  let workDir = "";
+  /** @type {string[]} */
+  const problems = [];
+  let session = "";
+  let tag = "";
+  /** @type {Page | undefined} */
+  let alice;
+
+  before(async () => {
+    workDir = await prepare("web-terminal-sharing-e2e-");
+    const jwksUrl = `http://127.0.0.1:${await listen(jwks)}/jwks`;
+    server = new Server(await freePort(), workDir, {
+      AUTH_ENABLED: "true",
+      AUTH_JWKS_PROVIDERS: JSON.stringify([{ name: "e2e", url: jwksUrl, issuer: ISSUER }]),
+      AUTH_ALLOWED_USERS: JSON.stringify(["user:default/alice", "user:default/bob"]),
+      AUTH_AUDIT_LOG_FILE: path.join(workDir, "audit.log"),
+      WEB_TERMINAL_RECORDING_DIR: path.join(workDir, "recordings"),
+    });
+    await server.ready();
+    baseUrl = server.url;
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop("SIGKILL");
+    await close(jwks);
+    await saveArtifact("sharing-server.log", server?.log ?? "");
+    await removeWorkDir(workDir);
+  });
+
+  it("shares to watch: bob sees it live, cannot type, is listed as watching, and is told of the revoke", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
+    assert.ok(browser);
+    alice = await openConnectedPage(browser, `${baseUrl}#token=${mintToken(key, "user:default/alice")}`, problems, { viewport: { width: 1100, height: 700 } });
+    session = (await alice.evaluate(() => window.webTerminal?.sessionId())) ?? "";
+    tag = marker("shared");
+    await alice.focus(".xterm-helper-textarea");
+    await alice.keyboard.type(`printf '\\033[1;32m%s\\033[0m\\n' ${tag}-before`);
+    await alice.keyboard.press("Enter");
+
+    await alice.locator("#sessions-button").click();
+    const item = alice.locator(`#sessions .session[data-session="${session}"]`);
+    await item.getByRole("button", { name: "Share" }).click();
+    await item.getByRole("textbox", { name: "User or group" }).fill("bob");
+    await item.getByRole("combobox", { name: "Role" }).selectOption("view");
+    await item.locator(".share-form").getByRole("button", { name: "Share" }).click();
+    await waitFor("the share listed", () => item.locator(".share").allInnerTexts(), (shares) => shares.length === 1);
+
+    const bob = await openConnectedPage(browser, `${baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`, problems, { viewport: { width: 1100, height: 700 } });
+    assert.equal(await bob.evaluate(() => window.webTerminal?.role()), "view");
+    await bob.locator("#read-only").waitFor({ state: "visible" });
+    await waitFor("what alice typed before", () => hookScreenText(bob), (text) => text.includes(`${tag}-before`));
+
+    // Live: what alice runs now appears on bob's screen.
+    await alice.focus(".xterm-helper-textarea");
+    await alice.keyboard.type(`echo ${tag}-live-$((6*7))`);
+    await alice.keyboard.press("Enter");
+    await waitFor("alice's output, live", () => hookScreenText(bob), (text) => text.includes(`${tag}-live-42`));
+
+    // Bob types: nothing reaches the shell, on either screen.
+    await bob.focus(".xterm-helper-textarea");
+    await bob.keyboard.type("echo from-bob-$((6*7))");
+    await bob.keyboard.press("Enter");
+    await alice.focus(".xterm-helper-textarea");
+    await alice.keyboard.type(`echo ${tag}-after-$((6*7))`);
+    await alice.keyboard.press("Enter");
+    await waitFor("alice's next output", () => hookScreenText(bob), (text) => text.includes(`${tag}-after-42`));
+    for (const page of [alice, bob]) {
+      const screen = await hookScreenText(page);
+      assert.ok(!screen.includes("from-bob"), `bob's keys reached the shell:\n${screen}`);
+    }
+    assert.equal(await bob.locator("#read-only").innerText(), "Read-only");
+
+    // Alice's open panel refreshes by itself and shows bob watching, without his role to him.
+    await waitFor("bob in alice's panel", () => item.locator(".session-watchers").innerText(), (text) => text.includes("bob (view)"));
+    assert.match(await item.locator(".session-watchers").innerText(), /Watching:\s*you\s+bob \(view\)/);
+    await item.getByRole("button", { name: "Done" }).click();
+    await alice.screenshot({ path: path.join(ARTIFACTS, "sharing-panel-presence.png") });
+    await bob.screenshot({ path: path.join(ARTIFACTS, "sharing-viewer-read-only.png") });
+
+    // Revoked: bob is told at once.
+    await item.getByRole("button", { name: "Share" }).click();
+    await item.getByRole("button", { name: "Revoke" }).click();
+    await waitFor("bob shut out", () => hookState(bob), (value) => value === "access-denied");
+    assert.match(await statusBarText(bob), /access denied/i);
+    assert.equal(await bob.locator("#read-only").isVisible(), false);
+    await bob.screenshot({ path: path.join(ARTIFACTS, "sharing-viewer-revoked.png") });
+    await waitFor("bob gone from the panel", () => item.locator(".session-watchers").innerText(), (text) => !text.includes("bob"));
+    await bob.context().close();
+  });
+
+  it("replays the recording from the panel, with pause and seek, the token never in the address", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
+    assert.ok(alice && browser);
+    const item = alice.locator(`#sessions .session[data-session="${session}"]`);
+    const [replay] = await Promise.all([alice.context().waitForEvent("page"), item.getByRole("button", { name: "Replay" }).click()]);
+    watchForProblems(replay, problems);
+    await replay.waitForLoadState();
+    assert.ok(!replay.url().includes("token"), replay.url());
+    assert.match(replay.url(), /\/replay\.html$/, "the session id leaves the address too");
+    await waitFor("the replayed output", () => replayText(replay), (text) => text.includes(`${tag}-after-42`));
+    const replayed = await replayText(replay);
+    assert.ok(replayed.includes(`${tag}-before`) && replayed.includes(`${tag}-live-42`), replayed);
+    assert.ok(!replayed.includes("from-bob"), "bob's keys are not in the recording");
+
+    // Pause, back to the start (a blank screen), then to the end again.
+    const play = replay.locator(".replay-play");
+    await waitFor("the replay to finish", () => play.innerText(), (text) => text === "Play");
+    await replay.locator(".replay-stage").click();
+    await replay.keyboard.press("Home");
+    await waitFor("the start", () => replayText(replay), (text) => !text.includes(tag));
+    assert.equal(await replay.locator(".replay-time").innerText(), `0:00 / ${(await replay.locator(".replay-time").innerText()).split(" / ")[1] ?? ""}`);
+    await replay.keyboard.press("End");
+    await waitFor("the end again", () => replayText(replay), (text) => text.includes(`${tag}-after-42`));
+    await replay.screenshot({ path: path.join(ARTIFACTS, "replay-desktop-dark.png") });
+    await replay.close();
+
+    // The page on its own, as a bookmark would open it, desktop and phone, light and dark.
+    const token = mintToken(key, "user:default/alice");
+    for (const [name, options] of /** @type {const} */ ([
+      ["desktop-light", { viewport: { width: 1100, height: 700 }, colorScheme: "light" }],
+      ["phone-dark", { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "dark" }],
+      ["phone-light", { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "light" }],
+      ["desktop-high-contrast", { viewport: { width: 1100, height: 700 }, colorScheme: "dark" }],
+    ])) {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      watchForProblems(page, problems);
+      // The theme setting comes along in the fragment, as on the terminal page.
+      const theme = name.endsWith("high-contrast") ? "&theme=high-contrast" : "";
+      await page.goto(`${baseUrl}replay.html#token=${token}&session=${session}${theme}`);
+      await waitFor(`the replay (${name})`, () => replayText(page), (text) => text.includes(`${tag}-after-42`));
+      assert.ok(!page.url().includes("token"), page.url());
+      await page.locator(".replay-speed").selectOption("2");
+      await page.screenshot({ path: path.join(ARTIFACTS, `replay-${name}.png`) });
+      await context.close();
+    }
+    assert.deepEqual(problems, []);
+  });
+});
