@@ -141,6 +141,10 @@ impl Upload {
     /// Puts the file in place under its name; returns the directory it is in and its size.
     pub(crate) async fn finish(mut self) -> Result<(PathBuf, u64), TransferError> {
         self.file
+            .flush()
+            .await
+            .map_err(|error| write_error(&error, &self.name))?;
+        self.file
             .sync_all()
             .await
             .map_err(|error| write_error(&error, &self.name))?;
@@ -267,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_disk_leaves_no_file_behind() {
+    fn a_full_disk_is_reported_as_such() {
         // /dev/full accepts opens and fails every write with ENOSPC, as a full disk does.
         let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
             return;
@@ -277,7 +281,12 @@ mod tests {
             .unwrap();
         runtime.block_on(async {
             let mut file = tokio::fs::File::from_std(full);
-            let error = file.write_all(&[0u8; 8192]).await.unwrap_err();
+            // Writes are buffered: the error comes by the flush at the latest, as in `finish`.
+            let written = file.write_all(&[0u8; 8192]).await;
+            let error = match written {
+                Err(error) => error,
+                Ok(()) => file.flush().await.unwrap_err(),
+            };
             assert!(matches!(write_error(&error, "x"), TransferError::DiskFull));
         });
     }
