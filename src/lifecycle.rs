@@ -3,7 +3,7 @@
 
 use crate::auth::{AuditEvent, AuditLog, Record};
 use crate::metrics::{AuthResult, Metrics, SessionOutcome};
-use crate::session::{Observer, Role, SessionError, SessionEvent};
+use crate::session::{Direction, Observer, Role, SessionError, SessionEvent};
 
 /// The observer the registry reports to: logs, the audit log (when enabled) and the metrics.
 pub(crate) fn observer(audit: Option<AuditLog>, metrics: Metrics) -> Observer {
@@ -83,34 +83,20 @@ fn record(event: &SessionEvent<'_>, audit: Option<&AuditLog>, metrics: &Metrics)
                 },
             );
         }
-        SessionEvent::Uploaded {
+        SessionEvent::Transferred {
             session,
             by,
+            direction,
             name,
             bytes,
         } => {
-            tracing::info!(session_id = %session, user = by.identity.user, file = name, bytes, "upload");
+            let (event, what) = match direction {
+                Direction::Upload => (AuditEvent::FileUpload, "upload"),
+                Direction::Download => (AuditEvent::FileDownload, "download"),
+            };
+            tracing::info!(session_id = %session, user = by.identity.user, file = name, bytes, "{what}");
             audit(
-                AuditEvent::FileUpload,
-                Record {
-                    identity: Some(&by.identity),
-                    session_id: Some(session.as_str()),
-                    client: Some(&by.client),
-                    file: Some(name),
-                    bytes: Some(bytes),
-                    ..Record::default()
-                },
-            );
-        }
-        SessionEvent::Downloaded {
-            session,
-            by,
-            name,
-            bytes,
-        } => {
-            tracing::info!(session_id = %session, user = by.identity.user, file = name, bytes, "download");
-            audit(
-                AuditEvent::FileDownload,
+                event,
                 Record {
                     identity: Some(&by.identity),
                     session_id: Some(session.as_str()),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::events::Direction;
 use super::transfer::TransferError;
 use super::{Requester, Role, SessionError, SessionEvent, SessionId, SessionRegistry};
 
@@ -131,9 +132,10 @@ impl SessionRegistry {
         if bytes > limit {
             return Err(TransferError::TooLarge(limit));
         }
-        self.emit(&SessionEvent::Downloaded {
+        self.emit(&SessionEvent::Transferred {
             session: session.id(),
             by,
+            direction: Direction::Download,
             name: &waiting.offer.name,
             bytes,
         });

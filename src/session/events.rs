@@ -90,23 +90,14 @@ pub(crate) enum SessionEvent<'a> {
         /// The role granted; `None` for a revocation.
         role: Option<Role>,
     },
-    /// A file was uploaded into the session's current directory.
-    Uploaded {
+    /// A file went between a browser and the session.
+    Transferred {
         /// The session.
         session: &'a SessionId,
-        /// Who uploaded it.
+        /// Who moved it.
         by: &'a Requester,
-        /// Its name there.
-        name: &'a str,
-        /// Its size.
-        bytes: u64,
-    },
-    /// A file the session offered was downloaded.
-    Downloaded {
-        /// The session.
-        session: &'a SessionId,
-        /// Who downloaded it.
-        by: &'a Requester,
+        /// Which way.
+        direction: Direction,
         /// Its name.
         name: &'a str,
         /// Its size.
@@ -141,6 +132,15 @@ pub(crate) enum SessionEvent<'a> {
         /// How long it lived.
         lifetime: Duration,
     },
+}
+
+/// Which way a file went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// From a browser into the session's current directory.
+    Upload,
+    /// A file the session offered, to a browser.
+    Download,
 }
 
 /// Receives every session event.

@@ -52,7 +52,7 @@ use crate::terminal::TerminalModel;
 pub(crate) use access::Role;
 pub(crate) use error::{RecordingError, SessionError};
 use events::Events;
-pub(crate) use events::{EndCause, Observer, Requester, SessionEvent};
+pub(crate) use events::{Direction, EndCause, Observer, Requester, SessionEvent};
 pub(crate) use listing::{SessionName, SessionSummary};
 use model::ModelFeed;
 use recording::Recorder;

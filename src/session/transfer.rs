@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::io::AsyncWriteExt;
 
+use super::events::Direction;
 use super::{Requester, Role, Session, SessionError, SessionEvent, SessionRegistry};
 
 /// Longest file name, in bytes (Linux's NAME_MAX).
@@ -157,9 +158,10 @@ impl Upload {
         self.session.record(|recorder| {
             recorder.marker(format!("upload {} ({} bytes)", self.name, self.written));
         });
-        self.registry.emit(&SessionEvent::Uploaded {
+        self.registry.emit(&SessionEvent::Transferred {
             session: self.session.id(),
             by: &self.by,
+            direction: Direction::Upload,
             name: &self.name,
             bytes: self.written,
         });
