@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: run ui ui-deps build test test-rust test-ui test-e2e checks bench clean
+.PHONY: run ui ui-deps build test test-rust test-ui test-e2e checks bench fuzz soak clean
 
 run: ui
 	$(CARGO) run --release -- start
@@ -42,6 +42,18 @@ bench: ui
 	checks/browser-deps.sh
 	$(CARGO) build --profile bench-fast --bins --examples
 	target/bench-fast/examples/bench target/bench-fast/web-terminal
+
+# The in-crate fuzzer's long run (src/fuzz.rs): FUZZ_EXECS executions (10 million by default)
+# over every target in an optimised build; FUZZ_SEED repeats a run. See docs/testing.md.
+fuzz:
+	$(CARGO) test --profile bench-fast --lib --locked fuzz::long -- --ignored --nocapture
+
+# The soak run (examples/soak/): 1,000 sessions typing for 10 minutes beside churn and a flood,
+# against the real server; writes docs/soak.md. SOAK_ARGS="--sessions 100 --seconds 60" for a
+# short run. See docs/testing.md.
+soak:
+	$(CARGO) build --profile bench-fast --locked --bin web-terminal --example soak
+	target/bench-fast/examples/soak target/bench-fast/web-terminal $(SOAK_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -11,14 +11,17 @@ let
 
   # crane's Cargo sources (.rs, .toml, Cargo.lock; build.rs and deny.toml included), plus the other
   # files the tests read through CARGO_MANIFEST_DIR: the example configurations (config/auth.yaml
-  # among them) and the generated TypeScript protocol types that a unit test compares with
-  # src/protocol.rs. A test that reads a new file needs it added here.
+  # among them), the generated TypeScript protocol types that a unit test compares with
+  # src/protocol.rs, and the fuzzer's regression inputs. A test that reads a new file needs it
+  # added here.
   src = lib.fileset.toSource {
     inherit root;
     fileset = lib.fileset.unions [
       (craneLib.fileset.commonCargoSources root)
       ../config
       ../frontend/src/generated/protocol.ts
+      # Every input the fuzzer ever crashed on, replayed by its smoke test (src/fuzz.rs).
+      ../tests/fuzz-regressions
     ];
   };
 

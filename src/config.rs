@@ -227,6 +227,20 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         auth_enabled: bool,
     ) -> Result<Self, ConfigError> {
+        let file = file.map(|file| config::File::from(file).format(config::FileFormat::Toml));
+        Self::load_from(file, env, auth_enabled)
+    }
+
+    /// [`load`](Self::load) with the file as any source of the `config` crate, so that TOML text
+    /// loads the same way (`config::File::from_str`; the fuzzer's configuration target).
+    pub(crate) fn load_from<S>(
+        file: Option<S>,
+        env: impl IntoIterator<Item = (String, String)>,
+        auth_enabled: bool,
+    ) -> Result<Self, ConfigError>
+    where
+        S: config::Source + Send + Sync + 'static,
+    {
         let overrides: config::Map<String, String> = env
             .into_iter()
             .filter(|(name, _)| {
@@ -243,7 +257,7 @@ impl Config {
         }
         let mut builder = config::Config::builder();
         if let Some(file) = file {
-            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
+            builder = builder.add_source(file);
         }
         let config: Self = builder.add_source(environment).build()?.try_deserialize()?;
         config.validate(auth_enabled)?;

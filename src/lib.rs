@@ -23,6 +23,8 @@
 pub mod auth;
 pub mod config;
 pub mod download;
+#[cfg(test)]
+mod fuzz;
 pub mod healthcheck;
 mod lifecycle;
 mod memory;

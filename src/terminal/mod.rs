@@ -58,13 +58,16 @@ impl std::fmt::Debug for TerminalModel {
     }
 }
 
+/// The fewest columns the model has, as xterm.js: a wide character needs two cells.
+const MIN_COLS: u16 = 2;
+
 impl TerminalModel {
     /// A blank terminal of `cols`×`rows` keeping `scrollback_rows` rows of history.
     pub(crate) fn new(cols: u16, rows: u16, scrollback_rows: usize) -> Self {
         Self {
             parser: vte::Parser::new(),
             screen: Screen::new(
-                usize::from(cols.max(1)),
+                usize::from(cols.max(MIN_COLS)),
                 usize::from(rows.max(1)),
                 scrollback_rows,
             ),
@@ -168,7 +171,7 @@ impl TerminalModel {
     pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
         self.settle();
         self.screen
-            .resize(usize::from(cols.max(1)), usize::from(rows.max(1)));
+            .resize(usize::from(cols.max(MIN_COLS)), usize::from(rows.max(1)));
     }
 
     /// Escape sequences that put a fresh xterm.js into this state. `recent` is the tail of the

@@ -357,3 +357,16 @@ fn rep_after_dropped_text_repeats_what_it_printed() {
         "zzz"
     );
 }
+
+#[test]
+fn a_wide_character_in_a_one_column_terminal_does_not_crash_the_model() {
+    // The protocol accepts one column; xterm.js, and so the model, has at least two.
+    for (cols, rows) in [(1, 5), (1, 1)] {
+        let mut model = TerminalModel::new(cols, rows, 10);
+        model.feed("漢\n字漢\r\n🚀x".as_bytes());
+        model.resize(1, rows);
+        model.feed("漢".as_bytes());
+        model.settle();
+        let _ = model.snapshot(b"");
+    }
+}

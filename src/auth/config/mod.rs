@@ -308,11 +308,15 @@ impl AuthConfig {
             path: path.to_owned(),
             source,
         })?;
-        let file: AuthFile =
-            serde_yaml_ng::from_str(&text).map_err(|source| AuthConfigError::Yaml {
-                path: path.to_owned(),
-                source,
-            })?;
+        Self::from_yaml(&text).map_err(|source| AuthConfigError::Yaml {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Parses the YAML file's text, without validating.
+    pub(crate) fn from_yaml(text: &str) -> Result<Self, serde_yaml_ng::Error> {
+        let file: AuthFile = serde_yaml_ng::from_str(text)?;
         Ok(file.authentication)
     }
 
