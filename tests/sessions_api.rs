@@ -4,7 +4,9 @@
 mod common;
 
 use common::jwks::{ISSUER, JwksServer, TestKey, auth_config, claims, provider};
-use common::{HttpResponse, TestServer, http_request};
+use common::{
+    HttpResponse, TestServer, api_request as api, http_request, json_body, list_sessions as list,
+};
 use serde_json::{Value, json};
 
 fn token(key: &TestKey, user: &str) -> String {
@@ -19,34 +21,6 @@ async fn server_for_alice_and_bob() -> (TestServer, TestKey, JwksServer) {
     auth.authorization.allowed_users = vec!["user:default/alice".into(), "user:default/bob".into()];
     let server = TestServer::start_auth(auth, true).await;
     (server, key, jwks)
-}
-
-async fn api(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &str,
-) -> HttpResponse {
-    let bearer = token.map(|token| format!("Bearer {token}"));
-    let headers: Vec<(&str, &str)> = bearer
-        .as_deref()
-        .map(|value| ("Authorization", value))
-        .into_iter()
-        .collect();
-    http_request(server.addr, method, path, &headers, body).await
-}
-
-fn json_body(response: &HttpResponse) -> Value {
-    serde_json::from_str(&response.body)
-        .unwrap_or_else(|error| panic!("not JSON ({error}): {} {}", response.status, response.body))
-}
-
-async fn list(server: &TestServer, token: &str) -> Vec<Value> {
-    let response = api(server, "GET", "/api/v1/sessions", Some(token), "").await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    assert_eq!(response.header("cache-control"), Some("no-store"));
-    json_body(&response)["sessions"].as_array().unwrap().clone()
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::jwks::{ISSUER, JwksServer, TestKey, auth_config, claims, provider};
-use common::{HttpResponse, TestServer, http_request};
+use common::{HttpResponse, TestServer, api_request, json_body, list_sessions as list};
 use serde_json::{Value, json};
 
 async fn api(
@@ -17,26 +17,7 @@ async fn api(
     token: &str,
     body: &str,
 ) -> HttpResponse {
-    let bearer = format!("Bearer {token}");
-    http_request(
-        server.addr,
-        method,
-        path,
-        &[("Authorization", &bearer)],
-        body,
-    )
-    .await
-}
-
-fn json_body(response: &HttpResponse) -> Value {
-    serde_json::from_str(&response.body)
-        .unwrap_or_else(|error| panic!("not JSON ({error}): {} {}", response.status, response.body))
-}
-
-async fn list(server: &TestServer, token: &str) -> Vec<Value> {
-    let response = api(server, "GET", "/api/v1/sessions", token, "").await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    json_body(&response)["sessions"].as_array().unwrap().clone()
+    api_request(server, method, path, Some(token), body).await
 }
 
 async fn share(server: &TestServer, id: &str, token: &str, subject: &str, role: &str) {

@@ -19,14 +19,8 @@ async fn upload_as(
     body: &str,
     token: Option<&str>,
 ) -> HttpResponse {
-    let bearer = token.map(|token| format!("Bearer {token}"));
-    let headers: Vec<(&str, &str)> = bearer
-        .as_deref()
-        .map(|value| ("Authorization", value))
-        .into_iter()
-        .collect();
     let path = format!("/api/v1/sessions/{session}/files?name={name}");
-    http_request(server.addr, "POST", &path, &headers, body).await
+    api_request(server, "POST", &path, token, body).await
 }
 
 /// A shell whose current directory is `workspace/dir`; returns the client and that directory.

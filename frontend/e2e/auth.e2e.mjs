@@ -5,12 +5,14 @@
 //
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/auth.e2e.mjs
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign } from "node:crypto";
-import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   ARTIFACTS,
+  ISSUER,
+  es256Key,
+  jwksServer,
+  mintToken,
   STEP_TIMEOUT_MS,
   Server,
   close,
@@ -26,30 +28,6 @@ import {
   statusBarText,
   waitFor,
 } from "./support.mjs";
-
-const ISSUER = "https://issuer.e2e.test";
-
-/** An ES256 signing key and its public JWK. */
-function es256Key() {
-  const kid = marker("e2e");
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  return { kid, privateKey, jwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" } };
-}
-
-/**
- * A JWT for `sub`, valid for ten minutes, signed with `key`.
- * @param {ReturnType<typeof es256Key>} key
- * @param {string} sub
- */
-function mintToken(key, sub) {
-  const now = Math.floor(Date.now() / 1000);
-  /** @param {object} part */
-  const encode = (part) => Buffer.from(JSON.stringify(part)).toString("base64url");
-  const input = `${encode({ alg: "ES256", typ: "JWT", kid: key.kid })}.${encode({ iss: ISSUER, sub, iat: now, exp: now + 600 })}`;
-  // JWS wants the raw r||s signature, not DER.
-  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
-  return `${input}.${signature.toString("base64url")}`;
-}
 
 /**
  * Authentication on, trusting the JWKS at `jwksUrl` and allowing alice and bob.
@@ -67,10 +45,7 @@ function authEnv(workDir, jwksUrl) {
 
 describe("web-terminal in a real browser, with authentication on", { timeout: 4 * STEP_TIMEOUT_MS }, () => {
   const key = es256Key();
-  const jwks = http.createServer((_request, response) => {
-    response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify({ keys: [key.jwk] }));
-  });
+  const jwks = jwksServer(key);
   /** @type {Server | undefined} */
   let server;
   /** @type {import("playwright-core").Browser | undefined} */

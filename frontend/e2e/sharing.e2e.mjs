@@ -8,12 +8,14 @@
 //
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/sharing.e2e.mjs
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign } from "node:crypto";
-import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   ARTIFACTS,
+  ISSUER,
+  es256Key,
+  jwksServer,
+  mintToken,
   STEP_TIMEOUT_MS,
   Server,
   close,
@@ -32,29 +34,6 @@ import {
 } from "./support.mjs";
 
 /** @typedef {import("./support.mjs").Page} Page */
-
-const ISSUER = "https://issuer.e2e.test";
-
-/** An ES256 signing key and its public JWK. */
-function es256Key() {
-  const kid = marker("e2e");
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  return { kid, privateKey, jwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" } };
-}
-
-/**
- * A JWT for `sub`, valid for ten minutes, signed with `key`.
- * @param {ReturnType<typeof es256Key>} key
- * @param {string} sub
- */
-function mintToken(key, sub) {
-  const now = Math.floor(Date.now() / 1000);
-  /** @param {object} part */
-  const encode = (part) => Buffer.from(JSON.stringify(part)).toString("base64url");
-  const input = `${encode({ alg: "ES256", typ: "JWT", kid: key.kid })}.${encode({ iss: ISSUER, sub, iat: now, exp: now + 600 })}`;
-  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
-  return `${input}.${signature.toString("base64url")}`;
-}
 
 /**
  * Collects `page`'s script errors and console errors (a CSP violation is one) into `problems`.
@@ -78,10 +57,7 @@ const replayText = (page) => page.evaluate(() => Array.from(document.querySelect
 
 describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_TIMEOUT_MS }, () => {
   const key = es256Key();
-  const jwks = http.createServer((_request, response) => {
-    response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify({ keys: [key.jwk] }));
-  });
+  const jwks = jwksServer(key);
   /** @type {Server | undefined} */
   let server;
   /** @type {import("playwright-core").Browser | undefined} */

@@ -3,9 +3,10 @@
 // Debian's Chromium. Not a test itself (node --test runs only e2e/*.e2e.mjs).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -266,4 +267,40 @@ export async function openConnectedPage(browser, url, problems, options = {}) {
   await page.goto(url);
   await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
   return page;
+}
+
+/** The issuer of the tokens the authentication tests mint. */
+export const ISSUER = "https://issuer.e2e.test";
+
+/** An ES256 signing key and its public JWK. */
+export function es256Key() {
+  const kid = marker("e2e");
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { kid, privateKey, jwk: { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" } };
+}
+
+/**
+ * A JWT for `sub`, valid for ten minutes, signed with `key`.
+ * @param {ReturnType<typeof es256Key>} key
+ * @param {string} sub
+ */
+export function mintToken(key, sub) {
+  const now = Math.floor(Date.now() / 1000);
+  /** @param {object} part */
+  const encode = (part) => Buffer.from(JSON.stringify(part)).toString("base64url");
+  const input = `${encode({ alg: "ES256", typ: "JWT", kid: key.kid })}.${encode({ iss: ISSUER, sub, iat: now, exp: now + 600 })}`;
+  // JWS wants the raw r||s signature, not DER.
+  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
+  return `${input}.${signature.toString("base64url")}`;
+}
+
+/**
+ * An HTTP server (not listening yet) that serves `key` as a JWKS.
+ * @param {ReturnType<typeof es256Key>} key
+ */
+export function jwksServer(key) {
+  return http.createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ keys: [key.jwk] }));
+  });
 }

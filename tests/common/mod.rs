@@ -147,6 +147,37 @@ impl HttpResponse {
     }
 }
 
+/// A request to the session API as the holder of `token` (`None`: no `Authorization` header).
+pub async fn api_request(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> HttpResponse {
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = bearer
+        .as_deref()
+        .map(|value| ("Authorization", value))
+        .into_iter()
+        .collect();
+    http_request(server.addr, method, path, &headers, body).await
+}
+
+/// The JSON body of `response`, or a panic that shows it.
+pub fn json_body(response: &HttpResponse) -> Value {
+    serde_json::from_str(&response.body)
+        .unwrap_or_else(|error| panic!("not JSON ({error}): {} {}", response.status, response.body))
+}
+
+/// The sessions `GET /api/v1/sessions` lists for the holder of `token`.
+pub async fn list_sessions(server: &TestServer, token: &str) -> Vec<Value> {
+    let response = api_request(server, "GET", "/api/v1/sessions", Some(token), "").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    json_body(&response)["sessions"].as_array().unwrap().clone()
+}
+
 /// A minimal real HTTP GET over TCP (HTTP/1.0, so the body ends at close).
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
     http_request(addr, "GET", path, &[], "").await
