@@ -4,9 +4,7 @@
 //! from the kernel, not from the request: the peer's process id gives its process session, which
 //! is the shell's (the shell leads its terminal's session). One JSON line each way.
 
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -16,50 +14,10 @@ use tokio::net::UnixStream;
 
 use super::state::AppState;
 
-/// The variable that names the socket to the shells.
-pub(crate) const CONTROL_ENV: &str = "WEB_TERMINAL_CONTROL";
 /// Longest request line.
 const MAX_REQUEST: u64 = 8 * 1024;
 /// How long a client may take to send its request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The bound socket, until the server serves it; its folder goes when this is dropped.
-#[derive(Debug)]
-pub(crate) struct ControlSocket {
-    path: PathBuf,
-    listener: Mutex<Option<std::os::unix::net::UnixListener>>,
-}
-
-impl ControlSocket {
-    /// Binds a socket in a new private folder of the temporary directory.
-    pub(crate) fn bind() -> std::io::Result<Self> {
-        let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix).map_err(std::io::Error::other)?;
-        let suffix: String = suffix.iter().map(|byte| format!("{byte:02x}")).collect();
-        let folder = std::env::temp_dir().join(format!("web-terminal-{suffix}"));
-        std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
-        let path = folder.join("control.sock");
-        let listener = std::os::unix::net::UnixListener::bind(&path)?;
-        listener.set_nonblocking(true)?;
-        Ok(Self {
-            path,
-            listener: Mutex::new(Some(listener)),
-        })
-    }
-
-    /// Where the socket is.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Drop for ControlSocket {
-    fn drop(&mut self) {
-        if let Some(folder) = self.path.parent() {
-            let _ = std::fs::remove_dir_all(folder);
-        }
-    }
-}
 
 /// Serves the control socket until the server shuts down.
 pub(crate) async fn serve(state: AppState) {

@@ -16,6 +16,7 @@ pub(crate) mod assets;
 mod client;
 mod connection;
 pub(crate) mod control;
+mod control_socket;
 mod files;
 mod forward;
 pub(crate) mod listener;

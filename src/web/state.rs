@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::control::{CONTROL_ENV, ControlSocket};
+use super::control_socket::{CONTROL_ENV, ControlSocket};
 use super::listener::PerClient;
 use super::peers::Peers;
 use crate::auth::{AuditLog, AuthError, Authenticator};
