@@ -109,11 +109,24 @@ fn process_session(pid: i32) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::process_session;
+    use std::path::Path;
 
-    #[test]
-    fn finds_the_process_session_of_a_process() {
-        let own = process_session(std::process::id() as i32);
-        assert!(own.is_some_and(|sid| sid > 0), "{own:?}");
+    #[tokio::test]
+    async fn finds_the_process_session_of_a_process() {
+        use crate::pty::{Hangup, Pty, ShellCommand, signal_group};
+        // A terminal's shell leads its own session, so its session is its own id. (Not this
+        // test's own process: its session may be led from outside the PID namespace, where /proc
+        // says 0.)
+        let command = ShellCommand {
+            program: "sleep".into(),
+            args: vec!["30".into()],
+            env: Vec::new(),
+            env_remove_prefixes: Vec::new(),
+        };
+        let shell = Pty::spawn(&command, Path::new("/"), 80, 24).expect("sleep starts on a PTY");
+        let found = process_session(shell.pid());
+        signal_group(shell.pid(), Hangup::Forced);
+        assert_eq!(found, Some(shell.pid()));
         assert_eq!(process_session(-1), None);
     }
 }
