@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -285,14 +286,10 @@ impl Config {
         if self.workspaces_dir.as_os_str().is_empty() {
             return Err(invalid("workspaces_dir", "must not be empty"));
         }
-        if self.max_connections == 0 {
-            return Err(invalid("max_connections", "must be at least 1"));
-        }
-        if self.max_connections_per_client == 0 {
-            return Err(invalid("max_connections_per_client", "must be at least 1"));
-        }
-        if self.max_sessions == 0 {
-            return Err(invalid("max_sessions", "must be at least 1"));
+        for (key, value, range) in self.numeric_ranges() {
+            if !range.contains(&value) {
+                return Err(invalid(key, describe_range(&range)));
+            }
         }
         if self.max_sessions_per_user == 0 || self.max_sessions_per_user > self.max_sessions {
             return Err(invalid(
@@ -309,9 +306,6 @@ impl Config {
         if self.scrollback_lines > 100_000 {
             return Err(invalid("scrollback_lines", "must be at most 100000"));
         }
-        if self.recording_max_bytes < 4096 {
-            return Err(invalid("recording_max_bytes", "must be at least 4096"));
-        }
         if self.recording_retention_days > 3650 {
             return Err(invalid(
                 "recording_retention_days",
@@ -323,15 +317,6 @@ impl Config {
                 "max_message_bytes",
                 "must be between 1024 and 67108864",
             ));
-        }
-        for (key, value) in [
-            ("handshake_timeout_secs", self.handshake_timeout_secs),
-            ("ping_interval_secs", self.ping_interval_secs),
-            ("shutdown_timeout_secs", self.shutdown_timeout_secs),
-        ] {
-            if value == 0 {
-                return Err(invalid(key, "must be at least 1"));
-            }
         }
         if self.drain_timeout_secs > 7 * 24 * 3600 {
             return Err(invalid(
@@ -447,7 +432,46 @@ impl Config {
     }
 }
 
+/// A day, a year and a tebibyte, for the bounds below.
+const DAY_SECS: u64 = 24 * 3600;
+const YEAR_SECS: u64 = 365 * DAY_SECS;
+const TIB: u64 = 1 << 40;
+
 impl Config {
+    /// The counts, sizes and durations with plain bounds: each key, its value and the values it
+    /// may take. Upper bounds stop a typo (or `1e30` from the environment) from meaning "never"
+    /// or "unlimited", and keep every value printable as TOML (`check-config`).
+    fn numeric_ranges(&self) -> [(&'static str, u64, RangeInclusive<u64>); 10] {
+        [
+            (
+                "max_connections",
+                self.max_connections as u64,
+                1..=1_000_000,
+            ),
+            (
+                "max_connections_per_client",
+                self.max_connections_per_client as u64,
+                1..=1_000_000,
+            ),
+            ("max_sessions", self.max_sessions as u64, 1..=100_000),
+            ("idle_timeout_secs", self.idle_timeout_secs, 0..=YEAR_SECS),
+            ("grace_period_secs", self.grace_period_secs, 0..=YEAR_SECS),
+            (
+                "handshake_timeout_secs",
+                self.handshake_timeout_secs,
+                1..=3600,
+            ),
+            ("ping_interval_secs", self.ping_interval_secs, 1..=3600),
+            (
+                "shutdown_timeout_secs",
+                self.shutdown_timeout_secs,
+                1..=DAY_SECS,
+            ),
+            ("recording_max_bytes", self.recording_max_bytes, 4096..=TIB),
+            ("transfer_max_bytes", self.transfer_max_bytes, 0..=TIB),
+        ]
+    }
+
     /// Checks the replica settings: names are DNS labels, the template makes an `http(s)` URL
     /// of any of them, and replicas are configured only with a name and a template.
     fn validate_peers(&self) -> Result<(), (&'static str, String)> {
@@ -490,6 +514,14 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// "must be at most 3600" or "must be between 1 and 3600".
+fn describe_range(range: &RangeInclusive<u64>) -> String {
+    match (*range.start(), *range.end()) {
+        (0, most) => format!("must be at most {most}"),
+        (least, most) => format!("must be between {least} and {most}"),
     }
 }
 
@@ -653,6 +685,50 @@ pub(crate) mod tests {
             let error = load_toml(text, &[]).unwrap_err().to_string();
             assert!(error.contains(key), "{text:?} gave {error:?}");
         }
+    }
+
+    #[test]
+    fn counts_sizes_and_durations_have_upper_bounds() {
+        let refused = [
+            (
+                "max_connections = 1000001\n",
+                "`max_connections`: must be between 1 and 1000000",
+            ),
+            (
+                "max_sessions = 100001\n",
+                "`max_sessions`: must be between 1 and 100000",
+            ),
+            (
+                "grace_period_secs = 31536001\n",
+                "`grace_period_secs`: must be at most 31536000",
+            ),
+            (
+                "ping_interval_secs = 0\n",
+                "`ping_interval_secs`: must be between 1 and 3600",
+            ),
+            (
+                "recording_max_bytes = 4095\n",
+                "`recording_max_bytes`: must be between 4096",
+            ),
+            (
+                "transfer_max_bytes = 1099511627777\n",
+                "`transfer_max_bytes`: must be at most",
+            ),
+        ];
+        for (text, reason) in refused {
+            let error = load_toml(text, &[]).unwrap_err().to_string();
+            assert!(error.contains(reason), "{text:?} gave {error:?}");
+        }
+        // Past i64::MAX from the environment: refused by name, never printed as TOML that does
+        // not load back.
+        let huge = [("WEB_TERMINAL_MAX_SESSIONS", "18446744073709551615")];
+        let error = Config::load(None, env(&huge), false)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_sessions"), "{error}");
+        let edges = "max_connections = 1000000\nmax_sessions = 100000\ntransfer_max_bytes = 0\n";
+        let config = load_toml(edges, &[]).unwrap();
+        assert!(load_toml(&config.to_redacted_toml(), &[]).is_ok());
     }
 
     #[test]
