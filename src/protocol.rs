@@ -209,6 +209,9 @@ pub(crate) enum CloseReason {
     Unauthorized(&'static str),
     /// A valid token whose user may not have this session.
     Forbidden,
+    /// The owner withdrew or changed the share this viewer attached through; attaching again
+    /// gives the role the shares now allow, if any.
+    ShareWithdrawn,
     /// `attach` named a session that does not exist (any more).
     UnknownSession,
     /// No `open` or `attach` arrived in time.
@@ -234,7 +237,7 @@ impl CloseReason {
             Self::MessageTooBig => 1009,
             Self::BadMessage(_) => 4400,
             Self::Unauthorized(_) => 4401,
-            Self::Forbidden => 4403,
+            Self::Forbidden | Self::ShareWithdrawn => 4403,
             Self::UnknownSession => 4404,
             Self::HandshakeTimeout => 4408,
             Self::TooSlow => 4409,
@@ -254,6 +257,7 @@ impl CloseReason {
             Self::BadMessage(detail) => detail,
             Self::Unauthorized(detail) => detail,
             Self::Forbidden => "access denied",
+            Self::ShareWithdrawn => "share withdrawn or changed",
             Self::UnknownSession => "unknown or expired session",
             Self::HandshakeTimeout => "no open or attach message in time",
             Self::TooSlow => "viewer fell behind; reattach",
@@ -275,6 +279,7 @@ impl CloseReason {
             Self::BadMessage(_) => "bad_message",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::ShareWithdrawn => "share_withdrawn",
             Self::UnknownSession => "unknown_session",
             Self::HandshakeTimeout => "handshake_timeout",
             Self::TooSlow => "too_slow",
@@ -286,7 +291,7 @@ impl CloseReason {
 
     /// Every variant, for the generated TypeScript constants.
     #[cfg(test)]
-    fn all() -> [Self; 14] {
+    fn all() -> [Self; 15] {
         [
             Self::Exited,
             Self::ShuttingDown,
@@ -296,6 +301,7 @@ impl CloseReason {
             Self::BadMessage(String::new()),
             Self::Unauthorized("authentication required"),
             Self::Forbidden,
+            Self::ShareWithdrawn,
             Self::UnknownSession,
             Self::HandshakeTimeout,
             Self::TooSlow,

@@ -343,7 +343,10 @@ async fn a_view_share_watches_without_typing_and_a_revocation_cuts_it_off() {
     // Revoked: bob's connection is closed at once with 4403, and he cannot come back.
     let revoked = unshare(&server, &id, &alice, "user:default/bob").await;
     assert_eq!(revoked.status, 204, "{}", revoked.body);
-    watcher.expect_close(4403).await;
+    assert_eq!(
+        watcher.expect_close(4403).await,
+        "share withdrawn or changed"
+    );
     assert!(list(&server, &bob).await.is_empty());
     let mut again = server.attach_with_token(&id, &bob).await;
     again.expect_close(4403).await;
@@ -383,7 +386,10 @@ async fn a_write_share_with_a_group_lets_its_members_type() {
         json!({"subject": "group:default/ops", "role": "view"}),
     )
     .await;
-    member.expect_close(4403).await;
+    assert_eq!(
+        member.expect_close(4403).await,
+        "share withdrawn or changed"
+    );
     let (_member, role) = attach_as(&server, &id, &carol).await;
     assert_eq!(role, "view");
 }

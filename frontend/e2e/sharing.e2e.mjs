@@ -147,7 +147,7 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await item.getByRole("button", { name: "Share" }).click();
     await item.getByRole("button", { name: "Revoke" }).click();
     await waitFor("bob shut out", () => hookState(bob), (value) => value === "access-denied");
-    assert.match(await statusBarText(bob), /access denied/i);
+    assert.match(await statusBarText(bob), /The owner withdrew or changed your share of this session/);
     assert.equal(await bob.locator("#read-only").isVisible(), false);
     await bob.screenshot({ path: path.join(ARTIFACTS, "sharing-viewer-revoked.png") });
     await waitFor("bob gone from the panel", () => item.locator(".session-watchers").innerText(), (text) => !text.includes("bob"));

@@ -42,6 +42,12 @@ describe("describeState", () => {
     );
   });
 
+  it("says the owner withdrew or changed a share, and offers to attach again", () => {
+    const withdrawn = describeState({ kind: "access-denied", reason: "share withdrawn or changed" }, 0, false);
+    expect(withdrawn.text).toBe("The owner withdrew or changed your share of this session.");
+    expect(withdrawn.action).toEqual({ kind: "restart", label: "Try again" });
+  });
+
   it("says sign-in is required, and what it waits for", () => {
     expect(describeState({ kind: "sign-in-required" }, 0, true).text).toMatch(/^Sign-in required: waiting for the page/);
     expect(describeState({ kind: "sign-in-required" }, 0, false).text).toMatch(/^Sign-in required: open this terminal/);

@@ -1,6 +1,9 @@
 // What the status bar says for each connection state: plain words, and at most one action.
 import type { ConnectionState, Notice } from "./reconnect";
 
+/** The close reason (with 4403) of a viewer whose share the owner withdrew or changed. */
+const SHARE_WITHDRAWN = "share withdrawn or changed";
+
 export type StatusAction = "restart" | "retry-now";
 
 export interface StatusView {
@@ -55,6 +58,13 @@ export function describeState(state: ConnectionState, now: number, embedded: boo
         action: null,
       };
     case "access-denied": {
+      if (state.reason === SHARE_WITHDRAWN) {
+        return {
+          text: "The owner withdrew or changed your share of this session.",
+          tone: "error",
+          action: { kind: "restart", label: "Try again" },
+        };
+      }
       // The server's generic reason is the label itself; only a more specific one is worth adding.
       const detail = state.reason.trim().toLowerCase() === "access denied" ? "" : `: ${state.reason}`;
       return {

@@ -176,7 +176,7 @@ impl Connection<'_> {
                         return CloseReason::Exited.into();
                     }
                     ViewerEvent::Lagged => return CloseReason::TooSlow.into(),
-                    ViewerEvent::Revoked => return CloseReason::Forbidden.into(),
+                    ViewerEvent::Revoked => return CloseReason::ShareWithdrawn.into(),
                 },
                 _ = ping.tick() => Message::Ping(Default::default()),
                 () = self.pong_owed.notified() => Message::Text(ServerMessage::Pong.to_json().into()),
@@ -191,6 +191,7 @@ impl Connection<'_> {
                 }
             };
             if let Message::Binary(bytes) = &message {
+                if bytes.ends_with(b"ok> ") { eprintln!("INSTR {} prompt-send", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()); } // TEMP-INSTR
                 self.sent(bytes.len());
             }
             if sink.send(message).await.is_err() {
@@ -211,6 +212,7 @@ impl Connection<'_> {
             match message {
                 Err(error) => return outcome::read_error(&error),
                 Ok(Message::Binary(bytes)) => {
+                    if &bytes[..] == b"\x03" { eprintln!("INSTR {} recv", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()); } // TEMP-INSTR
                     self.input_waiting.store(true, Ordering::Relaxed);
                     // If the session no longer takes input it is finishing; the output side
                     // sends the exit.
