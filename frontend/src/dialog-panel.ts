@@ -1,6 +1,6 @@
 // What the floating panels (settings, sessions) and the link confirmation share: the button that opens one, the dialog
-// section with its titled header, the focus kept inside while it is open, and a press elsewhere
-// closing it. Each panel keeps its own contents and its own open and close.
+// section with its titled header, their text buttons, the focus kept inside while it is open, and a
+// press elsewhere closing it. Each panel keeps its own contents and its own open and close.
 import { type IconName, iconButton } from "./icons";
 
 export interface PanelShell {
@@ -64,4 +64,16 @@ export function closeOnPressOutside(document: Document, shell: Pick<PanelShell, 
     },
     { capture: true },
   );
+}
+
+/** A text button (`.text-button`), with `kinds` such as `primary` or `danger` and a tooltip. */
+export function textButton(document: Document, text: string, title = "", ...kinds: string[]): HTMLButtonElement {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = ["text-button", ...kinds].join(" ");
+  button.textContent = text;
+  if (title !== "") {
+    button.title = title;
+  }
+  return button;
 }

@@ -2,7 +2,7 @@
 // opened (OSC 8 lets a program show "docs" and link anywhere). It shows the link's text and its
 // real target, the host in bold; Cancel has the focus, so Enter or Escape opens nothing. Built on
 // the dialog shell of the panels (dialog-panel.ts): focus kept inside, a press elsewhere cancels.
-import { closeOnPressOutside, dialogSection, keepFocusInside } from "./dialog-panel";
+import { closeOnPressOutside, dialogSection, keepFocusInside, textButton } from "./dialog-panel";
 import { iconButton } from "./icons";
 
 export interface LinkDialogOptions {
@@ -45,8 +45,8 @@ export class LinkDialog {
     details.append(term(document, "Text"), definition(document, this.text), term(document, "Opens"), definition(document, this.target));
 
     const footer = document.createElement("footer");
-    this.cancelButton = textButton(document, "Cancel", "");
-    this.openButton = textButton(document, "Open link", "primary");
+    this.cancelButton = textButton(document, "Cancel");
+    this.openButton = textButton(document, "Open link", "", "primary");
     footer.append(this.cancelButton, this.openButton);
     panel.append(header, explanation, details, footer);
 
@@ -131,10 +131,3 @@ function definition(document: Document, content: HTMLElement): HTMLElement {
   return dd;
 }
 
-function textButton(document: Document, text: string, kind: string): HTMLButtonElement {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = kind === "" ? "text-button" : `text-button ${kind}`;
-  button.textContent = text;
-  return button;
-}

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { SessionApi } from "./sessions-api";
-import { REFRESH_MS, relativeTime, SessionsPanel, sizeText } from "./sessions-panel";
+import { REFRESH_MS, SessionsPanel } from "./sessions-panel";
+import { relativeTime, sizeText } from "./session-text";
 
 const A = "a".repeat(32);
 const B = "b".repeat(32);

@@ -6,10 +6,12 @@
 // back; below, the recordings of ended sessions to replay. While open it loads the list again
 // every few seconds, keeping what is half typed and where the focus is. What the API answers when
 // it refuses is shown as it said it. The look is the settings panel's (style.css, `.panel`).
-import { closeOnPressOutside, keepFocusInside, panelShell } from "./dialog-panel";
+import { closeOnPressOutside, keepFocusInside, panelShell, textButton } from "./dialog-panel";
 import { iconButton } from "./icons";
+import { keepControls, restoreControls } from "./redraw-keeper";
 import { replayLink } from "./session-link";
-import type { RecordingInfo, SessionInfo, Share, ShareRole, Watcher } from "./sessions-api";
+import { ROLE_TEXT, relativeTime, SHARE_ROLE_TEXT, sessionLabel, shortRef, sizeText, watcherText } from "./session-text";
+import type { RecordingInfo, SessionInfo, Share, ShareRole } from "./sessions-api";
 
 /** What the panel needs of the API (SessionApi in the page, a fake in tests). */
 export interface SessionsBackend {
@@ -46,61 +48,6 @@ const ENDED_LISTED = 10;
 
 /** Names longer than this are refused by the server (docs/protocol.md). */
 export const NAME_MAX_LENGTH = 64;
-const ROLE_TEXT: Readonly<Record<SessionInfo["role"], string>> = { owner: "Owner", write: "Can type", view: "Read-only" };
-const SHARE_ROLE_TEXT: Readonly<Record<ShareRole, string>> = { view: "View", write: "Write" };
-
-/** "just now", "40 s ago", "5 min ago", "3 h ago", "2 d ago". */
-export function relativeTime(then: number, now: number): string {
-  const seconds = Math.max(0, Math.round((now - then) / 1000));
-  if (seconds < 10) {
-    return "just now";
-  }
-  if (seconds < 60) {
-    return `${String(seconds)} s ago`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${String(minutes)} min ago`;
-  }
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) {
-    return `${String(hours)} h ago`;
-  }
-  return `${String(Math.floor(hours / 24))} d ago`;
-}
-
-/** `bob` for `user:default/bob`; other refs as they are. */
-export function shortRef(ref: string): string {
-  return ref.startsWith("user:default/") ? ref.slice("user:default/".length) : ref;
-}
-
-/** A watcher as the panel names them: "you" for the owner looking at their own session. */
-function watcherText(watcher: Watcher, session: SessionInfo): string {
-  const who = session.role === "owner" && watcher.user === session.owner ? "you" : shortRef(watcher.user);
-  const times = watcher.connections > 1 ? ` ×${String(watcher.connections)}` : "";
-  const role = watcher.role === null || watcher.role === "owner" ? "" : ` (${watcher.role})`;
-  return `${who}${times}${role}`;
-}
-
-/** "812 B", "4.2 KB", "1.3 MB". */
-export function sizeText(bytes: number): string {
-  if (bytes < 1000) {
-    return `${String(bytes)} B`;
-  }
-  return bytes < 1_000_000 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1_000_000).toFixed(1)} MB`;
-}
-
-/** What the list's controls hold while it is drawn again: typed values and the focus. */
-interface Kept {
-  values: Map<string, string>;
-  focus: { session: string; index: number; start: number | null; end: number | null } | null;
-}
-
-/** The session's name, else the start of its id. */
-export function sessionLabel(session: SessionInfo): string {
-  return session.name === "" ? session.id.slice(0, 8) : session.name;
-}
-
 type Editing = { id: string; mode: "rename" | "end" | "share" } | null;
 
 export class SessionsPanel {
@@ -139,7 +86,7 @@ export class SessionsPanel {
     this.button = button;
     this.element = panel;
 
-    const refresh = this.textButton("Refresh", "Load the list again");
+    const refresh = textButton(this.document, "Refresh", "Load the list again");
     refresh.classList.add("sessions-refresh");
     refresh.addEventListener("click", () => {
       void this.refresh();
@@ -277,7 +224,7 @@ export class SessionsPanel {
 
   /** Draws the list from what was loaded last; `keep`: with what is typed and the focus as they were. */
   render(keep = false): void {
-    const kept = keep ? this.keep() : null;
+    const kept = keep ? keepControls(this.element, this.list) : null;
     const items = this.sessions.map((session) => this.item(session));
     if (items.length === 0) {
       const empty = this.document.createElement("li");
@@ -289,57 +236,8 @@ export class SessionsPanel {
     this.endedList.replaceChildren(...this.ended.map((recording) => this.endedItem(recording)));
     this.endedHeading.hidden = this.ended.length === 0;
     if (kept !== null) {
-      this.restore(kept);
+      restoreControls(this.element, this.list, kept);
     }
-  }
-
-  /** What the open form holds and where the focus is in the lists. */
-  private keep(): Kept {
-    const values = new Map<string, string>();
-    for (const field of this.list.querySelectorAll<HTMLInputElement | HTMLSelectElement>(".session-form [name]")) {
-      values.set(field.name, field.value);
-    }
-    const active = this.document.activeElement as HTMLElement | null;
-    const item = active?.closest<HTMLElement>("[data-session]") ?? null;
-    if (active === null || item === null || !this.element.contains(item)) {
-      return { values, focus: null };
-    }
-    const input = active instanceof HTMLInputElement ? active : null;
-    return {
-      values,
-      focus: {
-        session: item.dataset.session ?? "",
-        index: this.controlsOf(item).indexOf(active),
-        start: input?.selectionStart ?? null,
-        end: input?.selectionEnd ?? null,
-      },
-    };
-  }
-
-  private restore(kept: Kept): void {
-    for (const field of this.list.querySelectorAll<HTMLInputElement | HTMLSelectElement>(".session-form [name]")) {
-      const value = kept.values.get(field.name);
-      if (value !== undefined) {
-        field.value = value;
-      }
-    }
-    if (kept.focus === null) {
-      return;
-    }
-    const { session, index, start, end } = kept.focus;
-    const item = this.element.querySelector<HTMLElement>(`[data-session="${session}"]`);
-    const target = item === null ? undefined : this.controlsOf(item)[index];
-    if (target === undefined) {
-      return;
-    }
-    target.focus();
-    if (target instanceof HTMLInputElement && start !== null && end !== null) {
-      target.setSelectionRange(start, end);
-    }
-  }
-
-  private controlsOf(item: HTMLElement): HTMLElement[] {
-    return Array.from(item.querySelectorAll<HTMLElement>("button, select, input"));
   }
 
   private stopTimer(): void {
@@ -361,7 +259,7 @@ export class SessionsPanel {
   }
 
   private replayButton(id: string): HTMLButtonElement {
-    const replay = this.textButton("Replay", "Play this session's recording back, with pause, seek and speed (opens a new tab)");
+    const replay = textButton(this.document, "Replay", "Play this session's recording back, with pause, seek and speed (opens a new tab)");
     replay.dataset.action = "replay";
     replay.addEventListener("click", () => {
       this.replay(id);
@@ -439,7 +337,7 @@ export class SessionsPanel {
     const actions = this.document.createElement("div");
     actions.className = "session-actions";
     if (!current) {
-      const attach = this.textButton("Attach", "Show this session in this tab");
+      const attach = textButton(this.document, "Attach", "Show this session in this tab");
       attach.classList.add("primary");
       attach.addEventListener("click", () => {
         this.options.attach(session.id);
@@ -447,7 +345,7 @@ export class SessionsPanel {
       });
       actions.append(attach);
     }
-    const copy = this.textButton("Copy link", "Copy an address that opens this session (without any token)");
+    const copy = textButton(this.document, "Copy link", "Copy an address that opens this session (without any token)");
     copy.addEventListener("click", () => {
       this.options.copy(this.options.link(session.id)).then(
         () => {
@@ -468,7 +366,7 @@ export class SessionsPanel {
         ["share", "Share", "Let a user or group watch or type"],
         ["end", "End", "Hang up this session's shell"],
       ] as const) {
-        const toggle = this.textButton(text, help);
+        const toggle = textButton(this.document, text, help);
         toggle.dataset.action = mode;
         toggle.setAttribute("aria-expanded", String(this.isEditing(session.id, mode)));
         if (mode === "end") {
@@ -505,7 +403,7 @@ export class SessionsPanel {
     input.placeholder = "Name (empty clears it)";
     input.setAttribute("aria-label", "New name");
     input.autocomplete = "off";
-    const save = this.textButton("Save", "Save the name");
+    const save = textButton(this.document, "Save", "Save the name");
     save.type = "submit";
     save.classList.add("primary");
     const cancel = this.cancelButton();
@@ -524,7 +422,7 @@ export class SessionsPanel {
     box.setAttribute("aria-label", "End the session?");
     const text = this.document.createElement("p");
     text.textContent = `End “${sessionLabel(session)}”? Its shell is hung up${current ? ", here too" : ""}, and every viewer is disconnected.`;
-    const confirm = this.textButton("End session", "Hang up the shell now");
+    const confirm = textButton(this.document, "End session", "Hang up the shell now");
     confirm.classList.add("danger", "solid");
     confirm.dataset.action = "confirm-end";
     confirm.addEventListener("click", () => {
@@ -571,7 +469,7 @@ export class SessionsPanel {
       option.textContent = SHARE_ROLE_TEXT[value];
       role.append(option);
     }
-    const add = this.textButton("Share", "Share with this user or group");
+    const add = textButton(this.document, "Share", "Share with this user or group");
     add.type = "submit";
     add.classList.add("primary");
     form.append(subject, role, add);
@@ -594,7 +492,7 @@ export class SessionsPanel {
     const who = this.document.createElement("span");
     who.className = "share-subject";
     who.textContent = share.subject;
-    const revoke = this.textButton("Revoke", `Stop sharing with ${share.subject}`);
+    const revoke = textButton(this.document, "Revoke", `Stop sharing with ${share.subject}`);
     revoke.dataset.action = "revoke";
     revoke.addEventListener("click", () => {
       void this.run(() => this.options.api.revoke(session.id, share.subject), { id: session.id, mode: "share" });
@@ -652,20 +550,11 @@ export class SessionsPanel {
   }
 
   private cancelButton(text = "Cancel"): HTMLButtonElement {
-    const cancel = this.textButton(text, "Close this form (Escape)");
+    const cancel = textButton(this.document, text, "Close this form (Escape)");
     cancel.addEventListener("click", () => {
       this.edit(null);
     });
     return cancel;
-  }
-
-  private textButton(text: string, title: string): HTMLButtonElement {
-    const button = this.document.createElement("button");
-    button.type = "button";
-    button.className = "text-button";
-    button.textContent = text;
-    button.title = title;
-    return button;
   }
 
   private tag(text: string, className: string): HTMLElement {

@@ -2,7 +2,7 @@
 // close button or a click elsewhere closes it. Every control changes its setting at once through
 // the SettingsStore, which saves it; the panel redraws from the store, so a change made by a
 // shortcut or by the embedding page shows here too.
-import { closeOnPressOutside, keepFocusInside, panelShell } from "./dialog-panel";
+import { closeOnPressOutside, keepFocusInside, panelShell, textButton } from "./dialog-panel";
 import { iconButton } from "./icons";
 import {
   DEFAULT_FONT_FAMILY,
@@ -107,11 +107,7 @@ export class SettingsPanel {
     this.button = button;
     this.element = panel;
 
-    const reset = document.createElement("button");
-    reset.type = "button";
-    reset.className = "text-button";
-    reset.textContent = "Reset all";
-    reset.title = "Restore every setting's default";
+    const reset = textButton(document, "Reset all", "Restore every setting's default");
     reset.addEventListener("click", () => {
       settings.reset();
     });
