@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::address_block::AddressBlock;
+
 /// Prefix of the environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "WEB_TERMINAL_";
 
@@ -149,8 +151,8 @@ pub struct Config {
     pub metrics_public: bool,
     /// Largest file a browser may upload into a session, or download from one, in bytes.
     pub transfer_max_bytes: u64,
-    /// Proxies whose `X-Forwarded-For` header is believed.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// Proxies whose `X-Forwarded-For` header is believed: addresses or CIDR blocks.
+    pub trusted_proxies: Vec<AddressBlock>,
     /// This instance's name among its replicas, a DNS label: the ids of the sessions it starts
     /// carry it, so that any replica can find their owner. Unset: a single instance.
     pub node_name: Option<String>,
@@ -685,6 +687,24 @@ pub(crate) mod tests {
             let error = load_toml(text, &[]).unwrap_err().to_string();
             assert!(error.contains(key), "{text:?} gave {error:?}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_blocks() {
+        let vars = [("WEB_TERMINAL_TRUSTED_PROXIES", "10.0.0.0/8,192.168.1.7")];
+        let config = Config::load(None, env(&vars), false).unwrap();
+        let shown: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.168.1.7"]);
+        assert!(load_toml(&config.to_redacted_toml(), &[]).is_ok());
+        let error = load_toml("trusted_proxies = [\"10.0.0.1/8\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("trusted_proxies"), "{error}");
+        assert!(error.contains("bits set past its prefix"), "{error}");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! [`auth::AuthConfig`], [`healthcheck::probe`], [`telemetry::init`], [`ui_embedded`],
 //! [`workspace_folder_name`] and, with the `tls` feature, [`tls::pinned_client_config`].
 
+pub mod address_block;
 pub mod auth;
 pub mod config;
 pub mod download;

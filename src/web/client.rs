@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use super::state::{AppState, PeerAddr};
+use crate::address_block::{AddressBlock, any_contains};
 use crate::auth::ClientInfo;
 
 /// Query parameters that look like a token: refused, because URLs end up in logs and history.
@@ -62,8 +63,8 @@ pub(super) fn query_has_token(query: Option<&str>) -> bool {
 
 /// The client's address for the audit log: the peer, or, when the peer is a trusted proxy, the
 /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
-fn client_addr(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> String {
-    if !trusted_proxies.contains(&peer.ip()) {
+fn client_addr(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[AddressBlock]) -> String {
+    if !any_contains(trusted_proxies, peer.ip()) {
         return peer.ip().to_string();
     }
     let forwarded: Vec<IpAddr> = headers
@@ -76,7 +77,7 @@ fn client_addr(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]
     forwarded
         .iter()
         .rev()
-        .find(|address| !trusted_proxies.contains(address))
+        .find(|address| !any_contains(trusted_proxies, **address))
         .or(forwarded.first())
         .unwrap_or(&peer.ip())
         .to_string()
@@ -162,19 +163,38 @@ mod tests {
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let peer = SocketAddr::new(proxy, 5000);
+        let block = |text: &str| -> AddressBlock { text.parse().unwrap() };
+        let peer = SocketAddr::new("10.0.0.2".parse().unwrap(), 5000);
         let forwarded = headers(&[("x-forwarded-for", "198.51.100.7, 203.0.113.9")]);
         assert_eq!(client_addr(peer, &forwarded, &[]), "10.0.0.2");
-        assert_eq!(client_addr(peer, &forwarded, &[proxy]), "203.0.113.9");
-        // The client cannot hide behind an entry it wrote itself when a second proxy is trusted.
-        let second: IpAddr = "203.0.113.9".parse().unwrap();
         assert_eq!(
-            client_addr(peer, &forwarded, &[proxy, second]),
+            client_addr(peer, &forwarded, &[block("10.0.0.2")]),
+            "203.0.113.9"
+        );
+        // A block of proxies (an ingress controller's subnet) is trusted as a whole, and only it.
+        assert_eq!(
+            client_addr(peer, &forwarded, &[block("10.0.0.0/24")]),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client_addr(peer, &forwarded, &[block("10.0.1.0/24")]),
+            "10.0.0.2"
+        );
+        // The client cannot hide behind an entry it wrote itself when a second proxy is trusted.
+        assert_eq!(
+            client_addr(
+                peer,
+                &forwarded,
+                &[block("10.0.0.2"), block("203.0.113.0/24")]
+            ),
             "198.51.100.7"
         );
         assert_eq!(
-            client_addr(peer, &headers(&[("x-forwarded-for", "garbage")]), &[proxy]),
+            client_addr(
+                peer,
+                &headers(&[("x-forwarded-for", "garbage")]),
+                &[block("10.0.0.2")]
+            ),
             "10.0.0.2"
         );
     }

@@ -31,6 +31,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
+use crate::address_block::{AddressBlock, any_contains};
+
 /// The limits a [`LimitedListener`] applies.
 #[derive(Debug, Clone)]
 pub(crate) struct Limits {
@@ -41,7 +43,7 @@ pub(crate) struct Limits {
     /// A connection with nothing incoming (or its writes blocked) this long is closed.
     pub(crate) idle_timeout: Duration,
     /// Addresses not counted per client: trusted proxies.
-    pub(crate) exempt: Vec<IpAddr>,
+    pub(crate) exempt: Vec<AddressBlock>,
 }
 
 /// A listener that holds at most `limits.total` connections open at once.
@@ -107,7 +109,7 @@ where
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
             let (io, addr) = self.inner.accept().await;
-            let client = if self.limits.exempt.contains(&addr.ip()) {
+            let client = if any_contains(&self.limits.exempt, addr.ip()) {
                 Some(ClientCount(None))
             } else {
                 self.per_client.count(addr.ip())
