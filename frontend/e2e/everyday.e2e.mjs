@@ -7,21 +7,15 @@
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/everyday.e2e.mjs
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import {
   ARTIFACTS,
-  STEP_TIMEOUT_MS,
-  Server,
-  freePort,
+  browserSuite,
   hookScreenText,
-  launchChromium,
   marker,
-  openConnectedPage,
-  prepare,
-  removeWorkDir,
-  saveArtifact,
   sleep,
   statusBarText,
+  STEP_TIMEOUT_MS,
   waitFor,
 } from "./support.mjs";
 
@@ -32,24 +26,12 @@ const RED_SIXEL = String.raw`\eP0;1;0q"1;1;24;24#1;2;100;0;0#1!24~-#1!24~-#1!24~
 const LINK_TARGET = "https://example.com/real-target";
 
 describe("clipboard, links, images, whole-word find and contrast in a real browser", { timeout: 10 * STEP_TIMEOUT_MS }, () => {
-  /** @type {Server | undefined} */
-  let server;
-  /** @type {import("playwright-core").Browser | undefined} */
-  let browser;
-  let workDir = "";
-  /** @type {string[]} */
-  const problems = [];
-
-  /**
-   * A page in a fresh context (its own storage) at `url`, connected.
-   * @param {string} url
-   * @param {import("playwright-core").BrowserContextOptions} options
-   * @returns {Promise<Page>}
-   */
-  async function openPage(url, options = {}) {
-    assert.ok(browser);
-    return openConnectedPage(browser, url, problems, options);
-  }
+  // Every test opens a session of its own, and they live on for the grace period.
+  const suite = browserSuite("everyday", { env: () => ({ LANG: "C.UTF-8", LC_ALL: "C.UTF-8", WEB_TERMINAL_MAX_SESSIONS_PER_USER: "32" }) });
+  const { problems, openPage } = suite;
+  after(() => {
+    assert.deepEqual(problems, [], "no console errors or page errors");
+  });
 
   /** @param {Page} page */
   const screenLines = async (page) => (await hookScreenText(page)).split("\n").map((line) => line.trimEnd());
@@ -125,27 +107,8 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
     }, png.toString("base64"));
   }
 
-  before(async () => {
-    workDir = await prepare("web-terminal-everyday-e2e-");
-    // Every test opens a session of its own, and they live on for the grace period.
-    server = new Server(await freePort(), workDir, { LANG: "C.UTF-8", LC_ALL: "C.UTF-8", WEB_TERMINAL_MAX_SESSIONS_PER_USER: "32" });
-    await server.ready();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop("SIGTERM");
-    if (server !== undefined) {
-      await saveArtifact("everyday-server.log", server.log);
-    }
-    await removeWorkDir(workDir);
-    assert.deepEqual(problems, [], "no console errors or page errors");
-  });
-
   it("writes OSC 52 text to the clipboard, and never answers an OSC 52 read", async () => {
-    assert.ok(server);
-    const page = await openPage(server.url, { permissions: ["clipboard-read", "clipboard-write"] });
+    const page = await openPage(suite.baseUrl, { permissions: ["clipboard-read", "clipboard-write"] });
     const text = marker("copied");
     const done = marker("sent");
     await runUntil(page, `printf '\\e]52;c;%s\\a' "$(printf '${text}' | base64)"; echo ${done}`, done);
@@ -163,8 +126,7 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   });
 
   it("shows an OSC 8 link's target on hover and opens it only with Ctrl after the confirmation", async () => {
-    assert.ok(server);
-    const page = await openPage(server.url);
+    const page = await openPage(suite.baseUrl);
     const context = page.context();
     await context.route("https://example.com/**", (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<title>target</title>opened" }));
     /** @type {import("playwright-core").Page[]} */
@@ -232,8 +194,7 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
 
   for (const renderer of /** @type {const} */ (["dom", "webgl"])) {
     it(`draws a sixel image with the ${renderer} renderer`, async () => {
-      assert.ok(server);
-      const page = await openPage(`${server.url}?renderer=${renderer}`);
+      const page = await openPage(`${suite.baseUrl}?renderer=${renderer}`);
       assert.equal(await page.evaluate(() => window.webTerminal?.renderer()), renderer);
       assert.equal(await redPixels(page), 0, "no red before the image");
       const done = marker("drawn");
@@ -252,16 +213,15 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   }
 
   it("an image sent before the addon is loaded is drawn, and the text after it follows it", async () => {
-    assert.ok(server);
     // The idle load is held back: the page's requestIdleCallback never runs its callback.
-    assert.ok(browser);
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "dark" });
+    assert.ok(suite.browser);
+    const context = await suite.browser.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "dark" });
     await context.addInitScript(() => {
       Object.defineProperty(window, "requestIdleCallback", { value: () => 0 });
     });
     const page = await context.newPage();
     page.on("pageerror", (error) => problems.push(String(error)));
-    await page.goto(server.url);
+    await page.goto(suite.baseUrl);
     await waitFor("a connected terminal", () => page.evaluate(() => window.webTerminal?.state()), (state) => state === "connected");
     assert.equal(await page.evaluate(() => window.webTerminal?.imagesLoaded()), false);
     const done = marker("after-image");
@@ -281,8 +241,7 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   });
 
   it("finds whole words only with the whole-word toggle", async () => {
-    assert.ok(server);
-    const page = await openPage(server.url);
+    const page = await openPage(suite.baseUrl);
     const done = marker("words");
     await runUntil(page, `clear; echo 'concat cat cats cat-tail'; echo ${done}`, done);
     await page.keyboard.press("Control+Shift+F");
@@ -301,14 +260,13 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   });
 
   it("picks the high-contrast theme for prefers-contrast: more while the theme is system", async () => {
-    assert.ok(server);
-    const page = await openPage(server.url, { contrast: "more", colorScheme: "light" });
+    const page = await openPage(suite.baseUrl, { contrast: "more", colorScheme: "light" });
     assert.equal(await page.evaluate(() => window.webTerminal?.theme()), "high-contrast");
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(0, 0, 0)");
     await page.emulateMedia({ contrast: "no-preference" });
     await waitFor("the light theme", () => page.evaluate(() => window.webTerminal?.theme()), (theme) => theme === "light", 5_000);
     await page.context().close();
-    const chosen = await openPage(`${server.url}#theme=dark`, { contrast: "more" });
+    const chosen = await openPage(`${suite.baseUrl}#theme=dark`, { contrast: "more" });
     assert.equal(await chosen.evaluate(() => window.webTerminal?.theme()), "dark", "a chosen theme stays");
     await chosen.context().close();
   });
@@ -319,8 +277,7 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   ])) {
     for (const scheme of /** @type {const} */ (["light", "dark"])) {
       it(`shows the link tooltip and the confirmation tidily (${device}, ${scheme})`, async () => {
-        assert.ok(server);
-        const page = await openPage(server.url, { ...options, colorScheme: scheme });
+        const page = await openPage(suite.baseUrl, { ...options, colorScheme: scheme });
         const link = await printLink(page);
         await page.mouse.move(link.x, link.y);
         await waitFor("the tooltip", () => tooltip(page), (shown) => shown === LINK_TARGET, 5_000);

@@ -8,46 +8,22 @@
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/sessions-panel.e2e.mjs
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   ARTIFACTS,
-  STEP_TIMEOUT_MS,
-  Server,
-  freePort,
+  browserSuite,
   hookScreenText,
   hookState,
-  launchChromium,
-  openConnectedPage,
   marker,
-  prepare,
-  removeWorkDir,
-  saveArtifact,
+  STEP_TIMEOUT_MS,
   waitFor,
 } from "./support.mjs";
 
 /** @typedef {import("./support.mjs").Page} Page */
 
 describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS }, () => {
-  /** @type {Server | undefined} */
-  let server;
-  /** @type {import("playwright-core").Browser | undefined} */
-  let browser;
-  let baseUrl = "";
-  let workDir = "";
-  /** @type {string[]} */
-  const problems = [];
-
-  /**
-   * A page in a fresh context (its own sessionStorage, so its own session) at `url`, connected.
-   * @param {string} url
-   * @param {import("playwright-core").BrowserContextOptions} options
-   * @returns {Promise<Page>}
-   */
-  async function openPage(url, options = {}) {
-    assert.ok(browser);
-    return openConnectedPage(browser, url, problems, options);
-  }
-
+  const suite = browserSuite("sessions-panel");
+  const { problems, openPage } = suite;
   /** @param {Page} page */
   const sessionId = (page) => page.evaluate(() => window.webTerminal?.sessionId() ?? null);
 
@@ -81,28 +57,12 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
    */
   const item = (page, id) => page.locator(`#sessions .session[data-session="${id}"]`);
 
-  before(async () => {
-    workDir = await prepare("web-terminal-sessions-panel-e2e-");
-    const port = await freePort();
-    server = new Server(port, workDir);
-    await server.ready();
-    baseUrl = server.url;
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop("SIGTERM");
-    await saveArtifact("sessions-panel-server.log", server?.log ?? "");
-    await removeWorkDir(workDir);
-  });
-
   /** Filled in by the first test, used by the next. */
   const tabs = { first: "", second: "", secondText: "" };
 
   it("lists two sessions, renames one, switches a tab to the other and ends one", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
-    const one = await openPage(baseUrl);
-    const two = await openPage(baseUrl);
+    const one = await openPage(suite.baseUrl);
+    const two = await openPage(suite.baseUrl);
     tabs.first = (await sessionId(one)) ?? "";
     tabs.second = (await sessionId(two)) ?? "";
     assert.match(tabs.first, /^[0-9a-f]{32}$/);
@@ -147,7 +107,7 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
       "the server to list one session",
       async () => {
         /** @type {unknown} */
-        const body = await (await fetch(`${baseUrl}api/v1/sessions`)).json();
+        const body = await (await fetch(`${suite.baseUrl}api/v1/sessions`)).json();
         return typeof body === "object" && body !== null && "sessions" in body && Array.isArray(body.sessions) ? body.sessions.length : -1;
       },
       (found) => found === 1,
@@ -159,9 +119,9 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
 
   it("opens the session of a #session= link in a fresh tab and takes the link out of the address", { timeout: STEP_TIMEOUT_MS }, async () => {
     assert.notEqual(tabs.second, "", "the first test made the session");
-    const page = await openPage(`${baseUrl}#theme=light&session=${tabs.second}`);
+    const page = await openPage(`${suite.baseUrl}#theme=light&session=${tabs.second}`);
     assert.equal(await sessionId(page), tabs.second);
-    assert.equal(page.url(), `${baseUrl}#theme=light`);
+    assert.equal(page.url(), `${suite.baseUrl}#theme=light`);
     await waitFor("the linked session's screen", () => hookScreenText(page), (text) => text.includes(tabs.secondText));
     // The panel's link is the page with the session, never a token.
     const link = await page.evaluate(() => {
@@ -169,7 +129,7 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
       url.hash = "";
       return url.toString();
     });
-    assert.equal(link, baseUrl);
+    assert.equal(link, suite.baseUrl);
 
     // Reloading the tab of a live session asks first (once the page was typed in); accepted, the
     // tab comes back to the same session.
@@ -188,7 +148,7 @@ describe("the sessions panel in a real browser", { timeout: 6 * STEP_TIMEOUT_MS 
   });
 
   it("fits the sessions panel on a phone", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const page = await openPage(baseUrl, {
+    const page = await openPage(suite.baseUrl, {
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,

@@ -6,21 +6,15 @@
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/settings.e2e.mjs
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   ARTIFACTS,
-  STEP_TIMEOUT_MS,
-  Server,
-  freePort,
+  browserSuite,
   hookScreenText,
   hookState,
-  launchChromium,
-  openConnectedPage,
   marker,
-  prepare,
-  removeWorkDir,
-  saveArtifact,
   sleep,
+  STEP_TIMEOUT_MS,
   waitFor,
 } from "./support.mjs";
 
@@ -33,26 +27,8 @@ const STORAGE_KEY = "web-terminal.settings";
 const PAGE_BACKGROUND = { light: "rgb(255, 255, 255)", dark: "rgb(30, 30, 30)", "high-contrast": "rgb(0, 0, 0)" };
 
 describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }, () => {
-  /** @type {Server | undefined} */
-  let server;
-  /** @type {import("playwright-core").Browser | undefined} */
-  let browser;
-  let baseUrl = "";
-  let workDir = "";
-  /** @type {string[]} */
-  const problems = [];
-
-  /**
-   * A page in a fresh context (its own storage) at `url`, connected.
-   * @param {string} url
-   * @param {import("playwright-core").BrowserContextOptions} options
-   * @returns {Promise<Page>}
-   */
-  async function openPage(url, options = {}) {
-    assert.ok(browser);
-    return openConnectedPage(browser, url, problems, options);
-  }
-
+  const suite = browserSuite("settings");
+  const { problems, openPage } = suite;
   // The UI's test hook (window.webTerminal, see src/test-hook.ts).
   /** @param {Page} page */
   const size = (page) => page.evaluate(() => window.webTerminal?.size() ?? { cols: 0, rows: 0 });
@@ -136,25 +112,9 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
     await page.keyboard.press(keys);
   }
 
-  before(async () => {
-    workDir = await prepare("web-terminal-settings-e2e-");
-    const port = await freePort();
-    server = new Server(port, workDir);
-    await server.ready();
-    baseUrl = server.url;
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop("SIGTERM");
-    await saveArtifact("settings-server.log", server?.log ?? "");
-    await removeWorkDir(workDir);
-  });
-
   for (const renderer of ["webgl", "dom"]) {
     it(`finds a word in the scrollback with Ctrl+Shift+F, highlights the matches and scrolls to them (${renderer})`, { timeout: STEP_TIMEOUT_MS }, async () => {
-      const page = await openPage(`${baseUrl}?renderer=${renderer}`);
+      const page = await openPage(`${suite.baseUrl}?renderer=${renderer}`);
       assert.equal(await page.evaluate(() => window.webTerminal?.renderer()), renderer);
       const word = marker("needle");
       const [head, tail] = word.split("-");
@@ -216,7 +176,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
   }
 
   it("grows the font with Ctrl+=: fewer columns and rows, and the shell sees the new size", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const page = await openPage(baseUrl);
+    const page = await openPage(suite.baseUrl);
     const initial = await size(page);
     assert.equal(await fontSize(page), 14);
     assert.deepEqual(await sttySize(page), initial, "the PTY starts at the terminal's size");
@@ -226,7 +186,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
     assert.equal(await fontSize(page), 16);
     const bigger = await waitFor("the terminal to refit", () => size(page), (now) => now.cols < initial.cols && now.rows < initial.rows);
     assert.deepEqual(await sttySize(page), bigger, "the PTY follows the terminal's new size");
-    // The browser did not zoom the page instead.
+    // The suite.browser did not zoom the page instead.
     assert.equal(await page.evaluate(() => window.visualViewport?.scale ?? 1), 1);
     assert.equal(await page.evaluate(() => window.innerWidth), 1000);
 
@@ -240,7 +200,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
   });
 
   it("follows prefers-color-scheme as it changes, and a #theme= fragment overrides it", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const page = await openPage(baseUrl, { colorScheme: "light" });
+    const page = await openPage(suite.baseUrl, { colorScheme: "light" });
     assert.equal(await theme(page), "light");
     assert.equal(await pageBackground(page), PAGE_BACKGROUND.light);
     await showcase(page);
@@ -257,7 +217,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
     await page.screenshot({ path: path.join(ARTIFACTS, "settings-dark.png") });
 
     // The fragment wins over the system's scheme, and stays in the address.
-    await page.goto(`${baseUrl}#theme=high-contrast`);
+    await page.goto(`${suite.baseUrl}#theme=high-contrast`);
     await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
     assert.equal(await theme(page), "high-contrast");
     assert.equal(await pageBackground(page), PAGE_BACKGROUND["high-contrast"]);
@@ -280,7 +240,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
   });
 
   it("keeps the settings chosen in the panel across a reload", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const page = await openPage(baseUrl);
+    const page = await openPage(suite.baseUrl);
     await showcase(page);
     await page.locator("#settings-button").click();
     const panel = page.locator("#settings");
@@ -355,7 +315,7 @@ describe("find and settings in a real browser", { timeout: 8 * STEP_TIMEOUT_MS }
   });
 
   it("fits the settings panel on a phone", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const page = await openPage(baseUrl, {
+    const page = await openPage(suite.baseUrl, {
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,

@@ -9,7 +9,7 @@
 //   WEB_TERMINAL_BIN=../target/debug/web-terminal node --test e2e/sharing.e2e.mjs
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import {
   ARTIFACTS,
   ISSUER,
@@ -17,20 +17,14 @@ import {
   jwksServer,
   mintToken,
   STEP_TIMEOUT_MS,
-  Server,
   close,
-  freePort,
   hookScreenText,
   hookState,
-  launchChromium,
   listen,
   marker,
-  openConnectedPage,
-  prepare,
-  removeWorkDir,
-  saveArtifact,
   statusBarText,
   waitFor,
+  browserSuite,
 } from "./support.mjs";
 
 /** @typedef {import("./support.mjs").Page} Page */
@@ -58,45 +52,27 @@ const replayText = (page) => page.evaluate(() => Array.from(document.querySelect
 describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_TIMEOUT_MS }, () => {
   const key = es256Key();
   const jwks = jwksServer(key);
-  /** @type {Server | undefined} */
-  let server;
-  /** @type {import("playwright-core").Browser | undefined} */
-  let browser;
-  let baseUrl = "";
-  let workDir = "";
-  /** @type {string[]} */
-  const problems = [];
+  const suite = browserSuite("sharing", {
+    env: async (workDir) => ({
+      AUTH_ENABLED: "true",
+      AUTH_JWKS_PROVIDERS: JSON.stringify([{ name: "e2e", url: `http://127.0.0.1:${await listen(jwks)}/jwks`, issuer: ISSUER }]),
+      AUTH_ALLOWED_USERS: JSON.stringify(["user:default/alice", "user:default/bob"]),
+      AUTH_AUDIT_LOG_FILE: path.join(workDir, "audit.log"),
+      WEB_TERMINAL_RECORDING_DIR: path.join(workDir, "recordings"),
+    }),
+    stop: "SIGKILL",
+  });
+  const { problems, openPage } = suite;
+  after(async () => {
+    await close(jwks);
+  });
   let session = "";
   let tag = "";
   /** @type {Page | undefined} */
   let alice;
 
-  before(async () => {
-    workDir = await prepare("web-terminal-sharing-e2e-");
-    const jwksUrl = `http://127.0.0.1:${await listen(jwks)}/jwks`;
-    server = new Server(await freePort(), workDir, {
-      AUTH_ENABLED: "true",
-      AUTH_JWKS_PROVIDERS: JSON.stringify([{ name: "e2e", url: jwksUrl, issuer: ISSUER }]),
-      AUTH_ALLOWED_USERS: JSON.stringify(["user:default/alice", "user:default/bob"]),
-      AUTH_AUDIT_LOG_FILE: path.join(workDir, "audit.log"),
-      WEB_TERMINAL_RECORDING_DIR: path.join(workDir, "recordings"),
-    });
-    await server.ready();
-    baseUrl = server.url;
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop("SIGKILL");
-    await close(jwks);
-    await saveArtifact("sharing-server.log", server?.log ?? "");
-    await removeWorkDir(workDir);
-  });
-
   it("shares to watch: bob sees it live, cannot type, is listed as watching, and is told of the revoke", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
-    assert.ok(browser);
-    alice = await openConnectedPage(browser, `${baseUrl}#token=${mintToken(key, "user:default/alice")}`, problems, { viewport: { width: 1100, height: 700 } });
+    alice = await openPage(`${suite.baseUrl}#token=${mintToken(key, "user:default/alice")}`, { viewport: { width: 1100, height: 700 } });
     session = (await alice.evaluate(() => window.webTerminal?.sessionId())) ?? "";
     tag = marker("shared");
     await alice.focus(".xterm-helper-textarea");
@@ -111,7 +87,7 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await item.locator(".share-form").getByRole("button", { name: "Share" }).click();
     await waitFor("the share listed", () => item.locator(".share").allInnerTexts(), (shares) => shares.length === 1);
 
-    const bob = await openConnectedPage(browser, `${baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`, problems, { viewport: { width: 1100, height: 700 } });
+    const bob = await openPage(`${suite.baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`, { viewport: { width: 1100, height: 700 } });
     assert.equal(await bob.evaluate(() => window.webTerminal?.role()), "view");
     await bob.locator("#read-only").waitFor({ state: "visible" });
     await waitFor("what alice typed before", () => hookScreenText(bob), (text) => text.includes(`${tag}-before`));
@@ -155,7 +131,7 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
   });
 
   it("replays the recording from the panel, with pause and seek, the token never in the address", { timeout: 2 * STEP_TIMEOUT_MS }, async () => {
-    assert.ok(alice && browser);
+    assert.ok(alice && suite.browser);
     const item = alice.locator(`#sessions .session[data-session="${session}"]`);
     const [replay] = await Promise.all([alice.context().waitForEvent("page"), item.getByRole("button", { name: "Replay" }).click()]);
     watchForProblems(replay, problems);
@@ -187,12 +163,12 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
       ["phone-light", { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: "light" }],
       ["desktop-high-contrast", { viewport: { width: 1100, height: 700 }, colorScheme: "dark" }],
     ])) {
-      const context = await browser.newContext(options);
+      const context = await suite.browser.newContext(options);
       const page = await context.newPage();
       watchForProblems(page, problems);
       // The theme setting comes along in the fragment, as on the terminal page.
       const theme = name.endsWith("high-contrast") ? "&theme=high-contrast" : "";
-      await page.goto(`${baseUrl}replay.html#token=${token}&session=${session}${theme}`);
+      await page.goto(`${suite.baseUrl}replay.html#token=${token}&session=${session}${theme}`);
       await waitFor(`the replay (${name})`, () => replayText(page), (text) => text.includes(`${tag}-after-42`));
       assert.ok(!page.url().includes("token"), page.url());
       await page.locator(".replay-speed").selectOption("2");

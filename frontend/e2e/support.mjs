@@ -10,6 +10,7 @@ import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -267,6 +268,57 @@ export async function openConnectedPage(browser, url, problems, options = {}) {
   await page.goto(url);
   await waitFor("a connected terminal", () => hookState(page), (value) => value === "connected");
   return page;
+}
+
+/**
+ * @typedef {object} BrowserSuite
+ * @property {Server | undefined} server
+ * @property {import("playwright-core").Browser | undefined} browser
+ * @property {string} baseUrl the server's address, set once it serves
+ * @property {string} workDir the server's HOME and working directory
+ * @property {string[]} problems console and page errors of the pages opened with openPage
+ * @property {(url: string, options?: import("playwright-core").BrowserContextOptions) => Promise<Page>} openPage
+ *   a page in a fresh context (its own storage, so its own session) at `url`, connected
+ */
+
+/**
+ * The real server in a fresh work folder and Chromium, for the tests of one `describe` block:
+ * started before them, stopped after them, the server's log kept as
+ * e2e/artifacts/<name>-server.log. Call it inside `describe`; the block may add hooks of its own.
+ * @param {string} name
+ * @param {{ env?: (workDir: string) => Record<string, string> | Promise<Record<string, string>>; stop?: "SIGTERM" | "SIGKILL" }} options
+ *   env: the server's variables on top of serverEnv(); stop: how the server is stopped (SIGTERM
+ *   lets it end its shells)
+ * @returns {BrowserSuite}
+ */
+export function browserSuite(name, options = {}) {
+  /** @type {BrowserSuite} */
+  const suite = {
+    server: undefined,
+    browser: undefined,
+    baseUrl: "",
+    workDir: "",
+    problems: [],
+    openPage: (url, contextOptions = {}) => {
+      assert.ok(suite.browser, "the browser is started");
+      return openConnectedPage(suite.browser, url, suite.problems, contextOptions);
+    },
+  };
+  before(async () => {
+    suite.workDir = await prepare(`web-terminal-${name}-e2e-`);
+    const env = (await options.env?.(suite.workDir)) ?? {};
+    suite.server = new Server(await freePort(), suite.workDir, env);
+    await suite.server.ready();
+    suite.baseUrl = suite.server.url;
+    suite.browser = await launchChromium();
+  });
+  after(async () => {
+    await suite.browser?.close().catch(() => undefined);
+    await suite.server?.stop(options.stop ?? "SIGTERM");
+    await saveArtifact(`${name}-server.log`, suite.server?.log ?? "");
+    await removeWorkDir(suite.workDir);
+  });
+  return suite;
 }
 
 /** The issuer of the tokens the authentication tests mint. */
