@@ -392,14 +392,20 @@ mod tests {
     fn close_reasons_fit_a_control_frame_and_codes_are_distinct_per_meaning() {
         let long = CloseReason::BadMessage("é".repeat(200));
         assert!(long.reason().len() <= 123);
+        // Two share a code on purpose, as a client must act the same on them: an unresponsive
+        // peer goes as at a shutdown (1001, reconnect), and a withdrawn share is a denial (4403,
+        // wait for the user), told apart by its reason.
+        let shared = [CloseReason::PeerUnresponsive, CloseReason::ShareWithdrawn];
         let mut codes: Vec<u16> = CloseReason::all()
             .iter()
-            .filter(|reason| **reason != CloseReason::PeerUnresponsive)
+            .filter(|reason| !shared.contains(reason))
             .map(CloseReason::close_code)
             .collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), CloseReason::all().len() - 1);
+        assert_eq!(codes.len(), CloseReason::all().len() - shared.len());
+        assert_eq!(CloseReason::PeerUnresponsive.close_code(), 1001);
+        assert_eq!(CloseReason::ShareWithdrawn.close_code(), 4403);
     }
 
     #[test]
