@@ -1,10 +1,13 @@
 import { defineConfig } from "vitest/config";
 import { cspSafeHtml } from "./build/csp-check.ts";
+import { preloadDynamicImport } from "./build/preload-ui.ts";
 
 export default defineConfig({
   // Relative asset URLs, so the UI also works behind a reverse proxy under a path prefix.
   base: "./",
-  plugins: [cspSafeHtml()],
+  // index.html's entry (src/boot.ts) imports the UI (src/main.ts) dynamically: its chunks are
+  // preloaded by the page itself (build/preload-ui.ts).
+  plugins: [cspSafeHtml(), preloadDynamicImport("index.html", "/src/main.ts")],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -654,7 +654,11 @@ async fn metrics_can_be_protected_and_ui_config_is_public() {
     let body: Value = serde_json::from_str(&config.body).unwrap();
     assert_eq!(
         body,
-        json!({"auth": true, "embed_origins": ["https://backstage.example.com"]})
+        json!({
+            "auth": true,
+            "embed_origins": ["https://backstage.example.com"],
+            "transfer_max_bytes": 104_857_600,
+        })
     );
 
     // With a token (raw HTTP, since the helper sends none).
@@ -681,7 +685,10 @@ async fn ui_config_says_auth_is_off_and_everyone_shares_one_workspace() {
     let server = TestServer::start().await;
     let body: Value =
         serde_json::from_str(&http_get(server.addr, "/api/v1/ui-config").await.body).unwrap();
-    assert_eq!(body, json!({"auth": false, "embed_origins": []}));
+    assert_eq!(
+        body,
+        json!({"auth": false, "embed_origins": [], "transfer_max_bytes": 104_857_600})
+    );
     // Tokens in the URL are refused even with authentication off.
     let mut client = server.connect_with_query("access_token=abc").await;
     client.expect_close(4401).await;

@@ -293,6 +293,16 @@ async fn the_alternate_screen_survives_more_output_than_any_buffer_holds() {
 }
 
 #[tokio::test]
+async fn every_change_of_pen_matches_the_ui() {
+    // The snapshot sets the pen with only what changes where it can: attributes added and taken
+    // away, underline styles, colours back to the default, the default pen itself.
+    let before = b"\x1b[31ma\x1b[1mb\x1b[2;44mc\x1b[22md\x1b[4me\x1b[4:3mf\x1b[24mg\
+        \x1b[7;38;5;9mh\x1b[39mi\x1b[49mj\x1b[27;48;2;1;2;3mk\x1b[0ml\x1b[53;9;3mm\x1b[23mn\
+        \x1b[0;5;8mo\x1b[4:2;91mp\x1b[4:5q\x1b[0m\x1b[4mr\x1b[4:1ms\x1b[mt\x1b[100mu\x1b[0;97mv\r\n";
+    check_reattach(before, b"\x1b[1mafter").await;
+}
+
+#[tokio::test]
 async fn terminal_queries_in_the_output_are_never_answered_again() {
     let before = b"text \x1b[c\x1b[>c\x1b[6n\x1b[5n\x1b[?2004$p\x1b]11;?\x07\x1b]10;?\x1b\\\x1b[>0q\x1b[18t\x1b[14t more text";
     check_reattach(before, b"\x1b[6n after").await;

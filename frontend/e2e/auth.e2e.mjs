@@ -89,7 +89,7 @@ describe("web-terminal in a real browser, with authentication on", { timeout: 4 
   it("shows sign-in required on a page without a token", { timeout: STEP_TIMEOUT_MS }, async () => {
     /** @type {unknown} */
     const config = await (await fetch(`${baseUrl}api/v1/ui-config`)).json();
-    assert.deepEqual(config, { auth: true, embed_origins: [] });
+    assert.deepEqual(config, { auth: true, embed_origins: [], transfer_max_bytes: 104_857_600 });
     const page = await openPage(baseUrl);
     await waitFor("the sign-in state", () => hookState(page), (value) => value === "sign-in-required");
     assert.match(await statusBarText(page), /sign-in required/i);

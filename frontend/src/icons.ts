@@ -11,6 +11,12 @@ const PATHS = {
   minus: "M6 12h12",
   search: "M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM15.5 15.5L20 20",
   plus: "M6 12h12M12 6v12",
+  // An arrow out of a tray, and one into it: files to and from the session.
+  upload: "M12 15V4.5M7.5 9 12 4.5 16.5 9M4.5 14.5v3A2.5 2.5 0 0 0 7 20h10a2.5 2.5 0 0 0 2.5-2.5v-3",
+  download: "M12 4.5V15M7.5 10.5 12 15l4.5-4.5M4.5 14.5v3A2.5 2.5 0 0 0 7 20h10a2.5 2.5 0 0 0 2.5-2.5v-3",
+  // A transfer's outcome: arrived, or refused.
+  check: "M5 12.5l4.5 4.5L19 7.5",
+  alert: "M12 6.5v7M12 17.5v.01",
   // Two stacked windows: the sessions.
   sessions: "M4 8.5h12.5v10H4zM7.5 5h12.5v10M4 11.5h12.5",
   gear:

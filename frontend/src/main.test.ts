@@ -571,18 +571,22 @@ describe("main.ts", () => {
     expect(ui.socket().messages().at(-1)).toEqual({ type: "ack", bytes: ACK_EVERY_BYTES });
   });
 
-  it("resets the terminal for a snapshot and sends no input until the snapshot is written", async () => {
+  it("resets the terminal for a snapshot (not the first, on a fresh terminal) and sends no input until the snapshot is written", async () => {
     const ui = await connected(true);
+    ui.socket().bytes("$ ");
+    ui.terminal.writes[0]?.done();
+    expect(ui.terminal.resets).toBe(0);
+    ui.socket().text({ type: "snapshot" });
     ui.socket().bytes("\x1b[H\x1b[2Jscreen");
     expect(ui.terminal.resets).toBe(1);
-    expect(ui.terminal.writes.map((write) => write.text)).toEqual(["\x1b[H\x1b[2Jscreen"]);
+    expect(ui.terminal.writes.map((write) => write.text)).toEqual(["$ ", "\x1b[H\x1b[2Jscreen"]);
 
     // xterm.js answering a query inside the snapshot (say, a cursor position report).
     ui.terminal.typed("\x1b[1;1R");
     expect(ui.socket().input()).toEqual([]);
     expect(ui.status()).not.toContain(INPUT_LOST_TEXT);
 
-    ui.terminal.writes[0]?.done();
+    ui.terminal.writes[1]?.done();
     ui.terminal.typed("ls\r");
     expect(ui.socket().input()).toEqual(["ls\r"]);
   });
@@ -634,6 +638,29 @@ describe("main.ts", () => {
     osc52?.(`c;${btoa("sneaky")}`);
     await ui.settle();
     expect(ui.clipboard).not.toHaveBeenCalledWith("sneaky");
+  });
+
+  it("fetches a download offer, but not one inside a snapshot or as a read-only viewer, who has no upload button", async () => {
+    const ui = await connected(true);
+    const osc = ui.terminal.osc.get(7337);
+    const id = "ab".repeat(16);
+    const offer = `download;id=${id};name=${btoa("a.txt")};bytes=1`;
+    const downloads = () => ui.fetch.mock.calls.map(([url]) => url).filter((url) => url.includes("/downloads/"));
+    ui.socket().bytes("\x1b[H\x1b[2Jscreen");
+    // Inside the snapshot being written: an offer seen before.
+    expect(osc?.(offer)).toBe(true);
+    await ui.settle();
+    expect(downloads()).toEqual([]);
+    ui.terminal.writes[0]?.done();
+    expect(osc?.(offer)).toBe(true);
+    await ui.settle();
+    expect(downloads()).toEqual([`https://term.example/api/v1/sessions/${SESSION_A}/downloads/${id}`]);
+    expect(element(ui, "#upload-button").hidden).toBe(false);
+    ui.socket().text({ type: "readonly" });
+    expect(element(ui, "#upload-button").hidden).toBe(true);
+    expect(osc?.(offer)).toBe(true);
+    await ui.settle();
+    expect(downloads()).toHaveLength(1);
   });
 
   it("shows a link's target on hover, opens it on Ctrl+click, and asks first when its text differs", async () => {
@@ -971,9 +998,10 @@ describe("main.ts", () => {
     it("opens the settings panel from the gear and applies a theme to the terminal, the page and the search highlights", async () => {
       const ui = await connected();
       const gear = query(ui, "#settings-button") as HTMLButtonElement;
-      // The sessions button, then the gear: first in the tab order, as they are on the screen.
-      expect(ui.window.document.body.firstElementChild).toBe(query(ui, "#sessions-button"));
-      expect(ui.window.document.body.children[1]).toBe(gear);
+      // The upload button, the sessions button, then the gear: first in the tab order, as they are on the screen.
+      expect(ui.window.document.body.firstElementChild).toBe(query(ui, "#upload-button"));
+      expect(ui.window.document.body.children[1]).toBe(query(ui, "#sessions-button"));
+      expect(ui.window.document.body.children[2]).toBe(gear);
       gear.click();
       expect(query(ui, "#settings").hidden).toBe(false);
 

@@ -1,6 +1,5 @@
-// Entry point: wires xterm.js, the connection, the token sources, the status bar and the test hook.
-import "@xterm/xterm/css/xterm.css";
-import "./style.css";
+// The UI: wires xterm.js, the connection, the token sources, the status bar and the test hook.
+// boot.ts, the page's entry, loads it once it has opened the WebSocket (early-handshake.ts).
 import { FitAddon } from "@xterm/addon-fit";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
@@ -12,8 +11,12 @@ import { InlineImages } from "./inline-images";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
-import { earlySocketFactory, webSocketUrl } from "./socket";
+import { webSocketUrl } from "./socket";
+import { adoptEarlySocket, rememberSize } from "./early-handshake";
 import { installClipboardOsc } from "./osc52";
+import { installDownloadOsc, saveWithLink } from "./file-download";
+import { FileUploads } from "./file-upload";
+import { TransferNotices } from "./transfer-notices";
 import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
 import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
@@ -51,18 +54,20 @@ function element(id: string): HTMLElement {
 // Before anything else: take the token out of the address bar. (The type annotation breaks the
 // inference cycle through the callbacks that use `connection`, declared further down.)
 const store = storageStore(() => window.sessionStorage);
+const uiConfig = loadUiConfig((input, init) => fetch(input, init), new URL("api/v1/ui-config", window.location.href).toString());
 const embeddingParent: Window | null = window.parent === window ? null : window.parent;
 const tokens: TokenMessaging = new TokenMessaging(window, {
   store,
   parent: embeddingParent,
-  uiConfig: loadUiConfig((input, init) => fetch(input, init), new URL("api/v1/ui-config", window.location.href).toString()),
+  uiConfig,
   tokenAvailable: () => {
     connection.tokenAvailable();
   },
   waitingForToken: () => connection.state.kind === "sign-in-required",
 });
-// Then the WebSocket: its handshake overlaps building the terminal below (socket.ts).
-const createSocket = earlySocketFactory(webSocketUrl(window.location));
+// Then the WebSocket, which boot.ts opened before this code was fetched; its handshake (and the
+// server's answer) overlaps loading and building the terminal below (early-handshake.ts).
+const createSocket = adoptEarlySocket(webSocketUrl(window.location));
 // A deep link (`#session=<id>`) names the session to attach to; like the token, it leaves the
 // address bar at once.
 const linkedSession = takeFragmentSession(window.location, window.history);
@@ -84,6 +89,8 @@ let writingSnapshots = 0;
 /** What the terminal has processed since the page loaded, for the test hook. */
 let processedBytes = 0;
 let snapshotsWritten = 0;
+/** Nothing was written to the terminal yet: the first snapshot needs no reset (which redraws it all). */
+let pristine = true;
 
 // The user's settings (docs/ui.md): the fragment's (token.ts has taken the token out of it by
 // now), else those kept in localStorage, else the defaults; Appearance applies them.
@@ -129,6 +136,7 @@ terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: li
 terminal.open(element("terminal"));
 
 let renderer: "webgl" | "dom" = "dom";
+// boot.ts has asked the browser already, while this code was on its way (renderer.ts).
 if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(document))) {
   try {
     const webgl = new WebglAddon();
@@ -202,6 +210,37 @@ function afterFirstOutput(): void {
   }
 }
 
+// Files (docs/ui.md): the upload button and drops on the page, and the downloads that
+// `web-terminal download FILE` offers; neither for a read-only viewer, and no offer from a snapshot.
+const transfers = new TransferNotices(document, {
+  setTimeout: (callback, ms) => window.setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    window.clearTimeout(handle as number);
+  },
+});
+const uploads = new FileUploads(document, {
+  base: window.location.href,
+  token: () => tokens.token,
+  session: () => connection.sessionId,
+  maxBytes: uiConfig.then((config) => config.transferMaxBytes),
+  request: () => new XMLHttpRequest(),
+  notices: transfers,
+});
+uploads.acceptDrops(document);
+installDownloadOsc({
+  parser: terminal.parser,
+  base: window.location.href,
+  token: () => tokens.token,
+  session: () => connection.sessionId,
+  allowed: () => connection.role !== "view",
+  replaying: () => writingSnapshots > 0,
+  fetch: (input, init) => fetch(input, init),
+  save: (file, name) => {
+    saveWithLink(document, file, name, (revoke) => window.setTimeout(revoke, 60_000));
+  },
+  notices: transfers,
+});
+
 const connection = new TerminalConnection({
   url: webSocketUrl(window.location),
   createSocket,
@@ -216,8 +255,12 @@ const connection = new TerminalConnection({
   sessions,
   size: () => ({ cols: terminal.cols, rows: terminal.rows }),
   token: () => tokens.token,
+  sizeSent: (size) => {
+    rememberSize(store, size);
+  },
   output: (bytes) => {
     images.write(bytes, () => {
+      pristine = false;
       terminal.write(bytes, () => {
         processedBytes += bytes.length;
         connection.acknowledge(bytes.length);
@@ -227,7 +270,10 @@ const connection = new TerminalConnection({
   },
   snapshot: (bytes) => {
     images.write(bytes, () => {
-      terminal.reset();
+      if (!pristine) {
+        terminal.reset();
+      }
+      pristine = false;
       writingSnapshots++;
       terminal.write(bytes, () => {
         writingSnapshots--;
@@ -267,6 +313,7 @@ const connection = new TerminalConnection({
 function showReadOnly(): void {
   const readOnly = connection.state.kind === "connected" && connection.role === "view";
   readOnlyBadge.hidden = !readOnly;
+  uploads.setAllowed(connection.role !== "view");
   document.body.classList.toggle("read-only", readOnly);
 }
 
@@ -384,8 +431,9 @@ settingsPanel.button.addEventListener("click", () => {
 });
 const bellLayer = document.createElement("div");
 bellLayer.id = "bell";
-document.body.prepend(sessionsPanel.button, settingsPanel.button, readOnlyBadge);
+document.body.prepend(uploads.button, sessionsPanel.button, settingsPanel.button, readOnlyBadge);
 document.body.append(searchBar.element, settingsPanel.element, sessionsPanel.element, links.dialog.element, links.tooltip.element, bellLayer);
+document.body.append(uploads.input, uploads.dropHint, transfers.element);
 installShortcuts(window, (shortcut) => {
   if (shortcut === "find") {
     searchBar.open();

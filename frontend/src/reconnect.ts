@@ -3,6 +3,7 @@
 // The WebSocket, timers and randomness are injected, so all of this runs in unit tests.
 import { CLOSE_CODES } from "./generated/protocol";
 import type { ClientMessage } from "./generated/protocol";
+import { handshakeMessage, type Handshake } from "./early-handshake";
 import { chunkBytes, decodeServerMessage, encodeClientMessage } from "./protocol";
 
 /** Close code a browser reports when a connection dropped without a close frame (never on the wire). */
@@ -103,7 +104,8 @@ function asRole(role: string | undefined): SessionRole | null {
 
 /** Callbacks from one socket. A socket that was closed locally calls none of them any more. */
 export interface SocketHandlers {
-  open(): void;
+  /** The socket opened; `sent` is the handshake already sent on it (early-handshake.ts), if any. */
+  open(sent?: Handshake): void;
   message(data: string | ArrayBuffer): void;
   close(code: number, reason: string): void;
 }
@@ -139,6 +141,8 @@ export interface ConnectionOptions {
   size(): { cols: number; rows: number };
   /** The current bearer token, if any. */
   token(): string | null;
+  /** The size sent to the server (in a handshake or a `resize`), for the next page's early attach. */
+  sizeSent?(size: { cols: number; rows: number }): void;
   /** Output bytes for the terminal. */
   output(bytes: Uint8Array): void;
   /**
@@ -275,6 +279,7 @@ export class TerminalConnection {
     }
     this.send({ type: "resize", cols, rows });
     this.lastSentSize = { cols, rows };
+    this.options.sizeSent?.(this.lastSentSize);
   }
 
   /** The user asked for a new start (after exit, refusal or denial). */
@@ -321,8 +326,8 @@ export class TerminalConnection {
     this.setRole(null);
     this.setState(attempt === 0 ? { kind: "connecting" } : { kind: "reconnecting", attempt, cause, retryAt: null });
     const handlers: SocketHandlers = {
-      open: () => {
-        this.handleOpen();
+      open: (sent) => {
+        this.handleOpen(sent);
       },
       message: (data) => {
         this.handleMessage(data);
@@ -339,17 +344,18 @@ export class TerminalConnection {
     }, this.options.handshakeTimeoutMs ?? 20_000);
   }
 
-  private handleOpen(): void {
-    const stored = this.options.sessions.get();
-    const { cols, rows } = this.options.size();
-    const token = this.options.token();
-    const message: ClientMessage =
-      stored === null
-        ? { type: "open", cols, rows, resync: true, flow: true, draining: true, ...(token === null ? {} : { token }) }
-        : { type: "attach", session: stored, cols, rows, resync: true, flow: true, draining: true, ...(token === null ? {} : { token }) };
-    this.pending = stored === null ? { kind: "open" } : { kind: "attach", session: stored };
-    this.lastSentSize = { cols, rows };
-    this.send(message);
+  /** Sends the handshake, unless `sent` says which one was sent already (before the UI ran). */
+  private handleOpen(sent?: Handshake): void {
+    const message = sent ?? handshakeMessage(this.options.sessions.get(), this.options.size(), this.options.token());
+    this.pending = message.type === "open" ? { kind: "open" } : { kind: "attach", session: message.session };
+    const { cols, rows } = message;
+    this.lastSentSize = cols === undefined || rows === undefined ? null : { cols, rows };
+    if (message !== sent) {
+      this.send(message);
+    }
+    if (this.lastSentSize !== null) {
+      this.options.sizeSent?.(this.lastSentSize);
+    }
   }
 
   private handleMessage(data: string | ArrayBuffer): void {

@@ -54,6 +54,13 @@ describe("hardwareWebgl", () => {
     expect(loseContext).toHaveBeenCalledOnce();
   });
 
+  it("asks the browser once per document", () => {
+    const { document, getContext } = documentWith("masked", "llvmpipe (LLVM 15.0.6, 256 bits)");
+    expect(hardwareWebgl(document)).toBe(false);
+    expect(hardwareWebgl(document)).toBe(false);
+    expect(getContext).toHaveBeenCalledOnce();
+  });
+
   it("is false where the browser refuses such a context", () => {
     expect(hardwareWebgl(documentWith("none").document)).toBe(false);
   });

@@ -22,12 +22,25 @@ export function wantsWebgl(choice: RendererChoice, hardwareWebgl: () => boolean)
  * Windows' WARP). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
+/** The answers so far: the probe creates a WebGL context (milliseconds), so it is made once. */
+const answers = new WeakMap<Document, boolean>();
+
 /**
  * Whether `document` can have a WebGL2 context that the browser does not render in software: one
  * without a major performance caveat (Chromium still grants one from SwiftShader when it was
- * started without a GPU), whose renderer is not a software rasteriser.
+ * started without a GPU), whose renderer is not a software rasteriser. Asked once per document:
+ * boot.ts asks while the UI's code is on its way, and main.ts takes the answer.
  */
 export function hardwareWebgl(document: Document): boolean {
+  let answer = answers.get(document);
+  if (answer === undefined) {
+    answer = probeWebgl(document);
+    answers.set(document, answer);
+  }
+  return answer;
+}
+
+function probeWebgl(document: Document): boolean {
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("webgl2", { failIfMajorPerformanceCaveat: true });
   if (context === null) {

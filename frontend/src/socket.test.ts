@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SocketHandlers } from "./reconnect";
-import { browserSocket, earlySocketFactory, webSocketUrl } from "./socket";
+import { browserSocket, webSocketUrl } from "./socket";
 
 describe("webSocketUrl", () => {
   it("uses ws: next to an http page and wss: next to an https page", () => {
@@ -107,42 +107,5 @@ describe("browserSocket", () => {
     expect(created().onmessage).toBeNull();
     expect(created().onclose).toBeNull();
     expect(events).toEqual([]);
-  });
-
-  describe("earlySocketFactory", () => {
-    const URL = "wss://term.example/api/v1/ws";
-
-    it("opens the socket at once and hands it to the first caller, with its handlers", () => {
-      const factory = earlySocketFactory(URL);
-      expect(FakeWebSocket.created).toHaveLength(1);
-      expect(created().binaryType).toBe("arraybuffer");
-      factory(URL, handlers);
-      expect(FakeWebSocket.created).toHaveLength(1);
-      created().onopen?.();
-      created().onmessage?.({ data: "x" });
-      expect(events).toEqual(["open", "text x"]);
-      // The next caller (a reconnect) gets a new socket.
-      factory(URL, handlers);
-      expect(FakeWebSocket.created).toHaveLength(2);
-    });
-
-    it("says open at once when the early socket opened before anyone listened", async () => {
-      const factory = earlySocketFactory(URL);
-      created().readyState = FakeWebSocket.OPEN;
-      factory(URL, handlers);
-      expect(events).toEqual([]);
-      await Promise.resolve();
-      expect(events).toEqual(["open"]);
-    });
-
-    it("opens a new socket for another address, or when the early one has closed", () => {
-      earlySocketFactory(URL)("wss://other.example/api/v1/ws", handlers);
-      expect(FakeWebSocket.created.map((socket) => socket.url)).toEqual([URL, "wss://other.example/api/v1/ws"]);
-      FakeWebSocket.created = [];
-      const factory = earlySocketFactory(URL);
-      created().readyState = FakeWebSocket.CLOSED;
-      factory(URL, handlers);
-      expect(FakeWebSocket.created).toHaveLength(2);
-    });
   });
 });

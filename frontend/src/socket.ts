@@ -1,40 +1,18 @@
-// The browser's WebSocket behind the small SocketLike interface the state machine uses.
+// The browser's WebSocket behind the small SocketLike interface the state machine uses (the
+// page's first socket, opened before the UI's code loads, is early-handshake.ts's).
 import type { SocketFactory, SocketHandlers, SocketLike } from "./reconnect";
 
-export const browserSocket: SocketFactory = (url: string, handlers: SocketHandlers): SocketLike => adopt(openSocket(url), handlers);
+export const browserSocket: SocketFactory = (url: string, handlers: SocketHandlers): SocketLike => adoptSocket(openSocket(url), handlers);
 
-function openSocket(url: string): WebSocket {
+/** A WebSocket to `url` that takes binary frames as ArrayBuffers. */
+export function openSocket(url: string): WebSocket {
   const socket = new WebSocket(url);
   socket.binaryType = "arraybuffer";
   return socket;
 }
 
-/**
- * A factory whose first socket for `url` is opened now, before the caller asks: the page opens its
- * WebSocket first of all, so that the handshake (and the server starting the shell) overlaps
- * building the terminal. Later sockets, and one for another address, are opened when asked for;
- * so is the first if the early one has closed meanwhile.
- */
-export function earlySocketFactory(url: string, open: (url: string) => WebSocket = openSocket): SocketFactory {
-  let early: WebSocket | null = open(url);
-  return (asked, handlers) => {
-    const socket = early !== null && asked === url && early.readyState <= WebSocket.OPEN ? early : null;
-    early = null;
-    if (socket === null) {
-      return adopt(open(asked), handlers);
-    }
-    const adopted = adopt(socket, handlers);
-    // Opened before anyone listened (only if the caller waited a task): say so now.
-    if (socket.readyState === WebSocket.OPEN) {
-      queueMicrotask(() => {
-        handlers.open();
-      });
-    }
-    return adopted;
-  };
-}
-
-function adopt(socket: WebSocket, handlers: SocketHandlers): SocketLike {
+/** `socket` behind the SocketLike interface, its events passed to `handlers`. */
+export function adoptSocket(socket: WebSocket, handlers: SocketHandlers): SocketLike {
   socket.onopen = () => {
     handlers.open();
   };

@@ -94,7 +94,7 @@ describe("TokenMessaging", () => {
     expect(tokens.token).toBeNull();
     expect(tokenAvailable).not.toHaveBeenCalled();
 
-    config.resolve({ embedOrigins: [APP], auth: true });
+    config.resolve({ embedOrigins: [APP], auth: true, transferMaxBytes: null });
     await settled();
     expect(tokens.token).toBe("early");
     expect(window.sessionStorage.getItem(TOKEN_KEY)).toBe("early");
@@ -112,7 +112,7 @@ describe("TokenMessaging", () => {
     for (let index = 1; index <= 9; index++) {
       events.dispatchEvent(tokenMessage(`token-${index}`));
     }
-    config.resolve({ embedOrigins: [APP], auth: true });
+    config.resolve({ embedOrigins: [APP], auth: true, transferMaxBytes: null });
     await settled();
     expect(tokenAvailable).toHaveBeenCalledTimes(8);
     expect(tokens.token).toBe("token-8");
@@ -121,7 +121,7 @@ describe("TokenMessaging", () => {
   it("accepts no messages outside a frame", async () => {
     const tokens = start(null);
     events.dispatchEvent(tokenMessage("early"));
-    config.resolve({ embedOrigins: [APP], auth: true });
+    config.resolve({ embedOrigins: [APP], auth: true, transferMaxBytes: null });
     await settled();
     events.dispatchEvent(tokenMessage("late"));
     expect(tokens.token).toBeNull();
@@ -133,7 +133,7 @@ describe("TokenMessaging", () => {
     tokens.requestToken();
     expect(posted).toEqual([]);
 
-    config.resolve({ embedOrigins: [APP, "https://other.example"], auth: true });
+    config.resolve({ embedOrigins: [APP, "https://other.example"], auth: true, transferMaxBytes: null });
     await settled();
     expect(posted).toEqual([]); // Nobody was waiting.
 
@@ -147,7 +147,7 @@ describe("TokenMessaging", () => {
   it("asks as soon as the configuration arrives if sign-in was required before", async () => {
     start();
     waiting = true;
-    config.resolve({ embedOrigins: [APP], auth: true });
+    config.resolve({ embedOrigins: [APP], auth: true, transferMaxBytes: null });
     await settled();
     expect(posted).toEqual([{ message: { type: TOKEN_REQUEST_TYPE }, origin: APP }]);
   });

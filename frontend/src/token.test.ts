@@ -91,7 +91,15 @@ describe("parseUiConfig", () => {
         embed_origins: ["https://backstage.example.com", "http://localhost:3000", "*", "null", "https://x.example.com/path", 7, "javascript:alert(1)"],
         auth: true,
       }),
-    ).toEqual({ embedOrigins: ["https://backstage.example.com", "http://localhost:3000"], auth: true });
+    ).toEqual({ embedOrigins: ["https://backstage.example.com", "http://localhost:3000"], auth: true, transferMaxBytes: null });
+  });
+
+  it("takes the upload limit when it is a whole number of bytes", () => {
+    expect(parseUiConfig({ embed_origins: [], auth: false, transfer_max_bytes: 104_857_600 }).transferMaxBytes).toBe(104_857_600);
+    expect(parseUiConfig({ transfer_max_bytes: 0 }).transferMaxBytes).toBe(0);
+    for (const odd of [-1, 1.5, "100", null, Number.MAX_SAFE_INTEGER + 2]) {
+      expect(parseUiConfig({ transfer_max_bytes: odd }).transferMaxBytes).toBeNull();
+    }
   });
 
   it("treats anything odd as no embedding and no auth", () => {
@@ -106,8 +114,8 @@ describe("loadUiConfig", () => {
     Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } }));
 
   it("reads the server's configuration", async () => {
-    const config = await loadUiConfig(() => response(200, { embed_origins: ["https://a.example.com"], auth: true }), "api/v1/ui-config");
-    expect(config).toEqual({ embedOrigins: ["https://a.example.com"], auth: true });
+    const config = await loadUiConfig(() => response(200, { embed_origins: ["https://a.example.com"], auth: true, transfer_max_bytes: 1024 }), "api/v1/ui-config");
+    expect(config).toEqual({ embedOrigins: ["https://a.example.com"], auth: true, transferMaxBytes: 1024 });
   });
 
   it("accepts tokens from no origin when the request 404s or fails", async () => {

@@ -106,10 +106,12 @@ export interface UiConfig {
   embedOrigins: string[];
   /** Whether the server requires a token. */
   auth: boolean;
+  /** The largest file the server takes as an upload, in bytes; null when it did not say. */
+  transferMaxBytes: number | null;
 }
 
 /** Used when the server has no UI configuration: accept tokens from no page. */
-export const NO_UI_CONFIG: UiConfig = { embedOrigins: [], auth: false };
+export const NO_UI_CONFIG: UiConfig = { embedOrigins: [], auth: false, transferMaxBytes: null };
 
 function isExactOrigin(value: string): boolean {
   try {
@@ -130,7 +132,9 @@ export function parseUiConfig(body: unknown): UiConfig {
   const embedOrigins = Array.isArray(origins)
     ? origins.filter((origin): origin is string => typeof origin === "string" && isExactOrigin(origin))
     : [];
-  return { embedOrigins, auth: record.auth === true };
+  const limit = record.transfer_max_bytes;
+  const transferMaxBytes = typeof limit === "number" && Number.isSafeInteger(limit) && limit >= 0 ? limit : null;
+  return { embedOrigins, auth: record.auth === true, transferMaxBytes };
 }
 
 export async function loadUiConfig(fetchFn: typeof fetch, url: string): Promise<UiConfig> {

@@ -25,12 +25,23 @@ impl Writer {
         self.out.write_fmt(sequence).expect("writing to a String");
     }
 
-    /// Makes `attrs` the pen (SGR), if it is not already.
+    /// Makes `attrs` the pen (SGR), if it is not already: with only what changes when nothing is
+    /// taken away (no attribute turned off, no underline style changed; colours are replaced),
+    /// else from a reset (`0`), which is also the whole of a return to the default pen.
     fn pen(&mut self, attrs: Attrs) {
         if self.pen == attrs {
             return;
         }
-        let mut codes = String::from("0");
+        let was = self.pen;
+        let underline = attrs.underline_style();
+        let reset = attrs == Attrs::default()
+            || was.flags & !attrs.flags != 0
+            || (was.underline_style() != 0 && was.underline_style() != underline);
+        let (was, mut codes) = if reset {
+            (Attrs::default(), String::from("0"))
+        } else {
+            (was, String::new())
+        };
         let bits = [
             (flag::BOLD, "1"),
             (flag::DIM, "2"),
@@ -42,21 +53,26 @@ impl Writer {
             (flag::OVERLINE, "53"),
         ];
         for (bit, code) in bits {
-            if attrs.flags & bit != 0 {
+            if attrs.flags & bit != 0 && was.flags & bit == 0 {
                 codes.push(';');
                 codes.push_str(code);
             }
         }
-        match attrs.underline_style() {
-            0 => {}
-            1 => codes.push_str(";4"),
-            style => {
-                let _ = write!(codes, ";4:{style}");
+        if underline != was.underline_style() {
+            match underline {
+                1 => codes.push_str(";4"),
+                style => {
+                    let _ = write!(codes, ";4:{style}");
+                }
             }
         }
-        push_color(&mut codes, attrs.fg, 30, 90, 38);
-        push_color(&mut codes, attrs.bg, 40, 100, 48);
-        self.csi(format_args!("{codes}m"));
+        if attrs.fg != was.fg {
+            push_color(&mut codes, attrs.fg, 30, 90, 38, 39);
+        }
+        if attrs.bg != was.bg {
+            push_color(&mut codes, attrs.bg, 40, 100, 48, 49);
+        }
+        self.csi(format_args!("{}m", codes.trim_start_matches(';')));
         self.pen = attrs;
     }
 
@@ -140,9 +156,10 @@ impl Writer {
     }
 }
 
-fn push_color(codes: &mut String, color: Color, base: u8, bright: u8, extended: u8) {
+/// Appends `;` and the SGR parameters that select `color` (`default` is the code for the default).
+fn push_color(codes: &mut String, color: Color, base: u8, bright: u8, extended: u8, default: u8) {
     let _ = match color {
-        Color::Default => Ok(()),
+        Color::Default => write!(codes, ";{default}"),
         Color::Named(index @ 0..=7) => write!(codes, ";{}", base + index),
         Color::Named(index) => write!(codes, ";{}", bright + (index & 7)),
         Color::Palette(index) => write!(codes, ";{extended};5;{index}"),

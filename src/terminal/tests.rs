@@ -82,6 +82,18 @@ fn text_colours_and_history_are_restored() {
     assert_restores(&mut original, &bytes);
 }
 
+/// The snapshot sets the pen with what changes where it can: every kind of change must still
+/// land on the same cells (attributes added, taken away, underline styles, colours back to the
+/// default, the default pen itself).
+#[test]
+fn every_change_of_pen_is_restored() {
+    let bytes = b"\x1b[31ma\x1b[1mb\x1b[2;44mc\x1b[22md\x1b[4me\x1b[4:3mf\x1b[24mg\
+        \x1b[7;38;5;9mh\x1b[39mi\x1b[49mj\x1b[27;48;2;1;2;3mk\x1b[0ml\x1b[53;9;3mm\x1b[23mn\
+        \x1b[0;5;8mo\x1b[4:2;91mp\x1b[4:5q\x1b[0m\x1b[4mr\x1b[4:1ms\x1b[mt\x1b[100mu\x1b[0;97mv";
+    let mut original = model(bytes);
+    assert_restores(&mut original, bytes);
+}
+
 #[test]
 fn wrapped_lines_wrap_again_and_pending_wrap_is_kept() {
     let text = "0123456789abcdefghijklmnopqrstuvwxyz0123";

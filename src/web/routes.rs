@@ -79,14 +79,16 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-/// What the UI needs before it has a token: whether one is required, and which embedding
-/// pages may hand it one by `postMessage`. Public, like the UI itself; nothing secret in it.
+/// What the UI needs before it has a token: whether one is required, which embedding pages may
+/// hand it one by `postMessage`, and the largest file it may upload (so it can refuse a larger
+/// one before sending it). Public, like the UI itself; nothing secret in it.
 async fn ui_config(State(state): State<AppState>) -> Response {
     json_response(
         StatusCode::OK,
         serde_json::json!({
             "auth": state.auth().is_some(),
             "embed_origins": state.config().allowed_origins,
+            "transfer_max_bytes": state.config().transfer_max_bytes,
         }),
     )
 }

@@ -1,0 +1,22 @@
+// The page's entry: opens the WebSocket, with its handshake where it can go early
+// (early-handshake.ts), then runs the UI (main.ts, which index.html has the browser fetch
+// meanwhile). The UI's code holds the main thread for a while once it runs, and the socket's
+// `open` event, upon which the handshake is sent, would wait for it: so the UI runs once the
+// socket has opened, or after EARLY_OPEN_WAIT_MS should that take longer (a distant server).
+// Meanwhile the browser is asked whether it draws WebGL on a GPU (renderer.ts; main.ts takes the
+// answer), while the UI's code may still be on its way.
+import "@xterm/xterm/css/xterm.css";
+import "./style.css";
+import { startEarlyHandshake } from "./early-handshake";
+import { hardwareWebgl, rendererChoice } from "./renderer";
+
+const EARLY_OPEN_WAIT_MS = 50;
+
+const early = startEarlyHandshake(window);
+const opened = Promise.race([early.settled, new Promise((resolve) => setTimeout(resolve, EARLY_OPEN_WAIT_MS))]);
+void opened.then(() => {
+  if (rendererChoice(window.location.search) === "auto") {
+    hardwareWebgl(document);
+  }
+  return import("./main");
+});
