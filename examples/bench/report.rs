@@ -25,7 +25,7 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          | the same with {all_threads} runtime threads instead of {threads} (for comparison) | {ws_all} MB/s ({ratio_all} of raw); server CPU {server_cpu_all} s | | |\n\
          | keystroke echo round trip, 1 session | p50 {e1p50} ms, p99 {e1p99} ms | p99 ≤ 0.3 ms | {t2} |\n\
          | keystroke echo round trip, 200 idle sessions open | p50 {e2p50} ms, p99 {e2p99} ms | p99 ≤ 0.3 ms | {t3} |\n\
-         | Ctrl-C during a `yes` flood, to the prompt (native client) | median {int} ms (max {int_max} ms) | ≤ 5 ms | {t8} |\n\
+         | Ctrl-C during a `yes` flood, to the prompt (native client) | median {int} ms (max {int_max} ms); {int_kib} KiB received after Ctrl-C (median) | ≤ 5 ms | {t8} |\n\
          | new session: connect to the first prompt | median {fp} ms (max {fp_max} ms) | ≤ 10 ms | {t9} |\n\
          | snapshot of a 200×50 screen with 5000 lines of history ({snap_kb} KiB): built (server's mean) | {built} ms | ≤ 5 ms | {t10} |\n\
          | the same: from `attach` until the whole snapshot is received | median {att} ms (max {att_max} ms) | | |\n\
@@ -52,7 +52,8 @@ pub(crate) fn render_markdown(report: &Value) -> String {
          - **Memory.** `VmRSS` of the server process from `/proc`; the shells are separate processes. Per \
          idle session: 200 sessions of 80×24 at a prompt, then all of them end, and the RSS is read again.\n\
          - **Ctrl-C.** `yes` floods a 100×50 session for 300 ms while the client reads everything; then \
-         `\\x03` is sent and timed until the output ends in the shell's prompt. Ten rounds.\n\
+         `\\x03` is sent and timed until the output ends in the shell's prompt (the output that was on its \
+         way when the flood stopped is received, and counted, first). Ten rounds.\n\
          - **First prompt.** From opening the WebSocket (`open`, 80×24) to dash's `$ `. Ten rounds.\n\
          - **Snapshot.** A 200×50 session prints 5100 coloured lines; a second client attaches ten times. \
          The build time is the server's own (`web_terminal_snapshot_duration_seconds`, sum over count); \
@@ -129,6 +130,10 @@ pub(crate) fn render_markdown(report: &Value) -> String {
         t11 = target("rss_after_200_sessions_within_2MiB"),
         int = report["interrupt_flood_ms"]["median"],
         int_max = report["interrupt_flood_ms"]["max"],
+        int_kib = report["interrupt_flood_ms"]["drained_bytes_median"]
+            .as_u64()
+            .unwrap_or(0)
+            / 1024,
         fp = report["first_prompt_ms"]["median"],
         fp_max = report["first_prompt_ms"]["max"],
         att = report["attach_full_screen_ms"]["median"],

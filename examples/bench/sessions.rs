@@ -42,16 +42,20 @@ async fn first_output(socket: &mut Socket) {
     }
 }
 
-/// Reads until the output received since the call ends with `suffix`.
-async fn read_until_end(socket: &mut Socket, suffix: &str) {
+/// Reads until the output received since the call ends with `suffix`; returns how many bytes
+/// that took.
+async fn read_until_end(socket: &mut Socket, suffix: &str) -> usize {
     let mut seen = Vec::new();
+    let mut total = 0;
     while !String::from_utf8_lossy(&seen).ends_with(suffix) {
         if let Message::Binary(bytes) = socket.next().await.unwrap().unwrap() {
+            total += bytes.len();
             seen.extend_from_slice(&bytes);
             let excess = seen.len().saturating_sub(4096);
             seen.drain(..excess);
         }
     }
+    total
 }
 
 async fn send(socket: &mut Socket, bytes: &'static [u8]) {
@@ -100,11 +104,30 @@ impl Millis {
     }
 }
 
+/// Ctrl-C during a flood: the time to the prompt, and the output received in that time (what
+/// was on its way when the flood stopped).
+pub(crate) struct Interrupt {
+    pub(crate) time: Millis,
+    /// Median bytes received after Ctrl-C, up to the prompt.
+    pub(crate) drained_median: usize,
+    /// Each round's time (ms) and bytes received, in the order taken.
+    pub(crate) samples: Vec<(f64, usize)>,
+}
+
+impl Interrupt {
+    pub(crate) fn to_json(&self) -> Value {
+        let mut json = self.time.to_json();
+        json["drained_bytes_median"] = json!(self.drained_median);
+        json
+    }
+}
+
 /// Ctrl-C while `yes` floods the session: from sending it to the prompt, with a native client
 /// that reads everything.
-pub(crate) async fn interrupt_flood(server: &ServerProcess, rounds: usize) -> Millis {
+pub(crate) async fn interrupt_flood(server: &ServerProcess, rounds: usize) -> Interrupt {
     let (mut socket, _) = shell(server, 100, 50).await;
     let mut samples = Vec::new();
+    let mut drained = Vec::new();
     for _ in 0..rounds {
         send(&mut socket, b"yes\n").await;
         // Let the flood fill every buffer on the way.
@@ -114,10 +137,20 @@ pub(crate) async fn interrupt_flood(server: &ServerProcess, rounds: usize) -> Mi
         }
         let started = Instant::now();
         send(&mut socket, b"\x03").await;
-        read_until_end(&mut socket, PROMPT).await;
+        drained.push(read_until_end(&mut socket, PROMPT).await);
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    Millis::of(samples)
+    let rounds = samples
+        .iter()
+        .copied()
+        .zip(drained.iter().copied())
+        .collect();
+    drained.sort_unstable();
+    Interrupt {
+        time: Millis::of(samples),
+        drained_median: drained[drained.len() / 2],
+        samples: rounds,
+    }
 }
 
 /// From connecting to a new session's first prompt.

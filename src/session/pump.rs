@@ -1,6 +1,15 @@
 //! A session's two tasks: the pump (PTY output into the ring, under backpressure) and the input
 //! writer (queued keystrokes to the PTY).
+//!
+//! The pump takes turns: a PTY that always has output never makes a read wait (tokio's `AsyncFd`
+//! readiness spends no cooperative budget), and during a flood a non-blocking PTY read may still
+//! sit in the kernel until the tty's flush worker has run. Without turns one flooding session
+//! would hold its runtime thread until the ring was full (about 25 ms at `yes`'s pace on the
+//! benchmark's machine), and every other task on that thread (its own viewer and input, other
+//! sessions' echo) would wait. So after
+//! [`TURN_TIME`] or [`TURN_BYTES`] of reading the pump yields to the runtime ([`Turn`]).
 
+use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -15,6 +24,60 @@ const SMALL_READ: usize = 4 * 1024;
 const HANGUP_GRACE: Duration = Duration::from_secs(3);
 /// After the shell exits, how long to wait for more output before calling the session done.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(100);
+/// Longest the pump reads, without having had to wait, before it lets the other tasks on its
+/// runtime thread run (a read that blocks in the kernel counts).
+const TURN_TIME: Duration = Duration::from_micros(300);
+/// Most output the pump reads in one turn.
+const TURN_BYTES: usize = CHUNK;
+
+/// The pump's current turn: the reads since it last waited or yielded.
+#[derive(Debug, Default)]
+struct Turn {
+    /// When the turn's first read started; `None` before it.
+    started: Option<Instant>,
+    /// Bytes read in the turn.
+    bytes: usize,
+}
+
+impl Turn {
+    /// A read starts at `now`.
+    fn reading(&mut self, now: Instant) {
+        self.started.get_or_insert(now);
+    }
+
+    /// A read of the turn gave `bytes` at `now`: whether the turn is over, in which case the
+    /// pump must yield before it reads again.
+    fn read(&mut self, bytes: usize, now: Instant) -> bool {
+        self.bytes += bytes;
+        let over = self.bytes >= TURN_BYTES
+            || self
+                .started
+                .is_some_and(|started| now.duration_since(started) >= TURN_TIME);
+        if over {
+            self.end();
+        }
+        over
+    }
+
+    /// The pump waited (for output or for room) or yielded: the runtime's other tasks have run,
+    /// and the next read starts a new turn.
+    fn end(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// Runs `future`; also says whether it had to wait (the task gave its thread up meanwhile).
+async fn noting_wait<F: Future>(future: F) -> (F::Output, bool) {
+    let mut future = pin!(future);
+    let mut waited = false;
+    let output = std::future::poll_fn(|context| {
+        let poll = future.as_mut().poll(context);
+        waited |= poll.is_pending();
+        poll
+    })
+    .await;
+    (output, waited)
+}
 
 impl Session {
     /// Copies PTY output into the ring until the shell is gone, then marks the session finished.
@@ -23,19 +86,24 @@ impl Session {
         // once a read fills it, so a thousand quiet shells do not pin 64 KiB each.
         let mut buf = vec![0u8; SMALL_READ];
         let mut shell_exited = false;
+        let mut turn = Turn::default();
         loop {
             let room = self.lock().room();
             if room == 0 {
-                if tokio::time::timeout(SLOW_VIEWER_LIMIT, self.inner.room_freed.notified())
-                    .await
-                    .is_err()
-                {
+                let freed =
+                    tokio::time::timeout(SLOW_VIEWER_LIMIT, self.inner.room_freed.notified());
+                let (freed, waited) = noting_wait(freed).await;
+                if freed.is_err() {
                     self.drop_laggards();
+                }
+                if waited {
+                    turn.end();
                 }
                 continue;
             }
             let want = room.min(buf.len());
-            let read = self.inner.pty.read(&mut buf[..want]);
+            turn.reading(Instant::now());
+            let read = noting_wait(self.inner.pty.read(&mut buf[..want]));
             let result = if shell_exited {
                 // The shell is gone; take what is buffered, but a background job holding the
                 // PTY open must not keep the session alive.
@@ -52,12 +120,21 @@ impl Session {
                     }
                 }
             };
+            let (result, waited) = result;
             match result {
                 Ok(0) => break,
                 Ok(count) => {
                     self.push_output(&buf[..count]);
                     if count == buf.len() && buf.len() < CHUNK {
                         buf.resize(CHUNK, 0);
+                    }
+                    if waited {
+                        // The read waited for output: the other tasks have run meanwhile.
+                        turn.end();
+                        turn.reading(Instant::now());
+                    }
+                    if turn.read(count, Instant::now()) {
+                        tokio::task::yield_now().await;
                     }
                 }
                 Err(error) => {
@@ -124,5 +201,62 @@ impl Session {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_ends_after_turn_bytes_of_output() {
+        let start = Instant::now();
+        let mut turn = Turn::default();
+        let mut read = 0;
+        let mut reads = 0;
+        loop {
+            turn.reading(start);
+            reads += 1;
+            read += 4095;
+            if turn.read(4095, start) {
+                break;
+            }
+        }
+        assert!(
+            read >= TURN_BYTES && read - 4095 < TURN_BYTES,
+            "{read} bytes"
+        );
+        assert_eq!(reads, TURN_BYTES.div_ceil(4095));
+        turn.reading(start);
+        assert!(!turn.read(4095, start), "the next read starts a new turn");
+    }
+
+    #[test]
+    fn a_turn_ends_after_turn_time_from_its_first_read_blocking_reads_included() {
+        let start = Instant::now();
+        let mut turn = Turn::default();
+        turn.reading(start);
+        // A read that sat in the kernel for most of the turn still counts from its start.
+        assert!(!turn.read(100, start + TURN_TIME / 2));
+        turn.reading(start + TURN_TIME / 2);
+        assert!(turn.read(100, start + TURN_TIME));
+        let later = start + TURN_TIME * 10;
+        turn.reading(later);
+        assert!(!turn.read(100, later), "a fresh turn after the yield");
+    }
+
+    #[test]
+    fn waiting_ends_the_turn() {
+        let start = Instant::now();
+        let mut turn = Turn::default();
+        turn.reading(start);
+        assert!(!turn.read(TURN_BYTES - 1, start));
+        turn.end();
+        let later = start + TURN_TIME * 2;
+        turn.reading(later);
+        assert!(
+            !turn.read(1, later),
+            "neither the bytes nor the time before the wait count"
+        );
     }
 }

@@ -429,7 +429,8 @@ impl SessionRegistry {
                     self.end_expired();
                     self.delete_old_recordings();
                     if self.inner.ended_since_trim.swap(false, Ordering::Relaxed) {
-                        memory::release_free_memory();
+                        // It walks the whole heap: beside the runtime, not on it.
+                        tokio::task::spawn_blocking(memory::release_free_memory);
                     }
                 }
                 Some(()) = async { children.as_mut()?.recv().await } => {}

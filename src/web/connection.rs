@@ -191,7 +191,6 @@ impl Connection<'_> {
                 }
             };
             if let Message::Binary(bytes) = &message {
-                if bytes.ends_with(b"ok> ") { eprintln!("INSTR {} prompt-send", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()); } // TEMP-INSTR
                 self.sent(bytes.len());
             }
             if sink.send(message).await.is_err() {
@@ -212,7 +211,6 @@ impl Connection<'_> {
             match message {
                 Err(error) => return outcome::read_error(&error),
                 Ok(Message::Binary(bytes)) => {
-                    if &bytes[..] == b"\x03" { eprintln!("INSTR {} recv", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros()); } // TEMP-INSTR
                     self.input_waiting.store(true, Ordering::Relaxed);
                     // If the session no longer takes input it is finishing; the output side
                     // sends the exit.
