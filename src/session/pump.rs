@@ -26,9 +26,10 @@ const HANGUP_GRACE: Duration = Duration::from_secs(3);
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(100);
 /// Longest the pump reads, without having had to wait, before it lets the other tasks on its
 /// runtime thread run (a read that blocks in the kernel counts).
-const TURN_TIME: Duration = Duration::from_micros(300);
-/// Most output the pump reads in one turn.
-const TURN_BYTES: usize = CHUNK;
+const TURN_TIME: Duration = Duration::from_millis(1);
+/// Most output the pump reads in one turn. (Shorter turns cost throughput: every yield lets the
+/// viewers send smaller frames.)
+const TURN_BYTES: usize = 4 * CHUNK;
 
 /// The pump's current turn: the reads since it last waited or yielded.
 #[derive(Debug, Default)]
