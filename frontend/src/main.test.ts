@@ -482,6 +482,34 @@ describe("main.ts", () => {
     expect(ui.socket().messages()).toMatchObject([{ type: "attach", session: SESSION_A }]);
   });
 
+  it("opens a session of its own for #session=new, whatever the tab's storage kept", async () => {
+    const ui = await load("https://term.example/#session=new", (window) => {
+      window.sessionStorage.setItem("web-terminal.session", SESSION_A);
+      window.sessionStorage.setItem("web-terminal.token", "kept");
+    });
+    expect(ui.window.location.href).toBe("https://term.example/");
+    ui.socket().accept();
+    expect(ui.socket().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "kept" }]);
+  });
+
+  it("offers a new session in a new tab while its server drains", async () => {
+    const ui = await load();
+    const opened: string[] = [];
+    ui.window.open = (url?: string | URL) => {
+      opened.push(String(url));
+      return null;
+    };
+    ui.socket().accept();
+    ui.socket().text({ type: "opened", session: SESSION_A, role: "owner" });
+    ui.socket().text({ type: "draining", seconds_left: 1800 });
+    const status = element(ui, "#status");
+    expect(status.textContent).toContain("This server is being replaced");
+    const button = status.querySelector("button");
+    expect(button?.textContent).toBe("New session");
+    button?.click();
+    expect(opened).toEqual(["https://term.example/#session=new"]);
+  });
+
   it("shows a lasting Read-only badge while connected to a session shared to watch", async () => {
     const ui = await load();
     const badge = element(ui, "#read-only");

@@ -22,7 +22,7 @@ import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
 import { installCloseGuard } from "./close-guard";
-import { sessionLink, takeFragmentSession } from "./session-link";
+import { NEW_SESSION, sessionLink, takeFragmentSession } from "./session-link";
 import { SessionApi } from "./sessions-api";
 import { SessionsPanel } from "./sessions-panel";
 import { installShortcuts } from "./shortcuts";
@@ -71,7 +71,9 @@ const createSocket = adoptEarlySocket(webSocketUrl(window.location));
 // A deep link (`#session=<id>`) names the session to attach to; like the token, it leaves the
 // address bar at once.
 const linkedSession = takeFragmentSession(window.location, window.history);
-if (linkedSession !== null) {
+if (linkedSession === NEW_SESSION) {
+  store.remove(SESSION_KEY);
+} else if (linkedSession !== null) {
   store.set(SESSION_KEY, linkedSession);
 }
 const sessions: SessionStore = {
@@ -176,6 +178,10 @@ const statusBar = new StatusBar(element("status"), {
   onAction: (kind) => {
     if (kind === "restart") {
       connection.restart();
+    } else if (kind === "new-tab") {
+      // A tab opened from this one starts with a copy of its storage (the token among it);
+      // `#session=new` has it open a session of its own.
+      window.open(sessionLink(window.location.href, NEW_SESSION), "_blank");
     } else {
       connection.retryNow();
     }
@@ -299,7 +305,7 @@ const connection = new TerminalConnection({
     statusBar.notice(describeNotice(notice), NOTICE_MS);
   },
   draining: (secondsLeft) => {
-    statusBar.notice(describeDraining(secondsLeft), DRAINING_NOTICE_MS);
+    statusBar.notice(describeDraining(secondsLeft), DRAINING_NOTICE_MS, { kind: "new-tab", label: "New session" });
   },
   roleChanged: () => {
     showReadOnly();
@@ -449,7 +455,8 @@ installShortcuts(window, (shortcut) => {
 // has already taken any new token out of it).
 window.addEventListener("hashchange", () => {
   const linked = takeFragmentSession(window.location, window.history);
-  if (linked !== null) {
+  // `#session=new` counts when the page loads; here it is only taken out of the address.
+  if (linked !== null && linked !== NEW_SESSION) {
     connection.attach(linked);
   }
   settings.applyFragment(window.location.hash);

@@ -7,7 +7,7 @@ import "./style.css";
 import "./replay.css";
 import { Terminal } from "@xterm/xterm";
 import { ReplayPage } from "./replay-page";
-import { takeFragmentSession } from "./session-link";
+import { NEW_SESSION, takeFragmentSession } from "./session-link";
 import { SessionApi } from "./sessions-api";
 import { SettingsStore, terminalFontFamily } from "./settings";
 import { resolveTheme, SystemScheme, THEMES } from "./themes";
@@ -44,7 +44,8 @@ const tokens: TokenMessaging = new TokenMessaging(window, {
   },
   waitingForToken: () => waitingForToken,
 });
-const session = takeFragmentSession(window.location, window.history);
+const linked = takeFragmentSession(window.location, window.history);
+const session = linked === NEW_SESSION ? null : linked;
 const api = new SessionApi({ fetch: (input, init) => fetch(input, init), base: window.location.href, token: () => tokens.token });
 
 // The look follows the terminal's settings (theme, font), kept in localStorage by the terminal page.

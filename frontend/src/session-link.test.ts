@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sessionLink, splitFragmentSession, takeFragmentSession } from "./session-link";
+import { NEW_SESSION, sessionLink, splitFragmentSession, takeFragmentSession } from "./session-link";
 
 const ID = "0123456789abcdef0123456789abcdef";
 
@@ -9,6 +9,7 @@ describe("session links", () => {
     expect(splitFragmentSession(`#session=${ID.toUpperCase()}`)).toEqual({ found: true, session: ID, rest: "" });
     expect(splitFragmentSession("#session=nope&fontSize=16")).toEqual({ found: true, session: null, rest: "#fontSize=16" });
     expect(splitFragmentSession("#theme=light")).toEqual({ found: false, session: null, rest: "#theme=light" });
+    expect(splitFragmentSession("#session=new&theme=dark")).toEqual({ found: true, session: NEW_SESSION, rest: "#theme=dark" });
   });
 
   it("takes the session out of the address bar without a new history entry", () => {
@@ -29,5 +30,6 @@ describe("session links", () => {
 
   it("links to a session with the page address and nothing else in the fragment", () => {
     expect(sessionLink("https://host.test/term/?renderer=dom#theme=dark", ID)).toBe(`https://host.test/term/?renderer=dom#session=${ID}`);
+    expect(sessionLink("https://host.test/term/", NEW_SESSION)).toBe("https://host.test/term/#session=new");
   });
 });

@@ -1,15 +1,18 @@
 // Deep links to a session: `#session=<32 hex>` in the address opens that session in this tab
-// (attach instead of open). Like the token, it is taken out of the address bar at once, so a
-// reload or a copied address does not carry it on; the other fragment parameters (settings) stay.
-// A link made here never carries a token.
+// (attach instead of open), and `#session=new` a new one, even in a tab opened from another that
+// shows a session (it starts with a copy of that tab's storage). Like the token, it is taken out of
+// the address bar at once, so a reload or a copied address does not carry it on; the other
+// fragment parameters (settings) stay. A link made here never carries a token.
 import { SESSION_ID } from "./sessions-api";
 
 const PARAMETER = "session=";
+/** `#session=new`: a new session, whatever the tab's storage says. */
+export const NEW_SESSION = "new";
 
 /**
  * Splits a `session` parameter off a URL fragment such as `#session=abc…&theme=dark`. `session` is
- * the id when it is a valid one (else null: the parameter is still removed), `found` whether the
- * parameter was there at all, `rest` the fragment without it.
+ * the id when it is a valid one, or NEW_SESSION (else null: the parameter is still removed),
+ * `found` whether the parameter was there at all, `rest` the fragment without it.
  */
 export function splitFragmentSession(hash: string): { found: boolean; session: string | null; rest: string } {
   const body = hash.startsWith("#") ? hash.slice(1) : hash;
@@ -20,7 +23,7 @@ export function splitFragmentSession(hash: string): { found: boolean; session: s
     if (part === "session" || part.startsWith(PARAMETER)) {
       found = true;
       const value = part.slice(PARAMETER.length).toLowerCase();
-      session = SESSION_ID.test(value) ? value : null;
+      session = SESSION_ID.test(value) || value === NEW_SESSION ? value : null;
     } else if (part !== "") {
       kept.push(part);
     }
@@ -41,7 +44,7 @@ interface HistoryLike {
   replaceState(data: unknown, unused: string, url?: string | URL | null): void;
 }
 
-/** Takes `session=` out of the address bar (no new history entry); returns the id it named, if valid. */
+/** Takes `session=` out of the address bar (no new history entry); returns the id it named if valid, or NEW_SESSION. */
 export function takeFragmentSession(location: LocationLike, history: HistoryLike): string | null {
   const { found, session, rest } = splitFragmentSession(location.hash);
   if (found) {
@@ -52,7 +55,7 @@ export function takeFragmentSession(location: LocationLike, history: HistoryLike
   return session;
 }
 
-/** The address that opens `session`: this page without its query's fragment, plus `#session=`. */
+/** The address that opens `session` (an id, or NEW_SESSION): this page without its fragment, plus `#session=`. */
 export function sessionLink(href: string, session: string): string {
   const url = new URL(href);
   url.hash = `${PARAMETER}${session}`;

@@ -107,6 +107,17 @@ describe("StatusBar", () => {
     expect(text()).toBe("Connected");
   });
 
+  it("shows a notice's own button while the notice lasts", () => {
+    bar.render({ kind: "connected", session: "s" });
+    bar.notice("This server is being replaced.", 20_000, { kind: "new-tab", label: "New session" });
+    expect(button()?.textContent).toBe("New session");
+    button()?.click();
+    expect(actions).toEqual(["new-tab"]);
+    vi.advanceTimersByTime(20_000 + 300);
+    bar.render({ kind: "connected", session: "s" });
+    expect(button()).toBeNull();
+  });
+
   it("keeps a notice back while the connection is not up", () => {
     bar.render({ kind: "connecting" });
     bar.notice("Copying needs clipboard access; use the browser's menu instead.", 4000);

@@ -12,6 +12,12 @@ const COUNTDOWN_TICK_MS = 250;
 /** Said while disconnected once keys were typed: they are dropped, not kept for later. */
 export const INPUT_LOST_TEXT = "Keys typed while disconnected were not sent.";
 
+/** A button: what it does, and its label. */
+interface Action {
+  kind: StatusAction;
+  label: string;
+}
+
 export interface StatusBarOptions {
   /** In a frame, sign-in waits for the embedding page rather than for a new address. */
   embedded: boolean;
@@ -24,7 +30,7 @@ export class StatusBar {
   private readonly options: StatusBarOptions;
   /** The state last rendered: a notice and the countdown render it again. */
   private state: ConnectionState | null = null;
-  private shownNotice: { text: string; until: number } | null = null;
+  private shownNotice: { text: string; until: number; action: Action | null } | null = null;
   /** Keys were typed since the connection went away: they were not sent. */
   private inputLost = false;
   private timer: number | undefined;
@@ -58,13 +64,13 @@ export class StatusBar {
       lost.textContent = INPUT_LOST_TEXT;
       bar.append(lost);
     }
-    if (view.action !== null) {
+    const action = notice !== null ? notice.action : view.action;
+    if (action !== null) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = view.action.label;
-      const kind = view.action.kind;
+      button.textContent = action.label;
       button.addEventListener("click", () => {
-        this.options.onAction(kind);
+        this.options.onAction(action.kind);
       });
       bar.append(button);
     }
@@ -96,9 +102,9 @@ export class StatusBar {
     this.render(this.state);
   }
 
-  /** Shows `text` in place of "Connected" for the next `ms`. */
-  notice(text: string, ms: number): void {
-    this.shownNotice = { text, until: Date.now() + ms };
+  /** Shows `text` in place of "Connected" for the next `ms`, with `action`'s button if given. */
+  notice(text: string, ms: number, action: Action | null = null): void {
+    this.shownNotice = { text, until: Date.now() + ms, action };
     if (this.state !== null) {
       this.render(this.state);
     }

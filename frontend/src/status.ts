@@ -4,7 +4,8 @@ import type { ConnectionState, Notice } from "./reconnect";
 /** The close reason (with 4403) of a viewer whose share the owner withdrew or changed. */
 const SHARE_WITHDRAWN = "share withdrawn or changed";
 
-export type StatusAction = "restart" | "retry-now";
+/** What the bar's button does: start again, retry at once, or open a new session in a new tab. */
+export type StatusAction = "restart" | "retry-now" | "new-tab";
 
 export interface StatusView {
   text: string;
