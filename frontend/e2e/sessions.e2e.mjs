@@ -377,6 +377,27 @@ describe("sessions in a real browser: full-screen programs, reloads, floods and 
     assert.deepEqual(twice, afterVim(once), "the history is back, in full, after a reload while vim was open");
   });
 
+  it("scrolls back through the restored history after a reload, with the wheel and the scrollbar", { timeout: STEP_TIMEOUT_MS }, async () => {
+    await freshSession();
+    const last = marker("history-end");
+    await run(`seq 1 400; echo ${last}`);
+    await waitForLine(last);
+    const before = await quiet();
+    // The page opens its terminal once the snapshot is written (late-open.ts): the scrollbar must
+    // know the history all the same, before any new output.
+    const after = await reloadForSnapshot();
+    assert.deepEqual(restorable(after), restorable(before), "the snapshot restores the screen");
+    const slider = () =>
+      page.evaluate(() => document.querySelector(".xterm-scrollable-element .scrollbar.vertical .slider")?.getBoundingClientRect().height ?? 0);
+    await waitFor("the scrollbar's slider, sized for the history", slider, (height) => height > 0);
+    const box = await page.locator(".xterm-screen").boundingBox();
+    assert.ok(box);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -2_000);
+    await waitFor("the wheel to scroll into the history", view, (seen) => !seen.screen.includes(last) && seen.screen !== after.screen);
+    await screenshot("history-scrolled-after-reload");
+  });
+
   it("sends no byte to the shell while the page writes a snapshot", { timeout: STEP_TIMEOUT_MS }, async () => {
     await freshSession();
     const live = path.join(workDir, "replies-live.txt");

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { adoptEarlySocket, earlyHandshake, EarlySocket, fitSize, handshakeMessage, rememberSize, SIZE_KEY, startEarlyHandshake } from "./early-handshake";
+import { adoptEarlySocket, earlyHandshake, earlyHandshakeSent, EarlySocket, fitSize, handshakeMessage, rememberSize, SIZE_KEY, startEarlyHandshake } from "./early-handshake";
 import type { SocketHandlers } from "./reconnect";
 import { SESSION_KEY, TOKEN_KEY, type KeyValueStore } from "./token";
 
@@ -227,6 +227,9 @@ describe("EarlySocket and adoptEarlySocket", () => {
     );
     const early = startEarlyHandshake(window, open);
     expect(early.first).toEqual(handshakeMessage(null, { cols: 116, rows: 39 }, null));
+    // main.ts asks which handshake went, before it adopts the socket.
+    expect(earlyHandshakeSent("wss://other.example/api/v1/ws")).toBeNull();
+    expect(earlyHandshakeSent(URL)).toBe(early.first);
     created().accept();
     created().readyState = FakeWebSocket.CLOSED;
     created().onclose?.({ code: 4401, reason: "sign in" });

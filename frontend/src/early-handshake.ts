@@ -243,6 +243,14 @@ export function startEarlyHandshake(win: Window, open: (url: string) => WebSocke
 }
 
 /**
+ * The handshake boot.ts's socket for `url` went out with, if any: main.ts asks before it adopts
+ * the socket (`adoptEarlySocket`), to know whether a snapshot at a known size is on its way.
+ */
+export function earlyHandshakeSent(url: string): Handshake | null {
+  return early?.url === url ? early.first : null;
+}
+
+/**
  * The connection's socket factory: its first socket for `url` is the one boot.ts opened (with its
  * handshake, and what came back meanwhile) while that is of use; any other is opened when asked
  * for. Without boot.ts (the unit tests load main.ts alone), the first is opened now, as before.

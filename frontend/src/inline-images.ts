@@ -29,6 +29,10 @@ export class ImageStartDetector {
   /** Whether an image starts in `bytes` (or in what came before and ends in them). */
   feed(bytes: Uint8Array): boolean {
     for (const byte of bytes) {
+      // Most output is text: from ground, only ESC and C1's lead byte can start anything.
+      if (this.state === "ground" && byte !== ESC && byte !== C1_LEAD) {
+        continue;
+      }
       if (this.step(byte)) {
         this.state = "ground";
         return true;

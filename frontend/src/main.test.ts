@@ -76,6 +76,10 @@ const xterm = vi.hoisted(() => {
     open(parent: HTMLElement): void {
       this.parent = parent;
     }
+    resize(cols: number, rows: number): void {
+      this.cols = cols;
+      this.rows = rows;
+    }
     write(data: Uint8Array, done: () => void): void {
       this.writes.push({ text: new TextDecoder().decode(data), done });
     }
@@ -309,7 +313,7 @@ let page: Window | null = null;
  * Loads main.ts into a fresh page at `url`, as a browser would load index.html; `prepare` sets the
  * page up first (what the tab kept from before a reload).
  */
-async function load(url = "https://term.example/", prepare: (window: Window) => void = () => undefined): Promise<Page> {
+async function load(url = "https://term.example/", prepare: (window: Window) => void = () => undefined, boot = false): Promise<Page> {
   const window = new Window({ url });
   page = window;
   window.document.body.innerHTML = '<main id="terminal"></main><div id="status" hidden></div>';
@@ -332,6 +336,11 @@ async function load(url = "https://term.example/", prepare: (window: Window) => 
   vi.stubGlobal("WebSocket", FakeWebSocket);
   vi.stubGlobal("ResizeObserver", FakeResizeObserver);
 
+  if (boot) {
+    // What boot.ts does first: the socket, with the handshake where it can go early.
+    const { startEarlyHandshake } = await import("./early-handshake");
+    startEarlyHandshake(window as unknown as globalThis.Window);
+  }
   await import("./main");
 
   const terminal = xterm.terminals.at(-1);
@@ -431,6 +440,65 @@ describe("main.ts", () => {
     expect(xterm.search).toEqual([]);
     expect(FakeResizeObserver.observed).toEqual([element]);
     expect(ui.window.document.title).toBe("web-terminal");
+  });
+
+  describe("after an early attach (a reload)", () => {
+    /** Loads the page as boot.ts does, in a tab that last sent 87 × 40, the size its window gives. */
+    async function reloaded(): Promise<Page> {
+      vi.stubGlobal(
+        "OffscreenCanvas",
+        class {
+          getContext() {
+            return { font: "", measureText: () => ({ width: 9, fontBoundingBoxAscent: 12, fontBoundingBoxDescent: 3 }) };
+          }
+        },
+      );
+      return load(
+        "https://term.example/",
+        (window) => {
+          window.sessionStorage.setItem("web-terminal.session", SESSION_A);
+          window.sessionStorage.setItem("web-terminal.size", "87x40");
+          window.document.getElementById("terminal")?.setAttribute("style", "width: 800px; height: 600px");
+        },
+        true,
+      );
+    }
+
+    it("writes the snapshot before it opens the terminal, at the size sent, then opens and focuses it", async () => {
+      const ui = await reloaded();
+      expect(ui.terminal.parent).toBeNull();
+      expect([ui.terminal.cols, ui.terminal.rows]).toEqual([87, 40]);
+      ui.socket().accept();
+      ui.socket().text({ type: "opened", session: SESSION_A, snapshot: true });
+      ui.socket().bytes("restored screen");
+      await ui.settle();
+      expect(ui.socket().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 87, rows: 40, resync: true, flow: true, draining: true }]);
+      expect(ui.terminal.writes.map((write) => write.text)).toEqual(["restored screen"]);
+      expect(ui.terminal.resets).toBe(0);
+      expect(ui.terminal.parent).toBeNull();
+      const focused = ui.terminal.focusCalls;
+      ui.terminal.writes[0]?.done();
+      expect(ui.terminal.parent).toBe(ui.window.document.getElementById("terminal"));
+      expect(xterm.fits).toBe(1);
+      expect(ui.terminal.focusCalls).toBe(focused + 1);
+      expect(ui.hook.snapshotsWritten()).toBe(1);
+    });
+
+    it("opens the terminal after half a second without a snapshot", async () => {
+      const waited = await reloaded();
+      await vi.advanceTimersByTimeAsync(499);
+      expect(waited.terminal.parent).toBeNull();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(waited.terminal.parent).not.toBeNull();
+    });
+
+    it("opens the terminal when the connection ends up elsewhere", async () => {
+      const refused = await reloaded();
+      refused.socket().accept();
+      refused.socket().closeWith(4403, "not yours");
+      await refused.settle();
+      expect(refused.terminal.parent).not.toBeNull();
+    });
   });
 
   it("opens a session next to the page with the terminal's size and the fragment's token, which leaves the address bar", async () => {

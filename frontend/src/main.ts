@@ -8,11 +8,12 @@ import { Terminal } from "@xterm/xterm";
 import { Appearance, VisualBell } from "./appearance";
 import { rangeText, terminalLinks } from "./hyperlinks";
 import { InlineImages } from "./inline-images";
+import { finishLateOpen } from "./late-open";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
 import { webSocketUrl } from "./socket";
-import { adoptEarlySocket, rememberSize } from "./early-handshake";
+import { adoptEarlySocket, earlyHandshakeSent, rememberSize } from "./early-handshake";
 import { installClipboardOsc } from "./osc52";
 import { installDownloadOsc, saveWithLink } from "./file-download";
 import { FileUploads } from "./file-upload";
@@ -42,6 +43,8 @@ const DRAINING_NOTICE_MS = 20_000;
 const COPY_NOTICE_MS = 4000;
 /** The latest the image addon is fetched after the first output, should the browser never be idle. */
 const IDLE_TIMEOUT_MS = 1000;
+/** The latest the terminal is opened after the UI runs while an early attach's snapshot is awaited. */
+const SNAPSHOT_WAIT_MS = 500;
 
 function element(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -67,6 +70,7 @@ const tokens: TokenMessaging = new TokenMessaging(window, {
 });
 // Then the WebSocket, which boot.ts opened before this code was fetched; its handshake (and the
 // server's answer) overlaps loading and building the terminal below (early-handshake.ts).
+const earlyHandshake = earlyHandshakeSent(webSocketUrl(window.location));
 const createSocket = adoptEarlySocket(webSocketUrl(window.location));
 // A deep link (`#session=<id>`) names the session to attach to; like the token, it leaves the
 // address bar at once.
@@ -135,32 +139,66 @@ terminal.loadAddon(fit);
 terminal.loadAddon(new Unicode11Addon());
 terminal.unicode.activeVersion = "11";
 terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: links.opener.hover, leave: links.opener.leave }));
-terminal.open(element("terminal"));
 
 let renderer: "webgl" | "dom" = "dom";
-// boot.ts has asked the browser already, while this code was on its way (renderer.ts).
-if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(document))) {
-  try {
-    const webgl = new WebglAddon();
-    webgl.onContextLoss(() => {
-      // xterm falls back to its DOM renderer once the addon is gone.
-      webgl.dispose();
-      renderer = "dom";
-    });
-    terminal.loadAddon(webgl);
-    renderer = "webgl";
-  } catch {
-    renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+let opened = false;
+/**
+ * Puts the terminal on the page (xterm.js's open(): its DOM, renderer and viewport), picks the
+ * renderer and fits it; once. Usually at once; but on a reload that attached early, only once the
+ * snapshot is written (see below).
+ */
+function openTerminal(): void {
+  opened = true;
+  terminal.open(element("terminal"));
+  // boot.ts has asked the browser already, while this code was on its way (renderer.ts).
+  if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(document))) {
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        // xterm falls back to its DOM renderer once the addon is gone.
+        webgl.dispose();
+        renderer = "dom";
+      });
+      terminal.loadAddon(webgl);
+      renderer = "webgl";
+    } catch {
+      renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+    }
+  }
+  // Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
+  // keyboard, swipe to scroll and long press to copy. Its keys go through onData below.
+  installTouchUi(terminal, element("terminal"), {
+    notice: (text, ms) => {
+      statusBar.notice(text, ms);
+    },
+  });
+  fit.fit();
+}
+// A reload whose `attach` boot.ts sent early: the snapshot, at the size this tab last sent, is on
+// its way (often here already). xterm.js writes it fastest into a terminal not yet opened
+// (late-open.ts). So the terminal takes that size now and opens once the first snapshot or output
+// is written, or the connection ends up elsewhere, or after SNAPSHOT_WAIT_MS. Nothing can be
+// typed before: the terminal's textarea does not exist yet.
+if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined && earlyHandshake.rows !== undefined) {
+  terminal.resize(earlyHandshake.cols, earlyHandshake.rows);
+  window.setTimeout(() => {
+    openTerminalLate();
+  }, SNAPSHOT_WAIT_MS);
+} else {
+  openTerminal();
+}
+/** Opens the terminal after the page has started (see above), focused unless the user went elsewhere. */
+function openTerminalLate(): void {
+  if (opened) {
+    return;
+  }
+  openTerminal();
+  finishLateOpen(terminal);
+  const active = document.activeElement;
+  if (active === null || active === document.body) {
+    terminal.focus();
   }
 }
-// Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
-// keyboard, swipe to scroll and long press to copy. Its keys go through onData below.
-installTouchUi(terminal, element("terminal"), {
-  notice: (text, ms) => {
-    statusBar.notice(text, ms);
-  },
-});
-fit.fit();
 
 document.title = DEFAULT_TITLE;
 terminal.onTitleChange((title) => {
@@ -193,6 +231,7 @@ const statusBar = new StatusBar(element("status"), {
 // or at the first image, whose output waits for it (inline-images.ts). Every write goes through it.
 const images = new InlineImages({
   load: async () => {
+    openTerminalLate(); // The addon draws on a layer of the opened terminal.
     await loadImageAddon(terminal);
   },
   failed: () => {
@@ -268,6 +307,7 @@ const connection = new TerminalConnection({
     images.write(bytes, () => {
       pristine = false;
       terminal.write(bytes, () => {
+        openTerminalLate();
         processedBytes += bytes.length;
         connection.acknowledge(bytes.length);
         afterFirstOutput();
@@ -282,6 +322,7 @@ const connection = new TerminalConnection({
       pristine = false;
       writingSnapshots++;
       terminal.write(bytes, () => {
+        openTerminalLate();
         writingSnapshots--;
         processedBytes += bytes.length;
         snapshotsWritten++;
@@ -296,6 +337,9 @@ const connection = new TerminalConnection({
     });
   },
   stateChanged: (state) => {
+    if (state.kind !== "connecting" && state.kind !== "connected") {
+      openTerminalLate(); // No snapshot is coming (yet): show the terminal as it is.
+    }
     statusBar.render(state);
     // Dims the terminal while typing goes nowhere (see style.css).
     document.body.dataset.state = state.kind;
@@ -392,6 +436,7 @@ installClipboardOsc({
 // bell and the mouse's clipboard habits (docs/ui.md).
 const searchBar: SearchBar = new SearchBar(document, {
   load: () => {
+    openTerminalLate(); // Its highlights are drawn by the opened terminal.
     loadSearchAddon(terminal).then(
       (search) => {
         searchBar.attach(search);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
+import { hardwareWebgl, rendererChoice, wantsWebgl, WEBGL_KEY } from "./renderer";
 
 describe("rendererChoice", () => {
   it("reads renderer=webgl or renderer=dom from the query", () => {
@@ -59,6 +59,21 @@ describe("hardwareWebgl", () => {
     expect(hardwareWebgl(document)).toBe(false);
     expect(hardwareWebgl(document)).toBe(false);
     expect(getContext).toHaveBeenCalledOnce();
+  });
+
+  it("keeps the answer in the tab's store, and takes it from there on the next load", () => {
+    const kept = new Map<string, string>();
+    const store = { get: (key: string) => kept.get(key) ?? null, set: (key: string, value: string) => void kept.set(key, value) };
+    const first = documentWith("unmasked", "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)");
+    expect(hardwareWebgl(first.document, store)).toBe(false);
+    expect(kept.get(WEBGL_KEY)).toBe("software");
+    const reloaded = documentWith("unmasked");
+    expect(hardwareWebgl(reloaded.document, store)).toBe(false);
+    expect(reloaded.getContext).not.toHaveBeenCalled();
+    kept.set(WEBGL_KEY, "gpu");
+    const again = documentWith("none");
+    expect(hardwareWebgl(again.document, store)).toBe(true);
+    expect(again.getContext).not.toHaveBeenCalled();
   });
 
   it("is false where the browser refuses such a context", () => {

@@ -25,17 +25,31 @@ const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i
 /** The answers so far: the probe creates a WebGL context (milliseconds), so it is made once. */
 const answers = new WeakMap<Document, boolean>();
 
+/** Where a tab keeps the answer for its next page load (sessionStorage): `gpu` or `software`. */
+export const WEBGL_KEY = "web-terminal.webgl";
+
+/** The part of a key-value store (token.ts's `KeyValueStore`) the answer is kept in. */
+export interface AnswerStore {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+}
+
 /**
  * Whether `document` can have a WebGL2 context that the browser does not render in software: one
  * without a major performance caveat (Chromium still grants one from SwiftShader when it was
  * started without a GPU), whose renderer is not a software rasteriser. Asked once per document:
- * boot.ts asks while the UI's code is on its way, and main.ts takes the answer.
+ * boot.ts asks while the UI's code is on its way, and main.ts takes the answer. With `kept` (the
+ * tab's sessionStorage), a reload takes the answer its tab found before: the probe costs some
+ * 15 ms of the main thread, on the way to a reattached screen, and a tab's browser does not
+ * change its GPU between loads (a WebGL context lost later falls back to the DOM renderer).
  */
-export function hardwareWebgl(document: Document): boolean {
+export function hardwareWebgl(document: Document, kept?: AnswerStore): boolean {
   let answer = answers.get(document);
   if (answer === undefined) {
-    answer = probeWebgl(document);
+    const stored = kept?.get(WEBGL_KEY);
+    answer = stored === "gpu" ? true : stored === "software" ? false : probeWebgl(document);
     answers.set(document, answer);
+    kept?.set(WEBGL_KEY, answer ? "gpu" : "software");
   }
   return answer;
 }
