@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { adoptEarlySocket, earlyHandshake, earlyHandshakeSent, EarlySocket, fitSize, handshakeMessage, rememberSize, SIZE_KEY, startEarlyHandshake } from "./early-handshake";
-import type { SocketHandlers } from "./reconnect";
+import { adoptEarlySocket, earlyHandshake, earlyHandshakeSent, EarlySocket, fitSize, rememberSize, SIZE_KEY, startEarlyHandshake } from "./early-handshake";
+import { handshakeMessage } from "./handshake";
+import type { SocketHandlers } from "./socket";
 import { SESSION_KEY, TOKEN_KEY, type KeyValueStore } from "./token";
 
 const URL = "wss://term.example/api/v1/ws";

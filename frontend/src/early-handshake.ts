@@ -10,32 +10,14 @@
 // the estimate and a `resize` follows should the terminal fit otherwise; an `attach` goes early
 // only when the estimate is the size this tab last sent (kept in sessionStorage), so a session is
 // never resized to a guess.
-import type { ClientMessage } from "./generated/protocol";
 import { encodeClientMessage } from "./protocol";
-import type { SocketFactory, SocketHandlers, SocketLike } from "./reconnect";
+import { handshakeMessage, type Handshake, type TerminalSize } from "./handshake";
 import { SettingsStore, terminalFontFamily, type Settings } from "./settings";
-import { adoptSocket, openSocket, webSocketUrl } from "./socket";
+import { adoptSocket, openSocket, webSocketUrl, type SocketFactory, type SocketHandlers, type SocketLike } from "./socket";
 import { SESSION_KEY, storageStore, TOKEN_KEY, type KeyValueStore } from "./token";
 
 /** Where the size last sent for this tab's session is kept (sessionStorage): `COLSxROWS`. */
 export const SIZE_KEY = "web-terminal.size";
-
-export interface TerminalSize {
-  cols: number;
-  rows: number;
-}
-
-/** The first message on a socket. */
-export type Handshake = Extract<ClientMessage, { type: "open" } | { type: "attach" }>;
-
-/** The first message on a socket: attach to `session`, or open a new one. */
-export function handshakeMessage(session: string | null, size: TerminalSize, token: string | null): Handshake {
-  const { cols, rows } = size;
-  const auth = token === null ? {} : { token };
-  return session === null
-    ? { type: "open", cols, rows, resync: true, flow: true, draining: true, ...auth }
-    : { type: "attach", session, cols, rows, resync: true, flow: true, draining: true, ...auth };
-}
 
 /** Keeps the size just sent, for the next page load's early `attach`. */
 export function rememberSize(store: KeyValueStore, size: TerminalSize): void {

@@ -12,9 +12,8 @@ import {
   type ConnectionState,
   type Notice,
   type SessionStore,
-  type SocketHandlers,
-  type SocketLike,
 } from "./reconnect";
+import type { SocketHandlers, SocketLike } from "./socket";
 
 const SESSION_A = "a".repeat(32);
 const SESSION_B = "b".repeat(32);

@@ -3,7 +3,8 @@
 // The WebSocket, timers and randomness are injected, so all of this runs in unit tests.
 import { CLOSE_CODES } from "./generated/protocol";
 import type { ClientMessage } from "./generated/protocol";
-import { handshakeMessage, type Handshake } from "./early-handshake";
+import { handshakeMessage, type Handshake } from "./handshake";
+import type { SocketFactory, SocketHandlers, SocketLike } from "./socket";
 import { chunkBytes, decodeServerMessage, encodeClientMessage } from "./protocol";
 
 /** Close code a browser reports when a connection dropped without a close frame (never on the wire). */
@@ -103,21 +104,6 @@ function asRole(role: string | undefined): SessionRole | null {
 }
 
 /** Callbacks from one socket. A socket that was closed locally calls none of them any more. */
-export interface SocketHandlers {
-  /** The socket opened; `sent` is the handshake already sent on it (early-handshake.ts), if any. */
-  open(sent?: Handshake): void;
-  message(data: string | ArrayBuffer): void;
-  close(code: number, reason: string): void;
-}
-
-export interface SocketLike {
-  send(data: string | Uint8Array<ArrayBuffer>): void;
-  /** Closes and detaches the handlers. */
-  close(): void;
-}
-
-export type SocketFactory = (url: string, handlers: SocketHandlers) => SocketLike;
-
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { SocketHandlers } from "./reconnect";
+import type { SocketHandlers } from "./socket";
 import { browserSocket, webSocketUrl } from "./socket";
 
 describe("webSocketUrl", () => {

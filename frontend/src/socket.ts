@@ -1,6 +1,21 @@
 // The browser's WebSocket behind the small SocketLike interface the state machine uses (the
 // page's first socket, opened before the UI's code loads, is early-handshake.ts's).
-import type { SocketFactory, SocketHandlers, SocketLike } from "./reconnect";
+import type { Handshake } from "./handshake";
+
+export interface SocketHandlers {
+  /** The socket opened; `sent` is the handshake already sent on it (early-handshake.ts), if any. */
+  open(sent?: Handshake): void;
+  message(data: string | ArrayBuffer): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SocketLike {
+  send(data: string | Uint8Array<ArrayBuffer>): void;
+  /** Closes and detaches the handlers. */
+  close(): void;
+}
+
+export type SocketFactory = (url: string, handlers: SocketHandlers) => SocketLike;
 
 export const browserSocket: SocketFactory = (url: string, handlers: SocketHandlers): SocketLike => adoptSocket(openSocket(url), handlers);
 
