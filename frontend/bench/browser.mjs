@@ -395,9 +395,12 @@ async function measure(browser, url, workDir) {
   const page = await context.newPage();
   await page.addInitScript(timeReattach, STORED_SCREEN);
   await page.goto(url);
-  assert.ok(
-    await page.evaluate(() => globalThis.window.webTerminal !== undefined),
-    "the server serves no UI with the test hook: build it (cd frontend && npm run build), then the server",
+  // boot.ts loads the UI (and its test hook) once the WebSocket is open, after the page has loaded.
+  await waitFor(
+    "the UI's test hook (the server must serve a UI built with it: cd frontend && npm run build, then build the server)",
+    () => page.evaluate(() => globalThis.window.webTerminal !== undefined),
+    (present) => present,
+    10_000,
   );
   await waitFor("the first prompt", () => hook(page), (seen) => seen.state === "connected" && atPrompt(seen));
   const renderer = (await hook(page)).renderer;
