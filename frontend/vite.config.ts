@@ -27,10 +27,10 @@ export default defineConfig({
     // `npm test` turns coverage on (`--coverage`); a plain `npx vitest run FILE` skips it.
     coverage: {
       provider: "v8",
-      // The UI's own code; not the tests, the type-only test hook or the file generated from
-      // src/protocol.rs. (build/ is Node tooling for `vite build`, not the UI.)
+      // The UI's own code; not the tests and their helpers, the type-only test hook or the file
+      // generated from src/protocol.rs. (build/ is Node tooling for `vite build`, not the UI.)
       include: ["src/**/*.ts"],
-      exclude: ["src/**/*.test.ts", "src/**/*.d.ts", "src/test-hook.ts", "src/generated/**"],
+      exclude: ["src/**/*.test.ts", "src/**/*.test-helper.ts", "src/**/*.d.ts", "src/test-hook.ts", "src/generated/**"],
       reporter: ["text-summary"],
       reportsDirectory: "coverage",
       thresholds: { lines: 75, statements: 75, functions: 75, branches: 75 },

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeWebSocket } from "./fake-websocket.test-helper";
 import { adoptEarlySocket, earlyHandshake, earlyHandshakeSent, EarlySocket, fitSize, rememberSize, SIZE_KEY, startEarlyHandshake } from "./early-handshake";
 import { handshakeMessage } from "./handshake";
 import type { SocketHandlers } from "./socket";
@@ -6,40 +7,6 @@ import { SESSION_KEY, TOKEN_KEY, type KeyValueStore } from "./token";
 
 const URL = "wss://term.example/api/v1/ws";
 const SESSION = "0123456789abcdef0123456789abcdef";
-
-/** The browser's WebSocket, as far as early-handshake.ts uses it. */
-class FakeWebSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 3;
-  static created: FakeWebSocket[] = [];
-
-  binaryType = "blob";
-  readyState = FakeWebSocket.CONNECTING;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string | ArrayBuffer }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: (() => void) | null = () => undefined;
-  sent: (string | Uint8Array)[] = [];
-  closeCalls = 0;
-
-  constructor(readonly url: string) {
-    FakeWebSocket.created.push(this);
-  }
-
-  send(data: string | Uint8Array): void {
-    this.sent.push(data);
-  }
-
-  close(): void {
-    this.closeCalls += 1;
-  }
-
-  accept(): void {
-    this.readyState = FakeWebSocket.OPEN;
-    this.onopen?.();
-  }
-}
 
 function memoryStore(entries: Record<string, string> = {}): KeyValueStore {
   const map = new Map(Object.entries(entries));

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeWebSocket } from "./fake-websocket.test-helper";
 import type { SocketHandlers } from "./socket";
 import { browserSocket, webSocketUrl } from "./socket";
 
@@ -12,35 +13,6 @@ describe("webSocketUrl", () => {
     expect(webSocketUrl({ href: "https://example.com/terminal/?x=1#token=secret" })).toBe("wss://example.com/terminal/api/v1/ws");
   });
 });
-
-/** The browser's WebSocket, as far as browserSocket uses it. */
-class FakeWebSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 3;
-  static created: FakeWebSocket[] = [];
-
-  binaryType = "blob";
-  readyState = FakeWebSocket.CONNECTING;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string | ArrayBuffer }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: (() => void) | null = () => undefined;
-  sent: (string | Uint8Array)[] = [];
-  closeCalls = 0;
-
-  constructor(readonly url: string) {
-    FakeWebSocket.created.push(this);
-  }
-
-  send(data: string | Uint8Array): void {
-    this.sent.push(data);
-  }
-
-  close(): void {
-    this.closeCalls += 1;
-  }
-}
 
 describe("browserSocket", () => {
   let events: string[];
