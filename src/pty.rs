@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 /// What to run in a new PTY.
@@ -31,7 +32,10 @@ pub(crate) struct Pty {
     /// The master side, kept for resizing. `portable-pty` needs it alive for the fd to stay open.
     /// Behind a std mutex only because `MasterPty` is not `Sync`; resizes never contend.
     master: Mutex<Box<dyn MasterPty + Send>>,
-    /// The master side's fd, duplicated and non-blocking, for async reads and writes.
+    /// The master side's fd, duplicated and non-blocking, for async reads and writes. Registered
+    /// for reading only: the kernel's poll of a PTY master may wait for the tty's flush worker
+    /// (see [`read_now`](Self::read_now)), and every wakeup of a registered interest makes the
+    /// runtime's `epoll_wait` run that poll; writes rarely have to wait ([`write_all`](Self::write_all)).
     io: AsyncFd<File>,
     /// Process id of the shell, which is also its process group and session id (it ran `setsid`).
     pid: i32,
@@ -95,7 +99,8 @@ impl Pty {
         set_nonblocking(&owned)?;
         // SAFETY: the `File` owns its fd, which stays open and unchanged until the `AsyncFd`
         // that owns the `File` is dropped.
-        let io = unsafe { AsyncFd::register(File::from(owned)) }.map_err(io::Error::from)?;
+        let io = unsafe { AsyncFd::register_with_interest(File::from(owned), Interest::READABLE) }
+            .map_err(io::Error::from)?;
         Ok(Self {
             master: Mutex::new(pair.master),
             io,
@@ -120,14 +125,32 @@ impl Pty {
         }
     }
 
-    /// Writes all of `data` to the shell's input, waiting while the PTY's input buffer is full.
+    /// Reads available output into `buf` at once, from any thread: `WouldBlock` when there is
+    /// none, `Ok(0)` when every slave fd is closed. While the shell writes faster than it is read,
+    /// the kernel makes even this read wait for the tty's flush worker to refill the line
+    /// discipline's buffer (about a millisecond on an idle machine), so the pump calls it on a
+    /// blocking thread, not on the runtime's.
+    pub(crate) fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.io.get_ref().read(buf) {
+            Err(error) if error.raw_os_error() == Some(libc::EIO) => Ok(0),
+            result => result,
+        }
+    }
+
+    /// Writes all of `data` to the shell's input, waiting while the PTY's input buffer is full
+    /// (a shell that does not read): on a blocking thread, a poll at a time.
     pub(crate) async fn write_all(&self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
-            let mut guard = self.io.writable().await?;
-            match guard.try_io(|file| file.get_ref().write(data)) {
-                Ok(Ok(written)) => data = &data[written..],
-                Ok(Err(error)) => return Err(error),
-                Err(_would_block) => continue,
+            match self.io.get_ref().write(data) {
+                Ok(written) => data = &data[written..],
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    let file = self.io.get_ref().try_clone()?;
+                    tokio::task::spawn_blocking(move || wait_for_room(&file))
+                        .await
+                        .map_err(io::Error::other)??;
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
             }
         }
         Ok(())
@@ -150,6 +173,26 @@ fn pty_size(cols: u16, rows: u16) -> PtySize {
         pixel_width: 0,
         pixel_height: 0,
     }
+}
+
+/// Longest a blocking thread waits for room in a shell's input before its writer looks again.
+const ROOM_POLL_MS: i32 = 100;
+
+/// Waits until `file`, a PTY master, takes input (or hangs up), for at most [`ROOM_POLL_MS`].
+fn wait_for_room(file: &File) -> io::Result<()> {
+    let mut poll = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid `pollfd` for the one-element count; `file` keeps the fd open meanwhile.
+    if unsafe { libc::poll(&mut poll, 1, ROOM_POLL_MS) } < 0 {
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
@@ -354,6 +397,80 @@ mod tests {
         let pty = Pty::spawn(&sh("sleep 30"), dir.path(), 80, 24).unwrap();
         signal_group(pty.pid(), Hangup::Forced);
         assert_eq!(wait_for_exit(pty.pid()).await, 128 + libc::SIGKILL);
+    }
+
+    #[tokio::test]
+    async fn read_now_takes_what_is_there_and_never_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let pty = Pty::spawn(
+            &sh("stty -echo; read line; echo got:$line; sleep 30"),
+            dir.path(),
+            80,
+            24,
+        )
+        .unwrap();
+        let mut buf = [0u8; 4096];
+        let nothing = pty.read_now(&mut buf).unwrap_err();
+        assert_eq!(nothing.kind(), io::ErrorKind::WouldBlock);
+        pty.write_all(b"x\n").await.unwrap();
+        let mut output = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !String::from_utf8_lossy(&output).contains("got:x") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no output: {output:?}"
+            );
+            match pty.read_now(&mut buf) {
+                Ok(count) => output.extend_from_slice(&buf[..count]),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+        signal_group(pty.pid(), Hangup::Forced);
+        wait_for_exit(pty.pid()).await;
+        // Every slave fd is closed: end of file, not an error.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            assert!(std::time::Instant::now() < deadline, "no end of file");
+            match pty.read_now(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn input_beyond_what_the_terminal_holds_waits_until_the_shell_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pty = Pty::spawn(
+            &sh("stty -echo; echo ready; sleep 1; wc -c"),
+            dir.path(),
+            80,
+            24,
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("ready") {
+            let count = pty.read(&mut buf).await.unwrap();
+            assert!(count > 0, "the shell ended early: {seen:?}");
+            seen.extend_from_slice(&buf[..count]);
+        }
+        // 200,000 bytes in lines of 100, far more than the terminal's 4 KiB input buffer, which
+        // stays full until `wc` starts reading a second later; then end of file (Ctrl-D).
+        let line = [&[b'y'; 99][..], b"\n"].concat();
+        let input: Vec<u8> = line.repeat(2000);
+        pty.write_all(&input).await.unwrap();
+        pty.write_all(b"\x04").await.unwrap();
+        let output = String::from_utf8(read_to_end(&pty).await).unwrap();
+        assert!(output.contains("200000"), "{output}");
+        wait_for_exit(pty.pid()).await;
     }
 
     #[tokio::test]

@@ -3,21 +3,12 @@
 // meanwhile). The UI's code holds the main thread for a while once it runs, and the socket's
 // `open` event, upon which the handshake is sent, would wait for it: so the UI runs once the
 // socket has opened, or after EARLY_OPEN_WAIT_MS should that take longer (a distant server).
-// Meanwhile the browser is asked whether it draws WebGL on a GPU (renderer.ts; main.ts takes the
-// answer, and a reload the one its tab found before), while the UI's code may still be on its way.
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { startEarlyHandshake } from "./early-handshake";
-import { hardwareWebgl, rendererChoice } from "./renderer";
-import { storageStore } from "./token";
 
 const EARLY_OPEN_WAIT_MS = 50;
 
 const early = startEarlyHandshake(window);
 const opened = Promise.race([early.settled, new Promise((resolve) => setTimeout(resolve, EARLY_OPEN_WAIT_MS))]);
-void opened.then(() => {
-  if (rendererChoice(window.location.search) === "auto") {
-    hardwareWebgl(document, storageStore(() => window.sessionStorage));
-  }
-  return import("./main");
-});
+void opened.then(() => import("./main"));

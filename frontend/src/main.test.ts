@@ -424,19 +424,20 @@ describe("main.ts", () => {
     expect(ui.terminal.parent).toBe(element);
     expect(ui.terminal.options).toMatchObject({ allowProposedApi: true, scrollback: 5000 });
     expect(ui.terminal.unicode.activeVersion).toBe("11");
-    // The fit addon first, WebGL after open() (the fake refuses it before, as xterm.js does);
-    // images once the first output is written, search when the find bar opens.
-    expect(ui.terminal.addons).toHaveLength(4);
-    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }, xterm.webgl[0]]);
+    // The fit addon first. A first page load draws with the DOM renderer: the browser is asked
+    // whether it draws WebGL on a GPU only once the first output is written and the browser is
+    // idle; then WebGL and images, and search when the find bar opens.
+    expect(ui.terminal.addons.slice(1)).toEqual([{ addon: "unicode11" }, { addon: "web-links" }]);
     expect(xterm.fits).toBe(1);
-    expect(ui.hook.renderer()).toBe("webgl");
+    expect(ui.hook.renderer()).toBe("dom");
     expect(ui.terminal.focusCalls).toBe(1);
     // The WebSocket first, so that its handshake overlaps building the terminal; it is the one the connection uses.
     expect(ui.terminal.socketsBefore).toBe(1);
     expect(FakeWebSocket.created).toHaveLength(1);
     expect(xterm.images).toEqual([]);
     await firstOutput(ui);
-    expect(ui.terminal.addons.slice(4)).toEqual([xterm.images[0]]);
+    expect(ui.terminal.addons.slice(3)).toEqual([xterm.webgl[0], xterm.images[0]]);
+    expect(ui.hook.renderer()).toBe("webgl");
     expect(xterm.search).toEqual([]);
     expect(FakeResizeObserver.observed).toEqual([element]);
     expect(ui.window.document.title).toBe("web-terminal");
@@ -970,6 +971,25 @@ describe("main.ts", () => {
     const ui = await load();
     await firstOutput(ui);
     expect(ui.hook.renderer()).toBe("dom");
+    expect(xterm.webgl).toEqual([]);
+  });
+
+  it("opens with the renderer this tab found before, without asking the browser again", async () => {
+    xterm.webglHardware = false; // The probe would say software: it is not asked.
+    const gpu = await load("https://term.example/", (window) => {
+      window.sessionStorage.setItem("web-terminal.webgl", "gpu");
+    });
+    expect(gpu.hook.renderer()).toBe("webgl");
+    expect(xterm.webgl).toHaveLength(1);
+    await page?.happyDOM.close();
+    vi.resetModules();
+    xterm.webgl.length = 0;
+    xterm.webglHardware = true;
+    const software = await load("https://term.example/", (window) => {
+      window.sessionStorage.setItem("web-terminal.webgl", "software");
+    });
+    await firstOutput(software);
+    expect(software.hook.renderer()).toBe("dom");
     expect(xterm.webgl).toEqual([]);
   });
 

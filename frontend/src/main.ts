@@ -18,7 +18,7 @@ import { installClipboardOsc } from "./osc52";
 import { installDownloadOsc, saveWithLink } from "./file-download";
 import { FileUploads } from "./file-upload";
 import { TransferNotices } from "./transfer-notices";
-import { hardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
+import { hardwareWebgl, keptHardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
 import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
@@ -141,6 +141,22 @@ terminal.unicode.activeVersion = "11";
 terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: links.opener.hover, leave: links.opener.leave }));
 
 let renderer: "webgl" | "dom" = "dom";
+const rendererChosen = rendererChoice(window.location.search);
+/** Draws with WebGL from now on (the DOM renderer stays where WebGL2 is missing or disabled). */
+function useWebgl(): void {
+  try {
+    const webgl = new WebglAddon();
+    webgl.onContextLoss(() => {
+      // xterm falls back to its DOM renderer once the addon is gone.
+      webgl.dispose();
+      renderer = "dom";
+    });
+    terminal.loadAddon(webgl);
+    renderer = "webgl";
+  } catch {
+    renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+  }
+}
 let opened = false;
 /**
  * Puts the terminal on the page (xterm.js's open(): its DOM, renderer and viewport), picks the
@@ -150,20 +166,10 @@ let opened = false;
 function openTerminal(): void {
   opened = true;
   terminal.open(element("terminal"));
-  // boot.ts has asked the browser already, while this code was on its way (renderer.ts).
-  if (wantsWebgl(rendererChoice(window.location.search), () => hardwareWebgl(document))) {
-    try {
-      const webgl = new WebglAddon();
-      webgl.onContextLoss(() => {
-        // xterm falls back to its DOM renderer once the addon is gone.
-        webgl.dispose();
-        renderer = "dom";
-      });
-      terminal.loadAddon(webgl);
-      renderer = "webgl";
-    } catch {
-      renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
-    }
+  // WebGL when asked for, or where this tab found the browser drawing it on a GPU; where that is
+  // not known yet, the browser is asked once the first output is drawn (afterFirstOutput).
+  if (wantsWebgl(rendererChosen, () => keptHardwareWebgl(store) === true)) {
+    useWebgl();
   }
   // Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
   // keyboard, swipe to scroll and long press to copy. Its keys go through onData below.
@@ -179,8 +185,12 @@ function openTerminal(): void {
 // (late-open.ts). So the terminal takes that size now and opens once the first snapshot or output
 // is written, or the connection ends up elsewhere, or after SNAPSHOT_WAIT_MS. Nothing can be
 // typed before: the terminal's textarea does not exist yet.
-if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined && earlyHandshake.rows !== undefined) {
+// Either way the terminal takes the size sent early before it opens: the fit after open() then
+// has nothing to change (a resize redraws every row).
+if (earlyHandshake?.cols !== undefined && earlyHandshake.rows !== undefined) {
   terminal.resize(earlyHandshake.cols, earlyHandshake.rows);
+}
+if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined) {
   window.setTimeout(() => {
     openTerminalLate();
   }, SNAPSHOT_WAIT_MS);
@@ -229,6 +239,7 @@ const statusBar = new StatusBar(element("status"), {
 
 // Sixel and iTerm images: the addon is fetched when the browser is idle after the first output,
 // or at the first image, whose output waits for it (inline-images.ts). Every write goes through it.
+// The renderer probe waits for that moment too (renderer.ts).
 const images = new InlineImages({
   load: async () => {
     openTerminalLate(); // The addon draws on a layer of the opened terminal.
@@ -246,6 +257,9 @@ function afterFirstOutput(): void {
   }
   firstOutputWritten = true;
   const idle = () => {
+    if (rendererChosen === "auto" && renderer === "dom" && keptHardwareWebgl(store) === null && hardwareWebgl(document, store)) {
+      useWebgl();
+    }
     void images.load();
   };
   if (typeof window.requestIdleCallback === "function") {

@@ -22,7 +22,7 @@ export function wantsWebgl(choice: RendererChoice, hardwareWebgl: () => boolean)
  * Windows' WARP). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
-/** The answers so far: the probe creates a WebGL context (milliseconds), so it is made once. */
+/** The answers so far: the probe creates a WebGL context (15-20 ms), so it is made once. */
 const answers = new WeakMap<Document, boolean>();
 
 /** Where a tab keeps the answer for its next page load (sessionStorage): `gpu` or `software`. */
@@ -35,19 +35,27 @@ export interface AnswerStore {
 }
 
 /**
+ * The answer this tab found on an earlier page load (`kept`, its sessionStorage), without asking
+ * the browser: null when there is none. A tab's browser does not change its GPU between loads (a
+ * WebGL context lost later falls back to the DOM renderer).
+ */
+export function keptHardwareWebgl(kept: AnswerStore): boolean | null {
+  const stored = kept.get(WEBGL_KEY);
+  return stored === "gpu" ? true : stored === "software" ? false : null;
+}
+
+/**
  * Whether `document` can have a WebGL2 context that the browser does not render in software: one
  * without a major performance caveat (Chromium still grants one from SwiftShader when it was
- * started without a GPU), whose renderer is not a software rasteriser. Asked once per document:
- * boot.ts asks while the UI's code is on its way, and main.ts takes the answer. With `kept` (the
- * tab's sessionStorage), a reload takes the answer its tab found before: the probe costs some
- * 15 ms of the main thread, on the way to a reattached screen, and a tab's browser does not
- * change its GPU between loads (a WebGL context lost later falls back to the DOM renderer).
+ * started without a GPU), whose renderer is not a software rasteriser. Asked once per document,
+ * and once per tab with `kept` (see `keptHardwareWebgl`). The probe costs some 15-20 ms of the
+ * main thread: main.ts asks only once the first output is drawn, and opens the terminal with
+ * the answer kept, if any.
  */
 export function hardwareWebgl(document: Document, kept?: AnswerStore): boolean {
   let answer = answers.get(document);
   if (answer === undefined) {
-    const stored = kept?.get(WEBGL_KEY);
-    answer = stored === "gpu" ? true : stored === "software" ? false : probeWebgl(document);
+    answer = (kept === undefined ? null : keptHardwareWebgl(kept)) ?? probeWebgl(document);
     answers.set(document, answer);
     kept?.set(WEBGL_KEY, answer ? "gpu" : "software");
   }

@@ -86,7 +86,7 @@ impl Http {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-            registry.open(&self.owner, 80, 24, true)
+            registry.open(&self.owner, 80, 24, true).await
         });
         // Should one not have closed yet, the limits leave room; if none opens, the requests
         // for `{id}` go to a session that is gone until the next replacement.

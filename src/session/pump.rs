@@ -1,15 +1,14 @@
 //! A session's two tasks: the pump (PTY output into the ring, under backpressure) and the input
 //! writer (queued keystrokes to the PTY).
 //!
-//! The pump takes turns: a PTY that always has output never makes a read wait (tokio's `AsyncFd`
-//! readiness spends no cooperative budget), and during a flood a non-blocking PTY read may still
-//! sit in the kernel until the tty's flush worker has run. Without turns one flooding session
-//! would hold its runtime thread until the ring was full (about 25 ms at `yes`'s pace on the
-//! benchmark's machine), and every other task on that thread (its own viewer and input, other
-//! sessions' echo) would wait. So after
-//! [`TURN_TIME`] or [`TURN_BYTES`] of reading the pump yields to the runtime ([`Turn`]).
+//! The pump's first read after output arrives runs on the runtime, so an echo leaves at once. The
+//! reads after it run on a blocking thread, in flood turns ([`Session::flood_turn`]), until the
+//! PTY has nothing more: while a shell writes faster than it is read, each read waits in the
+//! kernel for the tty's flush worker to refill the line discipline's 4 KiB buffer, about a
+//! millisecond on an idle machine where that worker first has to be woken. On a runtime thread
+//! those waits would hold up every other task on it (other sessions' echo above all); a slowly
+//! read flood (a viewer on a slow link) would cost a millisecond of a runtime thread per 4 KiB.
 
-use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -24,60 +23,18 @@ const SMALL_READ: usize = 4 * 1024;
 const HANGUP_GRACE: Duration = Duration::from_secs(3);
 /// After the shell exits, how long to wait for more output before calling the session done.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(100);
-/// Longest the pump reads, without having had to wait, before it lets the other tasks on its
-/// runtime thread run (a read that blocks in the kernel counts).
-const TURN_TIME: Duration = Duration::from_millis(1);
-/// Most output the pump reads in one turn. (Shorter turns cost throughput: every yield lets the
-/// viewers send smaller frames.)
-const TURN_BYTES: usize = 4 * CHUNK;
+/// Most output one flood turn reads before the pump looks at the shell's exit again.
+const FLOOD_TURN_BYTES: usize = 16 * CHUNK;
 
-/// The pump's current turn: the reads since it last waited or yielded.
-#[derive(Debug, Default)]
-struct Turn {
-    /// When the turn's first read started; `None` before it.
-    started: Option<Instant>,
-    /// Bytes read in the turn.
-    bytes: usize,
-}
-
-impl Turn {
-    /// A read starts at `now`.
-    fn reading(&mut self, now: Instant) {
-        self.started.get_or_insert(now);
-    }
-
-    /// A read of the turn gave `bytes` at `now`: whether the turn is over, in which case the
-    /// pump must yield before it reads again.
-    fn read(&mut self, bytes: usize, now: Instant) -> bool {
-        self.bytes += bytes;
-        let over = self.bytes >= TURN_BYTES
-            || self
-                .started
-                .is_some_and(|started| now.duration_since(started) >= TURN_TIME);
-        if over {
-            self.end();
-        }
-        over
-    }
-
-    /// The pump waited (for output or for room) or yielded: the runtime's other tasks have run,
-    /// and the next read starts a new turn.
-    fn end(&mut self) {
-        *self = Self::default();
-    }
-}
-
-/// Runs `future`; also says whether it had to wait (the task gave its thread up meanwhile).
-async fn noting_wait<F: Future>(future: F) -> (F::Output, bool) {
-    let mut future = pin!(future);
-    let mut waited = false;
-    let output = std::future::poll_fn(|context| {
-        let poll = future.as_mut().poll(context);
-        waited |= poll.is_pending();
-        poll
-    })
-    .await;
-    (output, waited)
+/// How a flood turn ([`Session::flood_turn`]) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FloodTurn {
+    /// The turn's bytes were read, or the ring is full: the flood goes on.
+    More,
+    /// The PTY had nothing more: back to waiting for output.
+    Drained,
+    /// Every slave fd is closed, or reading failed.
+    Ended,
 }
 
 impl Session {
@@ -87,24 +44,37 @@ impl Session {
         // once a read fills it, so a thousand quiet shells do not pin 64 KiB each.
         let mut buf = vec![0u8; SMALL_READ];
         let mut shell_exited = false;
-        let mut turn = Turn::default();
+        // Output has just been read: more may be on its way.
+        let mut flowing = false;
         loop {
             let room = self.lock().room();
             if room == 0 {
                 let freed =
                     tokio::time::timeout(SLOW_VIEWER_LIMIT, self.inner.room_freed.notified());
-                let (freed, waited) = noting_wait(freed).await;
-                if freed.is_err() {
+                if freed.await.is_err() {
                     self.drop_laggards();
                 }
-                if waited {
-                    turn.end();
+                continue;
+            }
+            if flowing && !shell_exited && self.exit_code().is_none() {
+                let session = self.clone();
+                let mut taken = std::mem::take(&mut buf);
+                let (given_back, outcome) = tokio::task::spawn_blocking(move || {
+                    let outcome = session.flood_turn(&mut taken);
+                    (taken, outcome)
+                })
+                .await
+                .expect("a flood turn does not panic");
+                buf = given_back;
+                match outcome {
+                    FloodTurn::More => {}
+                    FloodTurn::Drained => flowing = false,
+                    FloodTurn::Ended => break,
                 }
                 continue;
             }
             let want = room.min(buf.len());
-            turn.reading(Instant::now());
-            let read = noting_wait(self.inner.pty.read(&mut buf[..want]));
+            let read = self.inner.pty.read(&mut buf[..want]);
             let result = if shell_exited {
                 // The shell is gone; take what is buffered, but a background job holding the
                 // PTY open must not keep the session alive.
@@ -121,7 +91,6 @@ impl Session {
                     }
                 }
             };
-            let (result, waited) = result;
             match result {
                 Ok(0) => break,
                 Ok(count) => {
@@ -129,14 +98,7 @@ impl Session {
                     if count == buf.len() && buf.len() < CHUNK {
                         buf.resize(CHUNK, 0);
                     }
-                    if waited {
-                        // The read waited for output: the other tasks have run meanwhile.
-                        turn.end();
-                        turn.reading(Instant::now());
-                    }
-                    if turn.read(count, Instant::now()) {
-                        tokio::task::yield_now().await;
-                    }
+                    flowing = true;
                 }
                 Err(error) => {
                     tracing::debug!(session_id = %self.inner.id, %error, "PTY read failed");
@@ -167,6 +129,35 @@ impl Session {
         self.inner
             .progress
             .send_modify(|progress| progress.finished = Some(code));
+    }
+
+    /// One turn of reading during a flood, on a blocking thread: reads and appends output until
+    /// [`FLOOD_TURN_BYTES`] are read, the ring is full or the PTY has nothing more.
+    fn flood_turn(&self, buf: &mut [u8]) -> FloodTurn {
+        let mut read = 0;
+        while read < FLOOD_TURN_BYTES {
+            let room = self.lock().room();
+            if room == 0 {
+                return FloodTurn::More;
+            }
+            let want = room.min(buf.len());
+            match self.inner.pty.read_now(&mut buf[..want]) {
+                Ok(0) => return FloodTurn::Ended,
+                Ok(count) => {
+                    self.push_output(&buf[..count]);
+                    read += count;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                    return FloodTurn::Drained;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    tracing::debug!(session_id = %self.inner.id, %error, "PTY read failed");
+                    return FloodTurn::Ended;
+                }
+            }
+        }
+        FloodTurn::More
     }
 
     /// Appends `bytes` to the ring; viewers and the model task take them from there.
@@ -202,62 +193,5 @@ impl Session {
                 return;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_turn_ends_after_turn_bytes_of_output() {
-        let start = Instant::now();
-        let mut turn = Turn::default();
-        let mut read = 0;
-        let mut reads = 0;
-        loop {
-            turn.reading(start);
-            reads += 1;
-            read += 4095;
-            if turn.read(4095, start) {
-                break;
-            }
-        }
-        assert!(
-            read >= TURN_BYTES && read - 4095 < TURN_BYTES,
-            "{read} bytes"
-        );
-        assert_eq!(reads, TURN_BYTES.div_ceil(4095));
-        turn.reading(start);
-        assert!(!turn.read(4095, start), "the next read starts a new turn");
-    }
-
-    #[test]
-    fn a_turn_ends_after_turn_time_from_its_first_read_blocking_reads_included() {
-        let start = Instant::now();
-        let mut turn = Turn::default();
-        turn.reading(start);
-        // A read that sat in the kernel for most of the turn still counts from its start.
-        assert!(!turn.read(100, start + TURN_TIME / 2));
-        turn.reading(start + TURN_TIME / 2);
-        assert!(turn.read(100, start + TURN_TIME));
-        let later = start + TURN_TIME * 10;
-        turn.reading(later);
-        assert!(!turn.read(100, later), "a fresh turn after the yield");
-    }
-
-    #[test]
-    fn waiting_ends_the_turn() {
-        let start = Instant::now();
-        let mut turn = Turn::default();
-        turn.reading(start);
-        assert!(!turn.read(TURN_BYTES - 1, start));
-        turn.end();
-        let later = start + TURN_TIME * 2;
-        turn.reading(later);
-        assert!(
-            !turn.read(1, later),
-            "neither the bytes nor the time before the wait count"
-        );
     }
 }

@@ -145,16 +145,22 @@ impl SessionRegistry {
 
     /// Starts a shell of `cols`×`rows` for `by` in their workspace and attaches its first viewer,
     /// so no output is missed. `resync`: the viewer can take a fresh snapshot when it falls
-    /// behind (else it is told it lagged).
-    pub(crate) fn open(
+    /// behind (else it is told it lagged). The start runs on a blocking thread: preparing the
+    /// workspace touches the disk, and starting the shell forks this process, which takes
+    /// milliseconds once it has a thousand sessions (about 15 ms on the soak run's machine), time
+    /// in which no other task on a runtime thread could run.
+    pub(crate) async fn open(
         &self,
         by: &Requester,
         cols: u16,
         rows: u16,
         resync: bool,
     ) -> Result<Viewer, SessionError> {
-        let session = self
-            .start(by, (cols, rows))
+        let registry = self.clone();
+        let requester = by.clone();
+        let session = tokio::task::spawn_blocking(move || registry.start(&requester, (cols, rows)))
+            .await
+            .expect("starting a session does not panic")
             .inspect_err(|error| self.refused(None, by, error))?;
         // The session's first snapshot is of a blank screen: the viewer misses none of the shell's
         // output.
@@ -435,7 +441,9 @@ impl SessionRegistry {
                 }
                 Some(()) = async { children.as_mut()?.recv().await } => {}
             }
-            self.reap();
+            // A waitpid per session: milliseconds with a thousand of them, beside the runtime.
+            let registry = self.clone();
+            let _ = tokio::task::spawn_blocking(move || registry.reap()).await;
         }
     }
 

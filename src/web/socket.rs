@@ -225,7 +225,9 @@ async fn handshake(
     };
     let registry = state.registry();
     let viewer = match &message {
-        ClientMessage::Open { cols, rows, .. } => registry.open(&requester, *cols, *rows, resync),
+        ClientMessage::Open { cols, rows, .. } => {
+            registry.open(&requester, *cols, *rows, resync).await
+        }
         ClientMessage::Attach { session, .. } => {
             registry.attach(session, &requester, message.size(), resync)
         }
