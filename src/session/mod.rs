@@ -191,7 +191,9 @@ struct Inner {
 }
 
 impl Session {
-    /// Starts the pump and input tasks of a freshly spawned `pty`.
+    /// Starts the pump, input and model tasks of a freshly spawned `pty`, once its owner's first
+    /// viewer (of the birth size; `resync` as for [`attach`](Self::attach)) is attached: that
+    /// viewer starts from a blank screen and sees every byte the shell writes.
     fn start(
         birth: Birth,
         pty: Pty,
@@ -199,7 +201,8 @@ impl Session {
         metrics: Metrics,
         events: Events,
         recording: Option<&RecordingPolicy>,
-    ) -> Self {
+        resync: bool,
+    ) -> (Self, Viewer) {
         let (input, input_queue) = mpsc::channel(INPUT_QUEUE);
         let now = Instant::now();
         let Birth { node, owner, size } = birth;
@@ -236,10 +239,12 @@ impl Session {
                 recorder,
             }),
         };
+        let owner = session.inner.owner.clone();
+        let viewer = session.attach(owner, Some(size), resync, Role::Owner);
         tokio::spawn(session.clone().pump());
         tokio::spawn(session.clone().write_input(input_queue));
         tokio::spawn(session.clone().feed_model());
-        session
+        (session, viewer)
     }
 
     /// The session's id.

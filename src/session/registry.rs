@@ -158,13 +158,11 @@ impl SessionRegistry {
     ) -> Result<Viewer, SessionError> {
         let registry = self.clone();
         let requester = by.clone();
-        let session = tokio::task::spawn_blocking(move || registry.start(&requester, (cols, rows)))
-            .await
-            .expect("starting a session does not panic")
-            .inspect_err(|error| self.refused(None, by, error))?;
-        // The session's first snapshot is of a blank screen: the viewer misses none of the shell's
-        // output.
-        let viewer = session.attach(by.clone(), Some((cols, rows)), resync, Role::Owner);
+        let (session, viewer) =
+            tokio::task::spawn_blocking(move || registry.start(&requester, (cols, rows), resync))
+                .await
+                .expect("starting a session does not panic")
+                .inspect_err(|error| self.refused(None, by, error))?;
         self.inner.events.emit(&SessionEvent::Opened {
             session: session.id(),
             by,
@@ -174,8 +172,14 @@ impl SessionRegistry {
         Ok(viewer)
     }
 
-    /// Starts a shell of `size` for `by`, within the limits, and adds it to the live sessions.
-    fn start(&self, by: &Requester, size: (u16, u16)) -> Result<Session, SessionError> {
+    /// Starts a shell of `size` for `by`, within the limits, and adds it to the live sessions,
+    /// with its owner's first viewer, which misses none of the shell's output.
+    fn start(
+        &self,
+        by: &Requester,
+        size: (u16, u16),
+        resync: bool,
+    ) -> Result<(Session, Viewer), SessionError> {
         if self.inner.shutdown.is_draining() {
             return Err(SessionError::Draining);
         }
@@ -189,13 +193,14 @@ impl SessionRegistry {
             owner: by.clone(),
             size,
         };
-        let session = Session::start(
+        let (session, viewer) = Session::start(
             birth,
             pty,
             self.inner.limits.buffers,
             self.inner.metrics.clone(),
             self.inner.events.clone(),
             self.inner.recording.as_ref(),
+            resync,
         );
         // Checked again under the lock that inserts, so concurrent opens cannot overshoot.
         let mut sessions = self.sessions();
@@ -205,7 +210,7 @@ impl SessionRegistry {
             return Err(error);
         }
         sessions.insert(session.id().clone(), session.clone());
-        Ok(session)
+        Ok((session, viewer))
     }
 
     /// Whether `user` may have one more session besides `sessions`.
