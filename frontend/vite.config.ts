@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { cspSafeHtml } from "./build/csp-check.ts";
+import { precompress } from "./build/precompress.ts";
 import { preloadDynamicImport } from "./build/preload-ui.ts";
 
 export default defineConfig({
@@ -7,7 +8,8 @@ export default defineConfig({
   base: "./",
   // index.html's entry (src/boot.ts) imports the UI (src/main.ts) dynamically: its chunks are
   // preloaded by the page itself (build/preload-ui.ts).
-  plugins: [cspSafeHtml(), preloadDynamicImport("index.html", "/src/main.ts")],
+  // Every text file also gzipped, for browsers that accept it (build/precompress.ts).
+  plugins: [cspSafeHtml(), preloadDynamicImport("index.html", "/src/main.ts"), precompress()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -86,6 +86,24 @@ async fn hashed_assets_are_immutable_and_unknown_paths_404() {
             "{asset}"
         );
     }
+    // A browser that accepts gzip gets the scripts' copies gzipped when the UI was built.
+    for script in assets.iter().filter(|asset| asset.ends_with(".js")) {
+        let response = http_request(
+            server.addr,
+            "GET",
+            script,
+            &[("Accept-Encoding", "gzip, deflate, br, zstd")],
+            "",
+        )
+        .await;
+        assert_eq!(response.status, 200, "{script}");
+        assert_eq!(
+            response.header("content-encoding"),
+            Some("gzip"),
+            "{script}"
+        );
+        assert_eq!(response.header("vary"), Some("accept-encoding"), "{script}");
+    }
     assert_eq!(http_get(server.addr, "/assets/nope.js").await.status, 404);
     assert_eq!(http_get(server.addr, "/../Cargo.toml").await.status, 404);
 }

@@ -979,6 +979,8 @@ describe("main.ts", () => {
     const gpu = await load("https://term.example/", (window) => {
       window.sessionStorage.setItem("web-terminal.webgl", "gpu");
     });
+    // The addon is a chunk of its own: the DOM renderer draws until it is fetched.
+    await gpu.settle();
     expect(gpu.hook.renderer()).toBe("webgl");
     expect(xterm.webgl).toHaveLength(1);
     await page?.happyDOM.close();
