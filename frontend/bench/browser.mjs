@@ -40,9 +40,7 @@
 // All but the bundle are measured twice, in a browser each: as the UI runs by default (the top-level numbers;
 // `renderer` says which renderer that was: WebGL where the browser renders it on a GPU, else the
 // DOM renderer; `gl` names what draws WebGL, on a machine without a GPU a software rasteriser,
-// SwiftShader), then with the other renderer asked for by `?renderer=` (`other_renderer`). The
-// WebGL addon is a chunk of its own, fetched once the terminal is open: until it is there the DOM
-// renderer draws, so page_load_ms and reattach_ms time what is drawn first, whichever draws it.
+// SwiftShader), then with the other renderer asked for by `?renderer=` (`other_renderer`).
 import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -307,19 +305,6 @@ const hook = (page) =>
       bytes: terminal?.outputBytes() ?? 0,
     };
   });
-/**
- * The renderer `page` draws with: the one its address `url` asks for (`?renderer=`), once the page
- * has it (the WebGL addon is a chunk of its own, fetched once the terminal is open: the DOM
- * renderer draws until then), else the one the UI chose.
- * @param {Page} page
- * @param {string} url
- */
-async function drawingRenderer(page, url) {
-  const asked = new URL(url).searchParams.get("renderer");
-  const seen = await waitFor(`the ${asked ?? "chosen"} renderer`, () => hook(page), (state) => asked === null || state.renderer === asked, 5_000);
-  return seen.renderer;
-}
-
 /** @param {Awaited<ReturnType<typeof hook>>} seen */
 const atPrompt = (seen) => seen.screen.split("\n")[seen.cursor.y] === PROMPT && seen.cursor.x === PROMPT.length;
 
@@ -343,7 +328,7 @@ async function measurePageLoad(browser, url) {
       (seen) => seen !== undefined && seen.drawnAt >= 0,
     );
     assert.ok(timing !== undefined);
-    renderer = await drawingRenderer(page, url);
+    renderer = (await hook(page)).renderer;
     const at = (/** @type {number} */ ms) => ms.toFixed(1);
     log(
       `${renderer} page load round ${round}${round === 0 ? " (warm-up)" : ""}: ${at(timing.drawnAt)} ms to the prompt drawn ` +
@@ -418,7 +403,7 @@ async function measure(browser, url, workDir) {
     10_000,
   );
   await waitFor("the first prompt", () => hook(page), (seen) => seen.state === "connected" && atPrompt(seen));
-  const renderer = await drawingRenderer(page, url);
+  const renderer = (await hook(page)).renderer;
   // What draws WebGL here: on a machine without a GPU, a software rasteriser (SwiftShader).
   const gl = await page.evaluate(() => {
     const context = globalThis.document.createElement("canvas").getContext("webgl2");

@@ -195,8 +195,7 @@ describe("clipboard, links, images, whole-word find and contrast in a real brows
   for (const renderer of /** @type {const} */ (["dom", "webgl"])) {
     it(`draws a sixel image with the ${renderer} renderer`, async () => {
       const page = await openPage(`${suite.baseUrl}?renderer=${renderer}`);
-      // The WebGL addon is fetched once the terminal is open.
-      await waitFor(`the ${renderer} renderer`, () => page.evaluate(() => window.webTerminal?.renderer()), (drawn) => drawn === renderer, 5_000);
+      assert.equal(await page.evaluate(() => window.webTerminal?.renderer()), renderer);
       assert.equal(await redPixels(page), 0, "no red before the image");
       const done = marker("drawn");
       await runUntil(page, `clear; printf '${RED_SIXEL}'; echo; echo ${done}`, done);

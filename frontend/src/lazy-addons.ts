@@ -1,10 +1,8 @@
 // The addons that are not in the page's first script: each is its own chunk, fetched with a
 // dynamic import() the first time it is needed (find: the first Ctrl+Shift+F; images: when the
-// browser is idle after the first prompt, or at the first image, see inline-images.ts; WebGL:
-// once the terminal is open, where WebGL is drawn on a GPU or asked for, see renderer.ts).
+// browser is idle after the first prompt, or at the first image, see inline-images.ts).
 import type { ImageAddon } from "@xterm/addon-image";
 import type { SearchAddon } from "@xterm/addon-search";
-import type { WebglAddon } from "@xterm/addon-webgl";
 import type { Terminal } from "@xterm/xterm";
 import { IMAGE_PIXEL_LIMIT, IMAGE_STORAGE_LIMIT_MB } from "./inline-images";
 import { SEARCH_HIGHLIGHT_LIMIT } from "./search-bar";
@@ -16,17 +14,6 @@ export type AddonHost = Pick<Terminal, "loadAddon">;
 export async function loadSearchAddon(terminal: AddonHost): Promise<SearchAddon> {
   const { SearchAddon } = await import("@xterm/addon-search");
   const addon = new SearchAddon({ highlightLimit: SEARCH_HIGHLIGHT_LIMIT });
-  terminal.loadAddon(addon);
-  return addon;
-}
-
-/**
- * Fetches xterm.js's WebGL renderer and loads it into `terminal`, which must be open; rejects
- * where the browser has no WebGL2 (the DOM renderer stays).
- */
-export async function loadWebglAddon(terminal: AddonHost): Promise<WebglAddon> {
-  const { WebglAddon } = await import("@xterm/addon-webgl");
-  const addon = new WebglAddon();
   terminal.loadAddon(addon);
   return addon;
 }

@@ -3,12 +3,13 @@
 import { FitAddon } from "@xterm/addon-fit";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
+import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import { Appearance, VisualBell } from "./appearance";
 import { rangeText, terminalLinks } from "./hyperlinks";
 import { InlineImages } from "./inline-images";
 import { finishLateOpen } from "./late-open";
-import { loadImageAddon, loadSearchAddon, loadWebglAddon } from "./lazy-addons";
+import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
 import { webSocketUrl } from "./socket";
@@ -141,24 +142,20 @@ terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: li
 
 let renderer: "webgl" | "dom" = "dom";
 const rendererChosen = rendererChoice(window.location.search);
-/**
- * Draws with WebGL once its addon (a chunk of its own, a fifth of the UI's code) is fetched; the
- * DOM renderer draws meanwhile, and stays where WebGL2 is missing or disabled.
- */
+/** Draws with WebGL from now on (the DOM renderer stays where WebGL2 is missing or disabled). */
 function useWebgl(): void {
-  loadWebglAddon(terminal).then(
-    (webgl) => {
-      webgl.onContextLoss(() => {
-        // xterm falls back to its DOM renderer once the addon is gone.
-        webgl.dispose();
-        renderer = "dom";
-      });
-      renderer = "webgl";
-    },
-    () => {
-      renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
-    },
-  );
+  try {
+    const webgl = new WebglAddon();
+    webgl.onContextLoss(() => {
+      // xterm falls back to its DOM renderer once the addon is gone.
+      webgl.dispose();
+      renderer = "dom";
+    });
+    terminal.loadAddon(webgl);
+    renderer = "webgl";
+  } catch {
+    renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+  }
 }
 let opened = false;
 /**
@@ -262,6 +259,8 @@ function afterFirstOutput(): void {
   const idle = () => {
     if (rendererChosen === "auto" && renderer === "dom" && keptHardwareWebgl(store) === null && hardwareWebgl(document, store)) {
       useWebgl();
+      // WebGL's cells are not quite the DOM renderer's: the terminal may now fit more, or fewer.
+      fit.fit();
     }
     void images.load();
   };
