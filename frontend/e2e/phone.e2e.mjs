@@ -450,7 +450,9 @@ describe("web-terminal on a phone, and the key bar on a desktop", { timeout: 8 *
 
     await desk.goto(`${baseUrl}?keybar=1`);
     await waitFor("state connected", () => hookState(desk), (value) => value === "connected");
-    const shown = await keyBar(desk);
+    // The reload reattaches early, at the size this tab last sent: the terminal, and its key bar,
+    // open once the snapshot is written, a moment after the connection says it is connected.
+    const shown = await waitFor("the key bar", () => keyBar(desk), (bar) => bar.shown && bar.box !== null, 5_000);
     assert.ok(shown.shown && shown.box, "?keybar=1 shows it");
     assert.equal(shown.keys.filter((key) => key.height >= 40 && key.width >= 40).length, 17);
     await desk.click('#keybar [data-key="esc"]');
