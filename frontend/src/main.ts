@@ -190,7 +190,7 @@ function openTerminal(): void {
 if (earlyHandshake?.cols !== undefined && earlyHandshake.rows !== undefined) {
   terminal.resize(earlyHandshake.cols, earlyHandshake.rows);
 }
-if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined) {
+if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined && earlyHandshake.rows !== undefined) {
   window.setTimeout(() => {
     openTerminalLate();
   }, SNAPSHOT_WAIT_MS);

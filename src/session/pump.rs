@@ -59,12 +59,15 @@ impl Session {
             if flowing && !shell_exited && self.exit_code().is_none() {
                 let session = self.clone();
                 let mut taken = std::mem::take(&mut buf);
-                let (given_back, outcome) = tokio::task::spawn_blocking(move || {
+                let turn = tokio::task::spawn_blocking(move || {
                     let outcome = session.flood_turn(&mut taken);
                     (taken, outcome)
                 })
-                .await
-                .expect("a flood turn does not panic");
+                .await;
+                let Ok((given_back, outcome)) = turn else {
+                    tracing::error!(session_id = %self.inner.id, "a flood turn panicked");
+                    break;
+                };
                 buf = given_back;
                 match outcome {
                     FloodTurn::More => {}

@@ -146,9 +146,8 @@ impl SessionRegistry {
     /// Starts a shell of `cols`×`rows` for `by` in their workspace and attaches its first viewer,
     /// so no output is missed. `resync`: the viewer can take a fresh snapshot when it falls
     /// behind (else it is told it lagged). The start runs on a blocking thread: preparing the
-    /// workspace touches the disk, and starting the shell forks this process, which takes
-    /// milliseconds once it has a thousand sessions (about 15 ms on the soak run's machine), time
-    /// in which no other task on a runtime thread could run.
+    /// workspace touches the disk, and starting the shell waits until it has exec'd, time in
+    /// which no other task on a runtime thread could run.
     pub(crate) async fn open(
         &self,
         by: &Requester,
