@@ -29,6 +29,38 @@ pub(crate) struct ShellCommand {
     pub env_remove_prefixes: Vec<String>,
 }
 
+/// Held while a new PTY is opened and while a shell is started. A shell inherits every fd of
+/// this process that is not close-on-exec, and portable-pty marks a new PTY's fds so only just
+/// after it opened them: a shell started by another thread in between would hold a stranger's
+/// terminal open (its session would never see end-of-file) and could read its input.
+static SPAWNING: Mutex<()> = Mutex::new(());
+
+/// Done before the first shell starts: see [`close_inherited_fds_on_exec`].
+static INHERITED_FDS_CLOSED_ON_EXEC: std::sync::Once = std::sync::Once::new();
+
+/// Marks close-on-exec every fd above standard error that this process has (what it inherited
+/// from whoever started it: a shell, a supervisor, a test runner), so that shells get their
+/// terminal and nothing else. Every fd this process opens itself is close-on-exec already (Rust's
+/// standard library, tokio, and portable-pty, whose window is guarded by [`SPAWNING`]).
+fn close_inherited_fds_on_exec() {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        tracing::warn!("cannot list /proc/self/fd: fds the server inherited may reach the shells");
+        return;
+    };
+    for fd in entries.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+        if fd > 2 {
+            // SAFETY: fcntl with F_GETFD/F_SETFD changes only the fd's close-on-exec flag; an fd
+            // that is no longer open (the listing's own, by now) makes it fail with EBADF.
+            unsafe {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+        }
+    }
+}
+
 /// A shell running on a PTY.
 pub(crate) struct Pty {
     /// The master side, kept for resizing. `portable-pty` needs it alive for the fd to stay open.
@@ -57,14 +89,21 @@ impl Pty {
         cols: u16,
         rows: u16,
     ) -> io::Result<Self> {
-        let pair = native_pty_system()
-            .openpty(pty_size(cols, rows))
-            .map_err(io::Error::other)?;
-        let tty = pair
-            .master
-            .tty_name()
-            .ok_or_else(|| io::Error::other("the PTY has no terminal device name"))?;
-        let pid = spawn_session_leader(command, cwd, &tty)?;
+        let (pair, pid) = {
+            let _no_other_spawn = SPAWNING
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            INHERITED_FDS_CLOSED_ON_EXEC.call_once(close_inherited_fds_on_exec);
+            let pair = native_pty_system()
+                .openpty(pty_size(cols, rows))
+                .map_err(io::Error::other)?;
+            let tty = pair
+                .master
+                .tty_name()
+                .ok_or_else(|| io::Error::other("the PTY has no terminal device name"))?;
+            let pid = spawn_session_leader(command, cwd, &tty)?;
+            (pair, pid)
+        };
         // The parent's copy of the slave must go, or reads never see end-of-file.
         drop(pair.slave);
         let raw = pair
@@ -560,6 +599,25 @@ mod tests {
         );
         assert!(!output.contains("CARGO_PKG_"), "{output}");
         wait_for_exit(pty.pid()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_shell_holds_its_own_terminal_and_no_other_fd_even_when_shells_start_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let starts = (0..16).map(|_| {
+            let cwd = dir.path().to_owned();
+            tokio::task::spawn_blocking(move || {
+                Pty::spawn(&sh("exec ls /proc/self/fd"), &cwd, 80, 24).unwrap()
+            })
+        });
+        for start in starts.collect::<Vec<_>>() {
+            let pty = start.await.unwrap();
+            let output = String::from_utf8(read_to_end(&pty).await).unwrap();
+            // 3 is the directory `ls` lists.
+            let fds: Vec<&str> = output.split_whitespace().collect();
+            assert_eq!(fds, ["0", "1", "2", "3"], "the shell's fds");
+            wait_for_exit(pty.pid()).await;
+        }
     }
 
     #[tokio::test]
