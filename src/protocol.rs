@@ -154,6 +154,12 @@ pub(crate) enum ServerMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         snapshot: Option<bool>,
+        /// Where the snapshot has history: the byte range `[from, to)` of the snapshot frame
+        /// that, written after a reset, draws the screen without the history. A client may draw
+        /// it first, then write the whole snapshot (which starts with a reset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        screen: Option<[u32; 2]>,
         /// What this client may do in the session: `owner`, `write` (type and resize) or `view`
         /// (watch only).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -413,11 +419,22 @@ mod tests {
         let opened = ServerMessage::Opened {
             session: "abc".into(),
             snapshot: Some(true),
+            screen: None,
             role: Some("owner".into()),
         };
         assert_eq!(
             opened.to_json(),
             r#"{"type":"opened","session":"abc","snapshot":true,"role":"owner"}"#
+        );
+        let with_history = ServerMessage::Opened {
+            session: "abc".into(),
+            snapshot: Some(true),
+            screen: Some([120, 4000]),
+            role: Some("view".into()),
+        };
+        assert_eq!(
+            with_history.to_json(),
+            r#"{"type":"opened","session":"abc","snapshot":true,"screen":[120,4000],"role":"view"}"#
         );
         assert_eq!(ServerMessage::Snapshot.to_json(), r#"{"type":"snapshot"}"#);
         assert_eq!(

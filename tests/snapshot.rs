@@ -36,6 +36,8 @@ struct Recorder {
     resyncs: usize,
     /// The newest output since the last snapshot, where markers are looked for.
     tail: Vec<u8>,
+    /// `opened`'s `screen`: which bytes of the first snapshot draw the screen alone.
+    screen: Option<[usize; 2]>,
 }
 
 impl Recorder {
@@ -59,6 +61,7 @@ impl Recorder {
             session: String::new(),
             resyncs: 0,
             tail: Vec::new(),
+            screen: None,
         };
         while recorder.session.is_empty() {
             recorder.receive().await;
@@ -97,6 +100,7 @@ impl Recorder {
                         assert_eq!(value["snapshot"], true, "{text}");
                         self.session = value["session"].as_str().unwrap().to_owned();
                         self.snapshot_next = true;
+                        self.screen = serde_json::from_value(value["screen"].clone()).ok();
                     }
                     Some("snapshot") => {
                         self.resyncs += 1;
@@ -217,6 +221,52 @@ fn assert_same_terminal(early: &Value, late: &Value) {
     }
 }
 
+/// xterm.js's state after it wrote `bytes` as a snapshot (after a reset).
+async fn snapshot_state(bytes: &[u8]) -> Value {
+    let segment = json!({"snapshot": true, "data": STANDARD.encode(bytes)});
+    xterm_state(json!({"cols": COLS, "rows": ROWS, "segments": [segment]})).await
+}
+
+/// The bytes `opened` says draw the screen alone (`screen`), written by xterm.js after a reset,
+/// show the snapshot's screen: the same lines on the screen, cursor, modes and title, and no
+/// history. They are marked wherever there is history, unless the screen's first line continues
+/// it.
+async fn check_screen_alone(late: &mut Recorder) {
+    while late.segments.is_empty() {
+        late.receive().await;
+    }
+    let (true, snapshot) = &late.segments[0] else {
+        panic!("the first frame after `opened` is a snapshot");
+    };
+    let whole = snapshot_state(snapshot).await;
+    let lines = whole["normal"].as_array().unwrap();
+    let screen = &lines[lines.len() - usize::from(ROWS)..];
+    let Some([from, to]) = late.screen else {
+        assert!(
+            lines.len() == usize::from(ROWS) || screen[0]["wrapped"] == true,
+            "a snapshot with history marks the screen alone"
+        );
+        return;
+    };
+    let alone = snapshot_state(&snapshot[from..to]).await;
+    assert_eq!(
+        alone["snapshotReplies"],
+        json!([]),
+        "xterm.js answered something"
+    );
+    for field in ["active", "cursor", "modes", "mouse", "title", "alternate"] {
+        assert_eq!(
+            whole[field], alone[field],
+            "{field} differs in the screen alone"
+        );
+    }
+    assert_eq!(
+        alone["normal"].as_array().unwrap(),
+        screen,
+        "the screen alone shows the snapshot's screen, and nothing above"
+    );
+}
+
 /// Writes `bytes` into the shell's folder as `name`, for `cat`.
 fn fixture(server: &TestServer, name: &str, bytes: &[u8]) {
     let folder = server.workspaces.path().join("shared");
@@ -238,6 +288,7 @@ async fn check_reattach(before: &[u8], after: &[u8]) {
         .await;
     early.read_until("MARK-2").await;
     let mut late = Recorder::attach(&server, &early.session).await;
+    check_screen_alone(&mut late).await;
     // Compare while everything `before` set is still in force: the shell sleeps after the
     // marker, so both viewers hold the same output when it arrives.
     early
@@ -289,6 +340,16 @@ async fn the_alternate_screen_survives_more_output_than_any_buffer_holds() {
           \x1b[?2004h\x1b[?1h\x1b=\x1b]2;an app\x07\x1b[?25l\x1b[24;1Hstatus line\x1b[3;3H",
     );
     let after = b"\x1b[10;10Hmore\x1b[?1049l\x1b[?1002l\x1b[?1006l\x1b[?2004l\x1b[?1l\x1b>\x1b[?25hback at the prompt";
+    check_reattach(&before, after).await;
+}
+
+#[tokio::test]
+async fn a_screen_below_coloured_history_is_drawn_alone_and_whole_as_the_ui_would() {
+    // History and screen in colour, a line wrapping across the screen's rows, the pen left set.
+    let mut before = coloured_lines(700, 60);
+    before.extend_from_slice(&[b'w'; 130]);
+    before.extend_from_slice(b"\r\n\x1b[1;35;48;5;22mstill set ");
+    let after = b"\x1b[0mafter the reattach\r\n";
     check_reattach(&before, after).await;
 }
 

@@ -398,6 +398,50 @@ describe("sessions in a real browser: full-screen programs, reloads, floods and 
     await screenshot("history-scrolled-after-reload");
   });
 
+  it("draws a reattached screen before its history, then writes the history in full", { timeout: STEP_TIMEOUT_MS }, async () => {
+    await freshSession();
+    const last = marker("long-history-end");
+    await run(`seq 1 3000; echo ${last}`);
+    await waitForLine(last);
+    const before = await quiet();
+    const buffer = await bufferText();
+    // Watches every frame of the reloaded page: was the screen drawn before the whole snapshot
+    // (history included) was written? The key is read once, so other reloads are not watched.
+    await page.addInitScript(() => {
+      const expected = sessionStorage.getItem("e2e.screen-first");
+      sessionStorage.removeItem("e2e.screen-first");
+      if (expected === null) {
+        return;
+      }
+      const seen = { screenBeforeHistory: false, historyWritten: false };
+      Object.assign(window, { e2eScreenFirst: seen });
+      const frame = () => {
+        const hook = window.webTerminal;
+        if (hook?.state() === "connected" && hook.snapshotsWritten() === 0 && hook.screenText() === expected) {
+          seen.screenBeforeHistory = true;
+        }
+        if ((hook?.snapshotsWritten() ?? 0) > 0) {
+          seen.historyWritten = true;
+          return;
+        }
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    await page.evaluate((screen) => {
+      sessionStorage.setItem("e2e.screen-first", screen);
+    }, before.screen);
+    const after = await reloadForSnapshot();
+    assert.deepEqual(restorable(after), restorable(before), "the snapshot restores the screen");
+    const seen = await waitFor(
+      "the page to have watched the snapshot written",
+      () => page.evaluate(() => /** @type {{ e2eScreenFirst?: { screenBeforeHistory: boolean; historyWritten: boolean } }} */ (/** @type {unknown} */ (window)).e2eScreenFirst),
+      (watched) => watched?.historyWritten === true,
+    );
+    assert.equal(seen?.screenBeforeHistory, true, "a frame showed the screen before the history was written");
+    assert.equal(await bufferText(), buffer, "the history and the screen are as they were");
+  });
+
   it("sends no byte to the shell while the page writes a snapshot", { timeout: STEP_TIMEOUT_MS }, async () => {
     await freshSession();
     const live = path.join(workDir, "replies-live.txt");

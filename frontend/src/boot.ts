@@ -6,9 +6,16 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { startEarlyHandshake } from "./early-handshake";
+import { loadWebgl, webglAtOpen } from "./renderer";
+import { storageStore } from "./token";
 
 const EARLY_OPEN_WAIT_MS = 50;
 
 const early = startEarlyHandshake(window);
+// The WebGL addon is fetched alongside the UI where the terminal opens with it; elsewhere only if
+// the browser turns out to draw WebGL on a GPU (renderer.ts).
+if (webglAtOpen(window.location.search, storageStore(() => window.sessionStorage))) {
+  void loadWebgl().catch(() => undefined);
+}
 const opened = Promise.race([early.settled, new Promise((resolve) => setTimeout(resolve, EARLY_OPEN_WAIT_MS))]);
 void opened.then(() => import("./main"));

@@ -211,6 +211,9 @@ let early: EarlySocket | null = null;
  */
 export function startEarlyHandshake(win: Window, open: (url: string) => WebSocket = openSocket): EarlySocket {
   const url = webSocketUrl(win.location);
+  // The socket first: its connection gets going while the handshake is worked out (reading the
+  // settings and measuring a glyph take some milliseconds); `open` comes in a later task anyway.
+  const socket = open(url);
   const store = storageStore(() => win.sessionStorage);
   const hash = win.location.hash;
   let first: Handshake | null;
@@ -220,7 +223,7 @@ export function startEarlyHandshake(win: Window, open: (url: string) => WebSocke
   } catch {
     first = null; // Nothing early, then: the connection sends its handshake itself.
   }
-  early = new EarlySocket(open(url), url, first);
+  early = new EarlySocket(socket, url, first);
   return early;
 }
 

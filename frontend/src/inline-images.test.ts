@@ -43,6 +43,16 @@ describe("ImageStartDetector", () => {
     }
   });
 
+  it("finds an image after much text and many other sequences, whichever introducer comes first", () => {
+    const colours = Array.from({ length: 2000 }, (_, at) => `\x1b[38;5;${at % 256}mcell ${at} é `).join("");
+    expect(new ImageStartDetector().feed(bytes(colours))).toBe(false);
+    expect(new ImageStartDetector().feed(bytes(`${colours}\x1bPq#0`))).toBe(true);
+    expect(new ImageStartDetector().feed(bytes(`${colours}\u0090q#0`))).toBe(true);
+    // An 8-bit introducer before the next ESC, and an ESC before the next 8-bit one.
+    expect(new ImageStartDetector().feed(bytes(`a\u009d1337;x\x1b[0m${colours}`))).toBe(true);
+    expect(new ImageStartDetector().feed(bytes(`\u009d0;t\x07${colours}\x1b]1337;x`))).toBe(true);
+  });
+
   it("restarts after a non-matching byte, so an escape right after still counts", () => {
     expect(new ImageStartDetector().feed(bytes("\x1b]13\x1bPq"))).toBe(true);
     expect(new ImageStartDetector().feed(bytes("\x1bPx\x1b]1337;"))).toBe(true);

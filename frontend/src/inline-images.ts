@@ -26,14 +26,28 @@ export class ImageStartDetector {
   private state: "ground" | "escape" | "c1" | "dcs" | "osc" = "ground";
   private oscMatched = 0;
 
-  /** Whether an image starts in `bytes` (or in what came before and ends in them). */
+  /**
+   * Whether an image starts in `bytes` (or in what came before and ends in them). Most output is
+   * text, and from ground only ESC and C1's lead byte can start anything: the text between is
+   * skipped with `indexOf` (native), not looked at a byte at a time.
+   */
   feed(bytes: Uint8Array): boolean {
-    for (const byte of bytes) {
-      // Most output is text: from ground, only ESC and C1's lead byte can start anything.
-      if (this.state === "ground" && byte !== ESC && byte !== C1_LEAD) {
-        continue;
+    let nextEscape = -1;
+    let nextC1 = -1;
+    for (let at = 0; at < bytes.length; at++) {
+      if (this.state === "ground") {
+        if (nextEscape < at) {
+          nextEscape = indexOrEnd(bytes, ESC, at);
+        }
+        if (nextC1 < at) {
+          nextC1 = indexOrEnd(bytes, C1_LEAD, at);
+        }
+        at = Math.min(nextEscape, nextC1);
+        if (at === bytes.length) {
+          return false;
+        }
       }
-      if (this.step(byte)) {
+      if (this.step(bytes[at] ?? 0)) {
         this.state = "ground";
         return true;
       }
@@ -80,6 +94,12 @@ export class ImageStartDetector {
       this.state = byte === ESC ? "escape" : byte === C1_LEAD ? "c1" : "ground";
     }
   }
+}
+
+/** Where `byte` is next in `bytes` from `from` on, or the length if nowhere. */
+function indexOrEnd(bytes: Uint8Array, byte: number, from: number): number {
+  const found = bytes.indexOf(byte, from);
+  return found === -1 ? bytes.length : found;
 }
 
 export interface InlineImagesOptions {

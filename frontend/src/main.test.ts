@@ -487,6 +487,40 @@ describe("main.ts", () => {
       expect(ui.hook.snapshotsWritten()).toBe(1);
     });
 
+    it("draws the screen alone first where the server says which bytes do, then writes the whole snapshot", async () => {
+      const ui = await reloaded();
+      ui.socket().accept();
+      const snapshot = "\x1bchistory\r\nscreen";
+      const screen = [snapshot.indexOf("screen"), snapshot.length];
+      ui.socket().text({ type: "opened", session: SESSION_A, snapshot: true, screen });
+      ui.socket().bytes(snapshot);
+      await ui.settle();
+      // One write: a reset and the screen, the pause (an OSC with this page's token), the whole.
+      const written = ui.terminal.writes.map((write) => write.text);
+      expect(written).toHaveLength(1);
+      const pause = new RegExp(String.raw`^\u001bcscreen\u001b\]7701;([0-9a-f]{32})\u0007(.*)$`, "s").exec(written[0] ?? "");
+      expect(pause?.[2]).toBe(snapshot);
+      const handler = ui.terminal.osc.get(7701);
+      expect(handler?.("not the token")).toBe(false);
+      expect(ui.terminal.parent).toBeNull();
+
+      // xterm.js reaches the pause: the screen is written, the terminal opens and takes input.
+      ui.terminal.typed("\x1b[1;1R"); // An answer while the screen is written: not sent.
+      const resumed = handler?.(pause?.[1] ?? "") as unknown as Promise<boolean>;
+      expect(ui.terminal.parent).toBe(ui.window.document.getElementById("terminal"));
+      ui.terminal.typed("a");
+      expect(ui.socket().input()).toEqual(["a"]);
+      // Once the frame is drawn (here: the longest wait), the whole snapshot is written.
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(resumed).resolves.toBe(true);
+      ui.terminal.typed("\x1b[1;1R");
+      expect(ui.socket().input()).toEqual(["a"]);
+      ui.terminal.writes[0]?.done();
+      expect(ui.hook.snapshotsWritten()).toBe(1);
+      ui.terminal.typed("b");
+      expect(ui.socket().input()).toEqual(["a", "b"]);
+    });
+
     it("opens the terminal after half a second without a snapshot", async () => {
       const waited = await reloaded();
       await vi.advanceTimersByTimeAsync(499);

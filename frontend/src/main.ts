@@ -3,7 +3,6 @@
 import { FitAddon } from "@xterm/addon-fit";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
-import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import { Appearance, VisualBell } from "./appearance";
 import { rangeText, terminalLinks } from "./hyperlinks";
@@ -18,7 +17,7 @@ import { installClipboardOsc } from "./osc52";
 import { installDownloadOsc, saveWithLink } from "./file-download";
 import { FileUploads } from "./file-upload";
 import { TransferNotices } from "./transfer-notices";
-import { hardwareWebgl, keptHardwareWebgl, rendererChoice, wantsWebgl } from "./renderer";
+import { hardwareWebgl, keptHardwareWebgl, loadWebgl, rendererChoice, webglAtOpen, type WebglModule } from "./renderer";
 import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
@@ -34,6 +33,7 @@ import { THEMES } from "./themes";
 import { loadUiConfig, SESSION_KEY, storageStore } from "./token";
 import { TokenMessaging } from "./token-messaging";
 import { installTouchUi } from "./touch-ui";
+import { nextFrameDrawn, ScreenFirst, screenFirstToken } from "./screen-first";
 
 const DEFAULT_TITLE = "web-terminal";
 const RESIZE_DEBOUNCE_MS = 100;
@@ -140,12 +140,36 @@ terminal.loadAddon(new Unicode11Addon());
 terminal.unicode.activeVersion = "11";
 terminal.loadAddon(new WebLinksAddon(links.opener.plainUrlActivated, { hover: links.opener.hover, leave: links.opener.leave }));
 
+// A reattach's screen is drawn before its history is written (screen-first.ts). Between the two,
+// input is sent: what the user types then is for the screen they see.
+const screenFirst = new ScreenFirst(
+  terminal.parser,
+  {
+    screenWritten: () => {
+      writingSnapshots--;
+      openTerminalLate();
+    },
+    drawn: () => nextFrameDrawn(window),
+    historyNext: () => {
+      writingSnapshots++;
+    },
+  },
+  screenFirstToken(window.crypto),
+);
+
 let renderer: "webgl" | "dom" = "dom";
 const rendererChosen = rendererChoice(window.location.search);
+// Where the terminal opens with WebGL, its chunk (on its way since boot.ts asked) is awaited
+// here, so that the terminal opens and fits at WebGL's cell size; elsewhere it is fetched only
+// if the browser turns out to draw WebGL on a GPU (afterFirstOutput).
+let webglModule: WebglModule | null = webglAtOpen(window.location.search, store) ? await loadWebgl().catch(() => null) : null;
 /** Draws with WebGL from now on (the DOM renderer stays where WebGL2 is missing or disabled). */
 function useWebgl(): void {
+  if (webglModule === null) {
+    return; // Its chunk could not be fetched: the DOM renderer goes on.
+  }
   try {
-    const webgl = new WebglAddon();
+    const webgl = new webglModule.WebglAddon();
     webgl.onContextLoss(() => {
       // xterm falls back to its DOM renderer once the addon is gone.
       webgl.dispose();
@@ -168,7 +192,7 @@ function openTerminal(): void {
   terminal.open(element("terminal"));
   // WebGL when asked for, or where this tab found the browser drawing it on a GPU; where that is
   // not known yet, the browser is asked once the first output is drawn (afterFirstOutput).
-  if (wantsWebgl(rendererChosen, () => keptHardwareWebgl(store) === true)) {
+  if (webglAtOpen(window.location.search, store)) {
     useWebgl();
   }
   // Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
@@ -258,9 +282,15 @@ function afterFirstOutput(): void {
   firstOutputWritten = true;
   const idle = () => {
     if (rendererChosen === "auto" && renderer === "dom" && keptHardwareWebgl(store) === null && hardwareWebgl(document, store)) {
-      useWebgl();
-      // WebGL's cells are not quite the DOM renderer's: the terminal may now fit more, or fewer.
-      fit.fit();
+      void loadWebgl().then(
+        (module) => {
+          webglModule = module;
+          useWebgl();
+          // WebGL's cells are not quite the DOM renderer's: the terminal may now fit more, or fewer.
+          fit.fit();
+        },
+        () => undefined, // Not fetched: the DOM renderer goes on.
+      );
     }
     void images.load();
   };
@@ -330,14 +360,17 @@ const connection = new TerminalConnection({
       });
     });
   },
-  snapshot: (bytes) => {
+  snapshot: (bytes, screen) => {
     images.write(bytes, () => {
       if (!pristine) {
         terminal.reset();
       }
       pristine = false;
       writingSnapshots++;
-      terminal.write(bytes, () => {
+      // The screen first where the server says which bytes draw it (screen-first.ts); a hidden
+      // page draws nothing, so it takes the snapshot whole.
+      const firstScreen = screen !== undefined && document.visibilityState === "visible";
+      terminal.write(firstScreen ? screenFirst.bytes(bytes, screen) : bytes, () => {
         openTerminalLate();
         writingSnapshots--;
         processedBytes += bytes.length;

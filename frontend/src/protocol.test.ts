@@ -39,6 +39,19 @@ describe("decodeServerMessage", () => {
     expect(decodeServerMessage('{"type":"snapshot"}')).toEqual({ ok: true, message: { type: "snapshot" } });
   });
 
+  it("accepts opened's screen (the snapshot's bytes that draw the screen alone), and refuses what is not a byte range", () => {
+    expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","snapshot":true,"screen":[120,4000]}`)).toEqual({
+      ok: true,
+      message: { type: "opened", session: SESSION, snapshot: true, screen: [120, 4000] },
+    });
+    for (const screen of ["[4000,120]", "[1]", "[1,2,3]", "[-1,2]", "[0.5,2]", '"1-2"', "{}"]) {
+      expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","snapshot":true,"screen":${screen}}`)).toEqual({
+        ok: false,
+        error: "opened: screen is not a byte range [from, to]",
+      });
+    }
+  });
+
   it("accepts opened's role and the readonly message, and refuses an unknown role", () => {
     expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","role":"view"}`)).toEqual({
       ok: true,

@@ -21,6 +21,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** `[from, to]`: two byte offsets, from at most to. */
+function isByteRange(value: unknown): value is [number, number] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((offset) => Number.isSafeInteger(offset) && (offset as number) >= 0) &&
+    (value[0] as number) <= (value[1] as number)
+  );
+}
+
 // One validator per message type. The Record type makes a new variant in the generated
 // ServerMessage a compile error here until it is handled.
 const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>) => DecodeResult> = {
@@ -33,13 +43,23 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
     if (snapshot !== undefined && typeof snapshot !== "boolean") {
       return { ok: false, error: "opened: snapshot is not a boolean" };
     }
+    const screen = fields.screen;
+    if (screen !== undefined && !isByteRange(screen)) {
+      return { ok: false, error: "opened: screen is not a byte range [from, to]" };
+    }
     const role = fields.role;
     if (role !== undefined && role !== "owner" && role !== "write" && role !== "view") {
       return { ok: false, error: "opened: role is not owner, write or view" };
     }
     return {
       ok: true,
-      message: { type: "opened", session, ...(snapshot === undefined ? {} : { snapshot }), ...(role === undefined ? {} : { role }) },
+      message: {
+        type: "opened",
+        session,
+        ...(snapshot === undefined ? {} : { snapshot }),
+        ...(screen === undefined ? {} : { screen }),
+        ...(role === undefined ? {} : { role }),
+      },
     };
   },
   snapshot() {

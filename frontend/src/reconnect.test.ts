@@ -222,9 +222,9 @@ function harness(extra: Partial<ConnectionOptions> = {}): Harness {
     size: () => h.size,
     token: () => h.token.value,
     output: (bytes) => h.screen.push(new TextDecoder().decode(bytes)),
-    snapshot: (bytes) => {
+    snapshot: (bytes, screen) => {
       h.screen.length = 0;
-      h.screen.push(`[snapshot]${new TextDecoder().decode(bytes)}`);
+      h.screen.push(`[snapshot${screen === undefined ? "" : ` screen ${screen.join("-")}`}]${new TextDecoder().decode(bytes)}`);
     },
     reset: () => (h.screen.length = 0),
     stateChanged: (state) => h.states.push(state),
@@ -352,6 +352,27 @@ describe("TerminalConnection", () => {
     h.last().bytes("\u001bcthe screen");
     h.last().bytes("live");
     expect(h.screen).toEqual(["[snapshot]\u001bcthe screen", "live"]);
+  });
+
+  it("passes on which bytes of the snapshot draw the screen alone, where they lie within it", () => {
+    h.sessions.value = SESSION_A;
+    h.connection.start();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, snapshot: true, screen: [9, 15] });
+    h.last().bytes("\u001bchistory\r\nscreen");
+    expect(h.screen).toEqual(["[snapshot screen 9-15]\u001bchistory\r\nscreen"]);
+    // A resync's snapshot carries none; nor does a range beyond the bytes.
+    h.last().text({ type: "snapshot" });
+    h.last().bytes("fresh");
+    expect(h.screen).toEqual(["[snapshot]fresh"]);
+    const dropped = h.last();
+    dropped.closeWith(1006);
+    h.clock.advance(60_000);
+    expect(h.last()).not.toBe(dropped);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, snapshot: true, screen: [2, 40] });
+    h.last().bytes("\u001bcshort");
+    expect(h.screen).toEqual(["[snapshot]\u001bcshort"]);
   });
 
   it("writes a snapshot announced in band (a resync after falling behind)", () => {

@@ -134,8 +134,10 @@ export interface ConnectionOptions {
   /**
    * A snapshot of the session's terminal: reset the terminal, then write the bytes without
    * sending any of the terminal's automatic replies while they are written. Output follows.
+   * `screen`, where the server says so (`opened`'s `screen`, checked to lie within the bytes):
+   * the range of them that, written after a reset, draws the screen without the history.
    */
-  snapshot(bytes: Uint8Array): void;
+  snapshot(bytes: Uint8Array, screen?: readonly [number, number]): void;
   /** Clear the terminal: called on attach to a server that sends a replay, not a snapshot. */
   reset(): void;
   stateChanged(state: ConnectionState): void;
@@ -187,6 +189,8 @@ export class TerminalConnection {
   private pendingNotice: Notice | null = null;
   /** The next binary frame is a snapshot (announced by `opened` or `snapshot`). */
   private snapshotNext = false;
+  /** Where the next snapshot's screen alone is (`opened`'s `screen`), if the server said. */
+  private snapshotScreen: readonly [number, number] | null = null;
   /** Output bytes the terminal has processed and the server has not been told of yet. */
   private unacknowledged = 0;
   private disposed = false;
@@ -349,7 +353,14 @@ export class TerminalConnection {
     if (typeof data !== "string") {
       if (this.snapshotNext) {
         this.snapshotNext = false;
-        this.options.snapshot(new Uint8Array(data));
+        const screen = this.snapshotScreen;
+        this.snapshotScreen = null;
+        const bytes = new Uint8Array(data);
+        if (screen !== null && screen[1] <= bytes.length) {
+          this.options.snapshot(bytes, screen);
+        } else {
+          this.options.snapshot(bytes);
+        }
       } else {
         this.options.output(new Uint8Array(data));
       }
@@ -366,6 +377,7 @@ export class TerminalConnection {
     switch (message.type) {
       case "opened":
         this.handleOpened(message.session, message.snapshot === true);
+        this.snapshotScreen = message.snapshot === true ? (message.screen ?? null) : null;
         this.setRole(asRole(message.role));
         if (message.role === "view") {
           this.options.notice?.("read-only");
@@ -373,6 +385,7 @@ export class TerminalConnection {
         break;
       case "snapshot":
         this.snapshotNext = true;
+        this.snapshotScreen = null;
         break;
       case "exit":
         this.exitCode = message.code;

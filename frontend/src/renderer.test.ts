@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { hardwareWebgl, rendererChoice, wantsWebgl, WEBGL_KEY } from "./renderer";
+import { hardwareWebgl, rendererChoice, wantsWebgl, webglAtOpen, WEBGL_KEY } from "./renderer";
 
 describe("rendererChoice", () => {
   it("reads renderer=webgl or renderer=dom from the query", () => {
@@ -15,6 +15,18 @@ describe("rendererChoice", () => {
 });
 
 describe("wantsWebgl", () => {
+  it("opens with WebGL when the address asks for it, or this tab kept that the browser draws it on a GPU", () => {
+    const kept = new Map<string, string>();
+    const store = { get: (key: string) => kept.get(key) ?? null, set: (key: string, value: string) => void kept.set(key, value) };
+    expect(webglAtOpen("", store)).toBe(false); // Not known yet: asked after the first output.
+    expect(webglAtOpen("?renderer=webgl", store)).toBe(true);
+    kept.set(WEBGL_KEY, "gpu");
+    expect(webglAtOpen("", store)).toBe(true);
+    expect(webglAtOpen("?renderer=dom", store)).toBe(false);
+    kept.set(WEBGL_KEY, "software");
+    expect(webglAtOpen("", store)).toBe(false);
+  });
+
   it("asks the browser only for auto", () => {
     const probe = vi.fn(() => false);
     expect(wantsWebgl("webgl", probe)).toBe(true);

@@ -5,6 +5,27 @@
 // WebGL2 context without a "major performance caveat" (browsers refuse such a context when they
 // would render in software). `?renderer=webgl` or `?renderer=dom` in the page's address overrides.
 
+/** xterm.js's WebGL addon: a chunk of its own, fetched only where it draws. */
+export type WebglModule = typeof import("@xterm/addon-webgl");
+
+/**
+ * Fetches the WebGL addon's chunk (once: a module is fetched once however often it is asked
+ * for). boot.ts asks as the page starts where the terminal will open with WebGL (see
+ * `webglAtOpen`), so that it arrives with the UI's own code.
+ */
+export function loadWebgl(): Promise<WebglModule> {
+  return import("@xterm/addon-webgl");
+}
+
+/**
+ * Whether the terminal opens with WebGL: asked for in the address, or this tab found on an
+ * earlier load that the browser draws WebGL on a GPU. (Else the DOM renderer draws first, and
+ * main.ts asks the browser once the first output is drawn.)
+ */
+export function webglAtOpen(search: string, kept: AnswerStore): boolean {
+  return wantsWebgl(rendererChoice(search), () => keptHardwareWebgl(kept) === true);
+}
+
 /** What the page asks for: `auto` unless its query says `renderer=webgl` or `renderer=dom`. */
 export type RendererChoice = "auto" | "webgl" | "dom";
 

@@ -333,7 +333,7 @@ impl Session {
         self.catch_up(&mut feed);
         let snapshot = self.snapshot(&mut feed);
         self.lock().skip_to(id, feed.fed);
-        snapshot
+        snapshot.bytes
     }
 
     /// Resizes the PTY and the model to the most recently active viewer's size, if that changed

@@ -12,7 +12,7 @@ use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 use super::Session;
-use crate::terminal::TerminalModel;
+use crate::terminal::{Snapshot, TerminalModel};
 
 /// Most output parsed per step while catching up (the state lock is free between steps).
 const STEP: usize = 64 * 1024;
@@ -66,10 +66,10 @@ impl Session {
     }
 
     /// A snapshot of everything before `feed.fed` (call [`catch_up`](Self::catch_up) first).
-    pub(super) fn snapshot(&self, feed: &mut ModelFeed) -> Vec<u8> {
+    pub(super) fn snapshot(&self, feed: &mut ModelFeed) -> Snapshot {
         let started = Instant::now();
         let tail = self.lock().output_before(feed.fed, SNAPSHOT_TAIL);
-        let snapshot = feed.model.snapshot(&tail);
+        let snapshot = feed.model.snapshot_parts(&tail);
         self.inner.metrics.snapshot_built(started.elapsed());
         snapshot
     }

@@ -1,6 +1,7 @@
 //! One connection's view of a session: output from the ring at its own offset, input and
 //! resizes to the shell. Dropping the [`Viewer`] detaches it.
 
+use std::ops::Range;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -9,6 +10,7 @@ use tokio::sync::watch;
 use super::access::Role;
 use super::state::Take;
 use super::{CHUNK, Progress, Requester, Session, SessionEvent};
+use crate::terminal::Snapshot;
 
 /// What a viewer gets next.
 #[derive(Debug, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub(crate) struct Viewer {
     resync: bool,
     /// The snapshot it starts with, until taken.
     snapshot: Option<Vec<u8>>,
+    /// Which bytes of that snapshot draw the screen alone, if it has history.
+    snapshot_screen: Option<Range<usize>>,
     progress: watch::Receiver<Progress>,
 }
 
@@ -61,7 +65,7 @@ impl Viewer {
         by: Requester,
         role: Role,
         resync: bool,
-        snapshot: Vec<u8>,
+        snapshot: Snapshot,
         progress: watch::Receiver<Progress>,
     ) -> Self {
         Self {
@@ -70,7 +74,8 @@ impl Viewer {
             by,
             role,
             resync,
-            snapshot: Some(snapshot),
+            snapshot: Some(snapshot.bytes),
+            snapshot_screen: snapshot.screen,
             progress,
         }
     }
@@ -78,6 +83,12 @@ impl Viewer {
     /// The session this viewer is attached to.
     pub(crate) fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// Which bytes of the snapshot this viewer starts with draw the screen alone (without the
+    /// history), if it has history: the client may draw them first (`opened`'s `screen`).
+    pub(crate) fn snapshot_screen(&self) -> Option<Range<usize>> {
+        self.snapshot_screen.clone()
     }
 
     /// What this viewer may do in the session.

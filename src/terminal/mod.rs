@@ -31,6 +31,7 @@ mod snapshot;
 
 use deferred::{Deferred, plain_suffix_start};
 use screen::Screen;
+pub(crate) use snapshot::Snapshot;
 
 /// Longest escape sequence re-sent with a snapshot when a chunk of output ended inside it.
 const MAX_PENDING: usize = 4096;
@@ -177,7 +178,13 @@ impl TerminalModel {
     /// Escape sequences that put a fresh xterm.js into this state. `recent` is the tail of the
     /// output fed so far (a few KiB is plenty): if it ends inside an escape sequence, that
     /// sequence's start is appended, so the output that follows completes it on both sides.
+    #[cfg(test)]
     pub(crate) fn snapshot(&mut self, recent: &[u8]) -> Vec<u8> {
+        self.snapshot_parts(recent).bytes
+    }
+
+    /// [`snapshot`](Self::snapshot), and which of its bytes draw the screen alone.
+    pub(crate) fn snapshot_parts(&mut self, recent: &[u8]) -> Snapshot {
         self.settle();
         snapshot::snapshot(&self.screen, pending_sequence(recent))
     }

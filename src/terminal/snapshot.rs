@@ -4,9 +4,15 @@
 //! region, draws the alternate buffer on top when it is active, then sets the modes, the cursor,
 //! the pen, the character sets and the title. **Invariant:** it never contains a query, so a
 //! terminal that writes it never answers anything.
+//!
+//! Where there is history, the snapshot also says which of its bytes draw just the screen: from
+//! the first screen row to the title, without the history before or the pending sequence after.
+//! Written after a reset they give the screen as it is (without the history), which a client
+//! can draw before it writes the whole snapshot.
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::ops::Range;
 
 use super::buffer::{Buffer, SavedCursor};
 use super::cell::{Attrs, Cell, Color, CompactRow, Row, flag};
@@ -167,9 +173,18 @@ fn push_color(codes: &mut String, color: Color, base: u8, bright: u8, extended: 
     };
 }
 
+/// A snapshot's bytes, and which of them draw the screen alone (see the module's comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    pub(crate) bytes: Vec<u8>,
+    /// None where there is no history (the whole snapshot is the screen), or where the first
+    /// screen row continues the last history row (it cannot be drawn without it).
+    pub(crate) screen: Option<Range<usize>>,
+}
+
 /// The snapshot of `screen`, followed by `pending`: the bytes of an escape sequence the model's
 /// parser is in the middle of, so the receiver's parser is in the same place.
-pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
+pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Snapshot {
     let mut writer = Writer {
         out: String::with_capacity(4096),
         pen: Attrs::default(),
@@ -182,10 +197,11 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
         .scrollback
         .iter()
         .map(|row| Line::History(row, cols));
-    draw_rows(
+    let screen_from = draw_rows(
         &mut writer,
         history.chain(primary.rows.iter().map(Line::Screen)),
         Layout::Flowing,
+        primary.scrollback.len(),
     );
     buffer_settings(&mut writer, primary);
     if let Some(alternate) = &screen.alternate {
@@ -196,6 +212,7 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
             &mut writer,
             alternate.rows.iter().map(Line::Screen),
             Layout::InPlace,
+            0,
         );
         buffer_settings(&mut writer, alternate);
     }
@@ -252,9 +269,15 @@ pub(crate) fn snapshot(screen: &Screen, pending: &[u8]) -> Vec<u8> {
     if !screen.title.is_empty() {
         let _ = write!(writer.out, "\x1b]2;{}\x07", screen.title);
     }
+    let screen_to = writer.out.len();
     let mut bytes = writer.out.into_bytes();
     bytes.extend_from_slice(pending);
-    bytes
+    Snapshot {
+        bytes,
+        screen: screen_from
+            .filter(|_| !primary.scrollback.is_empty())
+            .map(|from| from..screen_to),
+    }
 }
 
 /// A row to draw: from the history (compact) or from a screen.
@@ -296,9 +319,17 @@ type Owed = Vec<(usize, usize, Attrs)>;
 
 /// Draws `rows` top to bottom. A row that continues the one above is reached by wrapping: the
 /// row above is printed to its full width, and the next character wraps as it did here.
-fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = Line<'a>>, layout: Layout) {
+/// Returns where row `mark` starts in the output, if it starts a line of its own (with the
+/// default pen), not continuing the row above.
+fn draw_rows<'a>(
+    writer: &mut Writer,
+    rows: impl Iterator<Item = Line<'a>>,
+    layout: Layout,
+    mark: usize,
+) -> Option<usize> {
     let mut rows = rows.enumerate().peekable();
     let mut owed = Owed::new();
+    let mut marked = None;
     while let Some((y, line)) = rows.next() {
         let next_wraps = rows.peek().is_some_and(|(_, next)| next.wrapped());
         if !line.wrapped() || y == 0 {
@@ -307,6 +338,9 @@ fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = Line<'a>>, layo
                 Layout::Flowing if y > 0 => writer.out.push_str("\r\n"),
                 Layout::Flowing => {}
                 Layout::InPlace => writer.cursor_to(0, y),
+            }
+            if y == mark {
+                marked = Some(writer.out.len());
             }
         }
         let row = match line {
@@ -340,6 +374,7 @@ fn draw_rows<'a>(writer: &mut Writer, rows: impl Iterator<Item = Line<'a>>, layo
         }
         owed = writer.row(cells.get(start..).unwrap_or_default(), start, next_wraps);
     }
+    marked
 }
 
 /// The active buffer's tab stops, scroll region and saved cursor.

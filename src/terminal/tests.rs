@@ -36,12 +36,40 @@ fn primary(screen: &Screen) -> Vec<(Vec<Cell>, bool)> {
     normalized(history.chain(screen.primary.rows.iter().cloned()))
 }
 
-/// Asserts that a model fed `original`'s snapshot is in `original`'s state.
+/// Asserts that a model fed `original`'s snapshot is in `original`'s state; and, where the
+/// snapshot says which of its bytes draw the screen alone, that a model fed those (after a
+/// reset) is in that state too, but for the history.
 fn assert_restores(original: &mut TerminalModel, recent: &[u8]) -> TerminalModel {
+    let snapshot = original.snapshot_parts(recent);
     let mut copy = TerminalModel::new(COLS, ROWS, 100);
-    copy.feed(&original.snapshot(recent));
-    let (a, b) = (&original.screen, &copy.screen);
-    assert_eq!(primary(a), primary(b), "primary buffer and history");
+    copy.feed(&snapshot.bytes);
+    assert_same(original, &copy, false);
+    let history = !original.screen.primary.scrollback.is_empty();
+    let continues = history && original.screen.primary.rows[0].wrapped;
+    assert_eq!(
+        snapshot.screen.is_some(),
+        history && !continues,
+        "the screen alone is marked where there is history the screen does not continue"
+    );
+    if let Some(range) = snapshot.screen {
+        let mut alone = TerminalModel::new(COLS, ROWS, 100);
+        alone.feed(b"\x1bc");
+        alone.feed(&snapshot.bytes[range]);
+        assert_same(original, &alone, true);
+    }
+    copy
+}
+
+/// Asserts that `b` is in `a`'s state; `without_history`: but for `a`'s history, which `b` lacks.
+fn assert_same(a: &TerminalModel, b: &TerminalModel, without_history: bool) {
+    let (a, b) = (&a.screen, &b.screen);
+    if without_history {
+        assert!(b.primary.scrollback.is_empty(), "no history drawn");
+        let rows = |screen: &Screen| normalized(screen.primary.rows.iter().cloned());
+        assert_eq!(rows(a), rows(b), "primary screen");
+    } else {
+        assert_eq!(primary(a), primary(b), "primary buffer and history");
+    }
     assert_eq!(a.alternate.is_some(), b.alternate.is_some());
     if let (Some(a), Some(b)) = (&a.alternate, &b.alternate) {
         let rows = |buffer: &super::buffer::Buffer| normalized(buffer.rows.iter().cloned());
@@ -61,7 +89,6 @@ fn assert_restores(original: &mut TerminalModel, recent: &[u8]) -> TerminalModel
     assert_eq!(a.attrs, b.attrs, "pen");
     assert_eq!(a.charsets, b.charsets);
     assert_eq!(a.title, b.title);
-    copy
 }
 
 #[test]
@@ -92,6 +119,21 @@ fn every_change_of_pen_is_restored() {
         \x1b[0;5;8mo\x1b[4:2;91mp\x1b[4:5q\x1b[0m\x1b[4mr\x1b[4:1ms\x1b[mt\x1b[100mu\x1b[0;97mv";
     let mut original = model(bytes);
     assert_restores(&mut original, bytes);
+}
+
+#[test]
+fn a_screen_that_continues_the_history_is_not_marked_to_be_drawn_alone() {
+    // Seven rows of one wrapped line: the first on the screen continues the one in the history.
+    let text = "x".repeat(usize::from(COLS) * 7 - 3);
+    let mut original = model(text.as_bytes());
+    assert_eq!(original.scrollback_rows(), 1);
+    assert!(original.screen.primary.rows[0].wrapped);
+    assert_restores(&mut original, text.as_bytes());
+    assert_eq!(original.snapshot_parts(text.as_bytes()).screen, None);
+    // Without history, the snapshot is the screen: nothing to mark either.
+    let mut short = model(b"one line");
+    assert_restores(&mut short, b"one line");
+    assert_eq!(short.snapshot_parts(b"one line").screen, None);
 }
 
 #[test]

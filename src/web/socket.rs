@@ -239,9 +239,18 @@ async fn handshake(
     let session = viewer.session().id().to_string();
     let role = viewer.role();
     tracing::Span::current().record("session_id", session.as_str());
+    // Where the snapshot has history, the bytes that draw its screen alone, for the client to
+    // draw first.
+    let screen = viewer.snapshot_screen().and_then(|range| {
+        Some([
+            u32::try_from(range.start).ok()?,
+            u32::try_from(range.end).ok()?,
+        ])
+    });
     let opened = ServerMessage::Opened {
         session,
         snapshot: Some(true),
+        screen,
         role: Some(role.label().to_owned()),
     }
     .to_json();

@@ -80,6 +80,12 @@ session: string,
  */
 snapshot?: boolean, 
 /**
+ * Where the snapshot has history: the byte range `[from, to)` of the snapshot frame
+ * that, written after a reset, draws the screen without the history. A client may draw
+ * it first, then write the whole snapshot (which starts with a reset).
+ */
+screen?: [number, number], 
+/**
  * What this client may do in the session: `owner`, `write` (type and resize) or `view`
  * (watch only).
  */
