@@ -33,7 +33,7 @@ import { THEMES } from "./themes";
 import { loadUiConfig, SESSION_KEY, storageStore } from "./token";
 import { TokenMessaging } from "./token-messaging";
 import { installTouchUi } from "./touch-ui";
-import { nextFrameDrawn, ScreenFirst, screenFirstToken } from "./screen-first";
+import { nextFrameDrawn, ScreenFirst, screenFirstToken, withoutLeadingReset } from "./screen-first";
 
 const DEFAULT_TITLE = "web-terminal";
 const RESIZE_DEBOUNCE_MS = 100;
@@ -362,6 +362,9 @@ const connection = new TerminalConnection({
   },
   snapshot: (bytes, screen) => {
     images.write(bytes, () => {
+      // A clean start: the snapshot starts with a reset (ESC c), which a fresh terminal does
+      // without (screen-first.ts).
+      const fresh = pristine;
       if (!pristine) {
         terminal.reset();
       }
@@ -370,7 +373,8 @@ const connection = new TerminalConnection({
       // The screen first where the server says which bytes draw it (screen-first.ts); a hidden
       // page draws nothing, so it takes the snapshot whole.
       const firstScreen = screen !== undefined && document.visibilityState === "visible";
-      terminal.write(firstScreen ? screenFirst.bytes(bytes, screen) : bytes, () => {
+      const written = firstScreen ? screenFirst.bytes(bytes, screen, fresh) : fresh ? withoutLeadingReset(bytes) : bytes;
+      terminal.write(written, () => {
         openTerminalLate();
         writingSnapshots--;
         processedBytes += bytes.length;

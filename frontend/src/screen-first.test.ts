@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { FRAME_WAIT_MS, nextFrameDrawn, SCREEN_DRAWN_OSC, ScreenFirst, screenFirstToken } from "./screen-first";
+import { FRAME_WAIT_MS, nextFrameDrawn, SCREEN_DRAWN_OSC, ScreenFirst, screenFirstToken, withoutLeadingReset } from "./screen-first";
 
 function setUp() {
   const handlers = new Map<number, (data: string) => boolean | Promise<boolean>>();
@@ -32,12 +32,13 @@ function setUp() {
 }
 
 describe("ScreenFirst", () => {
-  it("writes a reset and the screen's bytes, the pause, then the whole snapshot, byte for byte", () => {
+  it("writes a reset unless the terminal is fresh, the screen's bytes, the pause, then the whole snapshot, byte for byte", () => {
     const { screenFirst } = setUp();
     const snapshot = new Uint8Array([0x1b, 0x63, 0xe2, 0x96, 0x88, 0x0d, 0x0a, 0x41, 0xff, 0x00]);
-    const out = screenFirst.bytes(snapshot, [7, 9]);
     const pause = new TextEncoder().encode(`\x1b]${SCREEN_DRAWN_OSC};0123abcd\x07`);
-    expect(Array.from(out)).toEqual([0x1b, 0x63, 0x41, 0xff, ...pause, ...snapshot]);
+    // A fresh terminal needs no reset first; one written to does, in the bytes.
+    expect(Array.from(screenFirst.bytes(snapshot, [7, 9], true))).toEqual([0x41, 0xff, ...pause, ...snapshot]);
+    expect(Array.from(screenFirst.bytes(snapshot, [7, 9], false))).toEqual([0x1b, 0x63, 0x41, 0xff, ...pause, ...snapshot]);
   });
 
   it("pauses xterm.js's parser at its own token until the frame is drawn, and ignores others", async () => {
@@ -52,6 +53,18 @@ describe("ScreenFirst", () => {
     draw();
     await expect(resumed).resolves.toBe(true);
     expect(calls).toEqual(["screen written", "history next"]);
+  });
+});
+
+describe("withoutLeadingReset", () => {
+  it("leaves out the ESC c a snapshot starts with, and nothing else", () => {
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    const encode = (value: string) => new TextEncoder().encode(value);
+    expect(text(withoutLeadingReset(encode("\x1bc\x1b[31mred\x1bc")))).toBe("\x1b[31mred\x1bc");
+    expect(text(withoutLeadingReset(encode("\x1b[Hscreen")))).toBe("\x1b[Hscreen");
+    expect(text(withoutLeadingReset(encode("c\x1b")))).toBe("c\x1b");
+    expect(text(withoutLeadingReset(encode("\x1b")))).toBe("\x1b");
+    expect(withoutLeadingReset(new Uint8Array()).length).toBe(0);
   });
 });
 
