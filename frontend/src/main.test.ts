@@ -64,6 +64,9 @@ const xterm = vi.hoisted(() => {
     readonly socketsBefore = (globalThis.WebSocket as unknown as { created: unknown[] }).created.length;
 
     constructor(readonly options: Record<string, unknown>) {
+      // As xterm.js: the size given, else 80 × 24.
+      this.cols = typeof options.cols === "number" ? options.cols : 80;
+      this.rows = typeof options.rows === "number" ? options.rows : 24;
       xterm.terminals.push(this);
     }
 

@@ -126,12 +126,16 @@ const links = terminalLinks(window, {
   },
 });
 
+// The terminal is built at the size the early handshake sent, if it sent one (see below): the
+// fit after open() then has nothing to change (a resize redraws every row).
+const earlySize = earlyHandshake?.cols !== undefined && earlyHandshake.rows !== undefined ? { cols: earlyHandshake.cols, rows: earlyHandshake.rows } : {};
 const terminal: Terminal = new Terminal({
   // The Unicode API (character widths) is still marked proposed in xterm.js 6.
   allowProposedApi: true,
   scrollback: 5000,
   linkHandler: links.opener.oscHandler,
   ...appearance.terminalOptions(),
+  ...earlySize,
 });
 const fit = new FitAddon();
 terminal.loadAddon(fit);
@@ -206,14 +210,9 @@ function openTerminal(): void {
 }
 // A reload whose `attach` boot.ts sent early: the snapshot, at the size this tab last sent, is on
 // its way (often here already). xterm.js writes it fastest into a terminal not yet opened
-// (late-open.ts). So the terminal takes that size now and opens once the first snapshot or output
+// (late-open.ts). So the terminal, built at that size, opens once the first snapshot or output
 // is written, or the connection ends up elsewhere, or after SNAPSHOT_WAIT_MS. Nothing can be
 // typed before: the terminal's textarea does not exist yet.
-// Either way the terminal takes the size sent early before it opens: the fit after open() then
-// has nothing to change (a resize redraws every row).
-if (earlyHandshake?.cols !== undefined && earlyHandshake.rows !== undefined) {
-  terminal.resize(earlyHandshake.cols, earlyHandshake.rows);
-}
 if (earlyHandshake?.type === "attach" && earlyHandshake.cols !== undefined && earlyHandshake.rows !== undefined) {
   window.setTimeout(() => {
     openTerminalLate();
