@@ -12,10 +12,14 @@ import { storageStore } from "./token";
 const EARLY_OPEN_WAIT_MS = 50;
 
 const early = startEarlyHandshake(window);
-// The WebGL addon is fetched alongside the UI where the terminal opens with it; elsewhere only if
-// the browser turns out to draw WebGL on a GPU (renderer.ts).
-if (webglAtOpen(window.location.search, storageStore(() => window.sessionStorage))) {
-  void loadWebgl().catch(() => undefined);
-}
+// The WebGL addon is fetched alongside the UI where the terminal opens with it, and the UI runs
+// once it is here, so that the terminal opens and fits at WebGL's cell size; elsewhere it is
+// fetched only if the browser turns out to draw WebGL on a GPU (renderer.ts).
+const webgl = webglAtOpen(window.location.search, storageStore(() => window.sessionStorage))
+  ? loadWebgl().then(
+      () => undefined,
+      () => undefined, // The DOM renderer, then.
+    )
+  : undefined;
 const opened = Promise.race([early.settled, new Promise((resolve) => setTimeout(resolve, EARLY_OPEN_WAIT_MS))]);
-void opened.then(() => import("./main"));
+void Promise.all([opened, webgl]).then(() => import("./main"));

@@ -17,7 +17,7 @@ import { installClipboardOsc } from "./osc52";
 import { installDownloadOsc, saveWithLink } from "./file-download";
 import { FileUploads } from "./file-upload";
 import { TransferNotices } from "./transfer-notices";
-import { hardwareWebgl, keptHardwareWebgl, loadWebgl, rendererChoice, webglAtOpen, type WebglModule } from "./renderer";
+import { hardwareWebgl, keptHardwareWebgl, loadedWebgl, loadWebgl, rendererChoice, webglAtOpen, type WebglModule } from "./renderer";
 import { SearchBar } from "./search-bar";
 import { SettingsStore, stepFontSize } from "./settings";
 import { SettingsPanel } from "./settings-panel";
@@ -163,14 +163,24 @@ const screenFirst = new ScreenFirst(
 
 let renderer: "webgl" | "dom" = "dom";
 const rendererChosen = rendererChoice(window.location.search);
-// Where the terminal opens with WebGL, its chunk (on its way since boot.ts asked) is awaited
-// here, so that the terminal opens and fits at WebGL's cell size; elsewhere it is fetched only
-// if the browser turns out to draw WebGL on a GPU (afterFirstOutput).
-let webglModule: WebglModule | null = webglAtOpen(window.location.search, store) ? await loadWebgl().catch(() => null) : null;
-/** Draws with WebGL from now on (the DOM renderer stays where WebGL2 is missing or disabled). */
-function useWebgl(): void {
+// The WebGL addon's chunk: here already where the terminal opens with WebGL (boot.ts waited for
+// it); elsewhere fetched only if the browser turns out to draw WebGL on a GPU (afterFirstOutput).
+let webglModule: WebglModule | null = loadedWebgl();
+/**
+ * Draws with WebGL from now on (the DOM renderer stays where WebGL2 is missing or disabled), and
+ * fits again if `refit`: WebGL's cells are not quite the DOM renderer's, so the terminal may fit
+ * more, or fewer. Where the addon's chunk is not here yet, once it is (and then it fits again).
+ */
+function useWebgl(refit: boolean): void {
   if (webglModule === null) {
-    return; // Its chunk could not be fetched: the DOM renderer goes on.
+    void loadWebgl().then(
+      (module) => {
+        webglModule = module;
+        useWebgl(true);
+      },
+      () => undefined, // Not fetched: the DOM renderer goes on.
+    );
+    return;
   }
   try {
     const webgl = new webglModule.WebglAddon();
@@ -183,6 +193,9 @@ function useWebgl(): void {
     renderer = "webgl";
   } catch {
     renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
+  }
+  if (refit) {
+    fit.fit();
   }
 }
 let opened = false;
@@ -197,7 +210,7 @@ function openTerminal(): void {
   // WebGL when asked for, or where this tab found the browser drawing it on a GPU; where that is
   // not known yet, the browser is asked once the first output is drawn (afterFirstOutput).
   if (webglAtOpen(window.location.search, store)) {
-    useWebgl();
+    useWebgl(false); // Fitted below.
   }
   // Touch screens: the key bar (before the first fit: it takes rows), the layout above the on-screen
   // keyboard, swipe to scroll and long press to copy. Its keys go through onData below.
@@ -281,15 +294,7 @@ function afterFirstOutput(): void {
   firstOutputWritten = true;
   const idle = () => {
     if (rendererChosen === "auto" && renderer === "dom" && keptHardwareWebgl(store) === null && hardwareWebgl(document, store)) {
-      void loadWebgl().then(
-        (module) => {
-          webglModule = module;
-          useWebgl();
-          // WebGL's cells are not quite the DOM renderer's: the terminal may now fit more, or fewer.
-          fit.fit();
-        },
-        () => undefined, // Not fetched: the DOM renderer goes on.
-      );
+      useWebgl(true);
     }
     void images.load();
   };

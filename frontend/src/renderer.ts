@@ -8,13 +8,21 @@
 /** xterm.js's WebGL addon: a chunk of its own, fetched only where it draws. */
 export type WebglModule = typeof import("@xterm/addon-webgl");
 
+let webglLoaded: WebglModule | null = null;
+
 /**
  * Fetches the WebGL addon's chunk (once: a module is fetched once however often it is asked
  * for). boot.ts asks as the page starts where the terminal will open with WebGL (see
- * `webglAtOpen`), so that it arrives with the UI's own code.
+ * `webglAtOpen`), and runs the UI once it is here (`loadedWebgl`).
  */
-export function loadWebgl(): Promise<WebglModule> {
-  return import("@xterm/addon-webgl");
+export async function loadWebgl(): Promise<WebglModule> {
+  webglLoaded = await import("@xterm/addon-webgl");
+  return webglLoaded;
+}
+
+/** The WebGL addon's module, if `loadWebgl` has fetched it. */
+export function loadedWebgl(): WebglModule | null {
+  return webglLoaded;
 }
 
 /**
