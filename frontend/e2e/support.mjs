@@ -155,13 +155,15 @@ export class Server {
    * @param {number} port
    * @param {string} workDir its HOME and working directory
    * @param {Record<string, string>} extraEnv on top of serverEnv()
+   * @param {string} bin the binary: BIN (from WEB_TERMINAL_BIN when this file was loaded) unless
+   *   another is given, as a comparison of two builds in one run needs
    */
-  constructor(port, workDir, extraEnv = {}) {
+  constructor(port, workDir, extraEnv = {}, bin = BIN) {
     this.port = port;
     this.url = `http://127.0.0.1:${port}/`;
     this.log = "";
     this.hasExited = false;
-    const child = spawn(BIN, ["start"], { cwd: workDir, env: serverEnv(port, workDir, extraEnv), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, ["start"], { cwd: workDir, env: serverEnv(port, workDir, extraEnv), stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     // Should this process die without running after(), do not leave the server behind.
     process.on("exit", () => {
