@@ -202,6 +202,18 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     firstOutput = marker("hello");
     await run(`echo ${firstOutput}`);
     await waitForLine(firstOutput);
+
+    // The page's icon is set once the first output is drawn (src/page-icon.ts), and is served.
+    const icon = await waitFor(
+      "the page's icon",
+      () => page.evaluate(() => globalThis.document.querySelector('link[rel="icon"]')?.getAttribute("href") ?? null),
+      (href) => href !== "data:,",
+    );
+    const served = await page.evaluate(async (href) => {
+      const response = await fetch(href ?? "");
+      return { status: response.status, type: response.headers.get("content-type") };
+    }, icon);
+    assert.deepEqual(served, { status: 200, type: "image/svg+xml" });
   });
 
   it("follows the window size", { timeout: STEP_TIMEOUT_MS }, async () => {

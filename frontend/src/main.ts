@@ -8,6 +8,7 @@ import { Appearance, VisualBell } from "./appearance";
 import { rangeText, terminalLinks } from "./hyperlinks";
 import { InlineImages } from "./inline-images";
 import { finishLateOpen } from "./late-open";
+import { showPageIcon } from "./page-icon";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
@@ -285,7 +286,8 @@ const images = new InlineImages({
     statusBar.notice("Images could not be loaded: they are not shown. Reload the page to try again.", NOTICE_MS);
   },
 });
-// Once the first output (the prompt, or a snapshot) is written and the browser is idle.
+// Once the first output (the prompt, or a snapshot) is written and the browser is idle: the
+// renderer probe, the image addon and the page's icon (page-icon.ts).
 let firstOutputWritten = false;
 function afterFirstOutput(): void {
   if (firstOutputWritten) {
@@ -297,6 +299,7 @@ function afterFirstOutput(): void {
       useWebgl(true);
     }
     void images.load();
+    showPageIcon(document);
   };
   if (typeof window.requestIdleCallback === "function") {
     window.requestIdleCallback(idle, { timeout: IDLE_TIMEOUT_MS });
@@ -396,6 +399,7 @@ const connection = new TerminalConnection({
   stateChanged: (state) => {
     if (state.kind !== "connecting" && state.kind !== "connected") {
       openTerminalLate(); // No snapshot is coming (yet): show the terminal as it is.
+      showPageIcon(document);
     }
     statusBar.render(state);
     // Dims the terminal while typing goes nowhere (see style.css).
