@@ -35,6 +35,12 @@ pub(crate) struct Hello {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub(crate) draining: Option<bool>,
+    /// The client understands `size`: it is told the session's terminal size before every
+    /// snapshot and wherever the size changes, in order with the output (a client that only
+    /// watches draws at the session's size, not its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub(crate) size: Option<bool>,
 }
 
 /// A control message from a client (a text frame).
@@ -180,6 +186,15 @@ pub(crate) enum ServerMessage {
     /// resizes: its input and size were dropped, and will be.
     #[serde(rename = "readonly")]
     ReadOnly,
+    /// Only to clients that asked for `size`: what follows (the next snapshot, or output) is for a
+    /// terminal of `cols` × `rows`. Sent before every snapshot, and where the session was
+    /// resized, between the output before and the output after.
+    Size {
+        /// Terminal width in columns.
+        cols: u16,
+        /// Terminal height in rows.
+        rows: u16,
+    },
     /// Only to clients that asked for `draining`: this server is being replaced. It takes no new
     /// sessions; this one goes on for at most `seconds_left` more, then closes with 1001. A new
     /// session opened now lands on a current server.
@@ -347,7 +362,9 @@ mod tests {
             })
         );
         assert_eq!(
-            ClientMessage::parse(r#"{"type":"attach","session":"ab","token":"t","resync":true}"#),
+            ClientMessage::parse(
+                r#"{"type":"attach","session":"ab","token":"t","resync":true,"size":true}"#
+            ),
             Ok(ClientMessage::Attach {
                 session: "ab".into(),
                 cols: None,
@@ -356,7 +373,8 @@ mod tests {
                     token: Some("t".into()),
                     resync: Some(true),
                     flow: None,
-                    draining: None
+                    draining: None,
+                    size: Some(true),
                 }
             })
         );
@@ -442,6 +460,14 @@ mod tests {
             r#"{"type":"exit","code":3}"#
         );
         assert_eq!(ServerMessage::Pong.to_json(), r#"{"type":"pong"}"#);
+        assert_eq!(
+            ServerMessage::Size {
+                cols: 120,
+                rows: 40
+            }
+            .to_json(),
+            r#"{"type":"size","cols":120,"rows":40}"#
+        );
     }
 
     /// The TypeScript bindings the UI compiles against, derived from the types above.

@@ -9,6 +9,7 @@ use std::path::Path;
 use common::jwks::{ISSUER, JwksServer, TestKey, auth_config, claims, provider};
 use common::{HttpResponse, TestServer, api_request, json_body, list_sessions as list};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 async fn api(
     server: &TestServer,
@@ -284,4 +285,72 @@ async fn a_share_does_not_give_the_recording_and_the_list_shows_what_each_may_re
     let fetched = api(&server, "GET", &path, &alice, "").await;
     assert_eq!(fetched.status, 200);
     assert!(fetched.body.contains("replay-me-42"));
+}
+
+/// What a client that asked for `size` reads until `needle` is in its output: each text message
+/// as its JSON, each binary frame as its text.
+async fn messages_until(client: &mut common::Client, needle: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    while !client.output_text().contains(needle) {
+        match client.next().await {
+            Some(Message::Text(text)) => seen.push(serde_json::from_str(&text).unwrap()),
+            Some(Message::Binary(bytes)) => {
+                client.output.extend_from_slice(&bytes);
+                seen.push(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+            }
+            Some(Message::Ping(_) | Message::Pong(_)) => {}
+            other => panic!("waiting for {needle:?}, got {other:?}"),
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_watcher_that_asks_is_told_the_sessions_size_in_order_with_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, key, _jwks) = server_with(dir.path(), |_| {}).await;
+    let alice = token_in(&key, "user:default/alice", &[]);
+    let bob = token_in(&key, "user:default/bob", &[]);
+    let mut owner = server.open_with_token(&alice).await;
+    let id = owner.expect_opened().await;
+    share(&server, &id, &alice, "bob", "view").await;
+
+    // Bob's window is smaller: as a watcher, his size does not apply; he is told the session's.
+    let mut watcher = server.connect().await;
+    watcher
+        .send_json(json!({"type": "attach", "session": id, "token": bob, "cols": 40, "rows": 10, "size": true}))
+        .await;
+    watcher.expect_opened().await;
+    let Some(Message::Text(first)) = watcher.next().await else {
+        panic!("expected the size before the snapshot");
+    };
+    assert_eq!(first.as_str(), r#"{"type":"size","cols":80,"rows":24}"#);
+    assert!(
+        matches!(watcher.next().await, Some(Message::Binary(_))),
+        "then the snapshot"
+    );
+
+    owner.type_line("printf 'before-%s\\n' 1").await;
+    let before = messages_until(&mut watcher, "before-1").await;
+    assert!(before.iter().all(Value::is_string), "{before:?}");
+
+    owner.resize(100, 30).await;
+    owner.type_line("printf 'after-%s\\n' 2").await;
+    let after = messages_until(&mut watcher, "after-2").await;
+    let told = after
+        .iter()
+        .position(|message| message == &json!({"type": "size", "cols": 100, "rows": 30}))
+        .unwrap_or_else(|| panic!("no size message: {after:?}"));
+    let text =
+        |messages: &[Value]| -> String { messages.iter().filter_map(Value::as_str).collect() };
+    assert!(!text(&after[..told]).contains("after-2"), "{after:?}");
+    assert!(text(&after[told..]).contains("after-2"), "{after:?}");
+    assert_eq!(
+        after.iter().filter(|message| message.is_object()).count(),
+        1,
+        "{after:?}"
+    );
+
+    // The owner did not ask: it gets output only (read_until refuses any text message).
+    owner.read_until("after-2").await;
 }

@@ -87,7 +87,8 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await item.locator(".share-form").getByRole("button", { name: "Share" }).click();
     await waitFor("the share listed", () => item.locator(".share").allInnerTexts(), (shares) => shares.length === 1);
 
-    const bob = await openPage(`${suite.baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`, { viewport: { width: 1100, height: 700 } });
+    // Bob's window is smaller than alice's.
+    const bob = await openPage(`${suite.baseUrl}#token=${mintToken(key, "user:default/bob")}&session=${session}`, { viewport: { width: 760, height: 520 } });
     assert.equal(await bob.evaluate(() => window.webTerminal?.role()), "view");
     await bob.locator("#read-only").waitFor({ state: "visible" });
     await waitFor("what alice typed before", () => hookScreenText(bob), (text) => text.includes(`${tag}-before`));
@@ -97,6 +98,25 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await alice.keyboard.type(`echo ${tag}-live-$((6*7))`);
     await alice.keyboard.press("Enter");
     await waitFor("alice's output, live", () => hookScreenText(bob), (text) => text.includes(`${tag}-live-42`));
+
+    // Bob only watches, so his terminal has the session's size (alice's), not his window's: her
+    // long lines wrap where they wrap for her, and his screen is hers, row for row.
+    const size = (/** @type {Page} */ page) => page.evaluate(() => window.webTerminal?.size());
+    const aliceSize = await size(alice);
+    assert.deepEqual(await size(bob), aliceSize);
+    await alice.keyboard.type(`printf '%s' ${tag}-wide; printf '%.0s=' $(seq 1 200); echo`);
+    await alice.keyboard.press("Enter");
+    const owner = alice;
+    const same = async () => (await hookScreenText(bob)) === (await hookScreenText(owner));
+    await waitFor("bob's screen to be alice's", same, (equal) => equal);
+    // Alice's window changes: bob's terminal follows, in order with her output.
+    await alice.setViewportSize({ width: 900, height: 560 });
+    const resized = await waitFor("alice's terminal to refit", () => size(owner), (now) => now?.cols !== aliceSize?.cols);
+    await waitFor("bob's terminal to follow", () => size(bob), (now) => now?.cols === resized?.cols && now?.rows === resized?.rows);
+    await alice.keyboard.type(`echo ${tag}-resized-$((6*7))`);
+    await alice.keyboard.press("Enter");
+    await waitFor("alice's output after the resize", () => hookScreenText(bob), (text) => text.includes(`${tag}-resized-42`));
+    await waitFor("bob's screen to be alice's after the resize", same, (equal) => equal);
 
     // Bob types: nothing reaches the shell, on either screen.
     await bob.focus(".xterm-helper-textarea");
@@ -118,6 +138,14 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await item.getByRole("button", { name: "Done" }).click();
     await alice.screenshot({ path: path.join(ARTIFACTS, "sharing-panel-presence.png") });
     await bob.screenshot({ path: path.join(ARTIFACTS, "sharing-viewer-read-only.png") });
+    // Alice's screen is wider than bob's window: he scrolls to see the rest of it.
+    const scrolls = () => bob.evaluate(() => { const box = document.getElementById("terminal"); return box !== null && box.scrollWidth > box.clientWidth; });
+    assert.equal(await scrolls(), true);
+    // In a larger window it stays at alice's size.
+    await bob.setViewportSize({ width: 1200, height: 760 });
+    await waitFor("bob's terminal to stay at alice's size", () => size(bob), (now) => now?.cols === resized?.cols && now?.rows === resized?.rows);
+    assert.equal(await scrolls(), false);
+    await bob.screenshot({ path: path.join(ARTIFACTS, "sharing-viewer-larger-window.png") });
 
     // Revoked: bob is told at once.
     await item.getByRole("button", { name: "Share" }).click();

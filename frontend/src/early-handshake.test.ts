@@ -25,7 +25,7 @@ const open = (url: string) => new FakeWebSocket(url) as unknown as WebSocket;
 
 describe("handshakeMessage", () => {
   it("opens a new session, or attaches to the stored one, with the size and any token", () => {
-    expect(handshakeMessage(null, { cols: 100, rows: 30 }, null)).toEqual({ type: "open", cols: 100, rows: 30, resync: true, flow: true, draining: true });
+    expect(handshakeMessage(null, { cols: 100, rows: 30 }, null)).toEqual({ type: "open", cols: 100, rows: 30, resync: true, flow: true, draining: true, size: true });
     expect(handshakeMessage(SESSION, { cols: 80, rows: 24 }, "secret")).toEqual({
       type: "attach",
       session: SESSION,
@@ -34,6 +34,7 @@ describe("handshakeMessage", () => {
       resync: true,
       flow: true,
       draining: true,
+      size: true,
       token: "secret",
     });
   });

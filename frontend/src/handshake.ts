@@ -15,6 +15,6 @@ export function handshakeMessage(session: string | null, size: TerminalSize, tok
   const { cols, rows } = size;
   const auth = token === null ? {} : { token };
   return session === null
-    ? { type: "open", cols, rows, resync: true, flow: true, draining: true, ...auth }
-    : { type: "attach", session, cols, rows, resync: true, flow: true, draining: true, ...auth };
+    ? { type: "open", cols, rows, resync: true, flow: true, draining: true, size: true, ...auth }
+    : { type: "attach", session, cols, rows, resync: true, flow: true, draining: true, size: true, ...auth };
 }

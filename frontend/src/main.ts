@@ -9,6 +9,7 @@ import { rangeText, terminalLinks } from "./hyperlinks";
 import { InlineImages } from "./inline-images";
 import { finishLateOpen } from "./late-open";
 import { showPageIcon } from "./page-icon";
+import { TerminalSizing } from "./session-size";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
@@ -108,7 +109,7 @@ const appearance: Appearance = new Appearance({
   root: document.documentElement,
   terminal: () => terminal,
   refit: () => {
-    fit.fit();
+    sizing.refit();
   },
   themeChanged: () => {
     searchBar.refresh();
@@ -140,6 +141,19 @@ const terminal: Terminal = new Terminal({
 });
 const fit = new FitAddon();
 terminal.loadAddon(fit);
+// The window's size, or the session's for a client that only watches (session-size.ts).
+let watching = false;
+const sizing = new TerminalSizing({
+  fitWindow: () => {
+    fit.fit();
+  },
+  resize: ({ cols, rows }) => {
+    if (cols !== terminal.cols || rows !== terminal.rows) {
+      terminal.resize(cols, rows);
+    }
+  },
+  watching: () => watching,
+});
 // Emoji and other wide characters take two cells, as they do for the shell and the server's model.
 terminal.loadAddon(new Unicode11Addon());
 terminal.unicode.activeVersion = "11";
@@ -196,7 +210,7 @@ function useWebgl(refit: boolean): void {
     renderer = "dom"; // No WebGL2 here (or it is disabled): the DOM renderer works everywhere.
   }
   if (refit) {
-    fit.fit();
+    sizing.refit();
   }
 }
 let opened = false;
@@ -220,7 +234,7 @@ function openTerminal(): void {
       statusBar.notice(text, ms);
     },
   });
-  fit.fit();
+  sizing.refit();
 }
 // A reload whose `attach` boot.ts sent early: the snapshot, at the size this tab last sent, is on
 // its way (often here already). xterm.js writes it fastest into a terminal not yet opened
@@ -401,6 +415,9 @@ const connection = new TerminalConnection({
       openTerminalLate(); // No snapshot is coming (yet): show the terminal as it is.
       showPageIcon(document);
     }
+    if (state.kind !== "connected") {
+      sizing.forget(); // The next connection's server tells it again.
+    }
     statusBar.render(state);
     // Dims the terminal while typing goes nowhere (see style.css).
     document.body.dataset.state = state.kind;
@@ -412,8 +429,18 @@ const connection = new TerminalConnection({
   draining: (secondsLeft) => {
     statusBar.notice(describeDraining(secondsLeft), DRAINING_NOTICE_MS, { kind: "new-tab", label: "New session" });
   },
-  roleChanged: () => {
+  roleChanged: (role) => {
+    watching = role === "view";
+    sizing.refit();
     showReadOnly();
+  },
+  sessionSize: (size) => {
+    // In order with the output: after what came before it is written, before what follows.
+    images.write(null, () => {
+      terminal.write(new Uint8Array(0), () => {
+        sizing.sessionResized(size);
+      });
+    });
   },
   signInRequired: () => {
     tokens.requestToken();
@@ -593,7 +620,7 @@ let resizeTimer: number | undefined;
 new ResizeObserver(() => {
   window.clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(() => {
-    fit.fit();
+    sizing.refit();
   }, RESIZE_DEBOUNCE_MS);
 }).observe(element("terminal"));
 terminal.onResize(({ cols, rows }) => {

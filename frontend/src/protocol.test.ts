@@ -88,6 +88,22 @@ describe("decodeServerMessage", () => {
     }
   });
 
+  it("accepts size with columns and rows of 1 to 1000, and refuses anything else", () => {
+    expect(decodeServerMessage('{"type":"size","cols":1000,"rows":1}')).toEqual({ ok: true, message: { type: "size", cols: 1000, rows: 1 } });
+    for (const [cols, rows] of [
+      ["0", "24"],
+      ["80", "1001"],
+      ["80.5", "24"],
+      ['"80"', "24"],
+      ["80", "null"],
+    ]) {
+      expect(decodeServerMessage(`{"type":"size","cols":${cols},"rows":${rows}}`)).toEqual({
+        ok: false,
+        error: "size: cols and rows are not 1 to 1000",
+      });
+    }
+  });
+
   it("ignores unknown fields, which v1 may gain", () => {
     expect(decodeServerMessage(`{"type":"opened","session":"${SESSION}","motd":"hi"}`)).toEqual({
       ok: true,

@@ -31,6 +31,11 @@ function isByteRange(value: unknown): value is [number, number] {
   );
 }
 
+/** A terminal's columns or rows, as the protocol allows them. */
+function isDimension(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000;
+}
+
 // One validator per message type. The Record type makes a new variant in the generated
 // ServerMessage a compile error here until it is handled.
 const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>) => DecodeResult> = {
@@ -77,6 +82,14 @@ const validators: Record<ServerMessage["type"], (fields: Record<string, unknown>
   },
   readonly() {
     return { ok: true, message: { type: "readonly" } };
+  },
+  size(fields) {
+    const cols = fields.cols;
+    const rows = fields.rows;
+    if (!isDimension(cols) || !isDimension(rows)) {
+      return { ok: false, error: "size: cols and rows are not 1 to 1000" };
+    }
+    return { ok: true, message: { type: "size", cols, rows } };
   },
   draining(fields) {
     const secondsLeft = fields.seconds_left;

@@ -290,7 +290,7 @@ describe("TerminalConnection heartbeat", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "network", attempt: 1 });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
   });
 
   it("takes a late timer (a throttled tab) for a reason to ping, not for a dead connection", () => {
@@ -324,7 +324,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toEqual({ kind: "connecting" });
     expect(h.last().url).toBe("ws://terminal.test/api/v1/ws");
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_A });
     expect(h.sessions.value).toBe(SESSION_A);
@@ -336,7 +336,7 @@ describe("TerminalConnection", () => {
     h.screen.push("stale screen");
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("$ echo hi\r\nhi\r\n");
     expect(h.screen).toEqual(["$ echo hi\r\nhi\r\n"]);
@@ -404,7 +404,7 @@ describe("TerminalConnection", () => {
   it("asks for in-band resyncs in open and attach", () => {
     h.connection.start();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
   });
 
   it("writes output bytes as they come", () => {
@@ -422,7 +422,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 100, rows: 30 };
     h.connection.resize(100, 30);
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "secret-token" },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true, token: "secret-token" },
       { type: "resize", cols: 100, rows: 30 },
     ]);
     expect(h.last().url).not.toContain("secret");
@@ -443,7 +443,7 @@ describe("TerminalConnection", () => {
 
     h.size = { cols: 90, rows: 20 };
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 90, rows: 20, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.last().bytes("hello\r\n"); // the server's replay
     expect(h.screen).toEqual(["hello\r\n"]);
@@ -480,7 +480,7 @@ describe("TerminalConnection", () => {
     expect(h.connection.state).toMatchObject({ kind: "reconnecting", cause: "too-slow" });
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
   });
 
   it("after 1001 (server restarting) reconnects with a new session and says so", () => {
@@ -490,7 +490,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     h.clock.advance(500);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     expect(h.notices).toEqual([]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["server-restarted"]);
@@ -507,6 +507,32 @@ describe("TerminalConnection", () => {
     h.last().accept();
     h.last().text({ type: "opened", session: SESSION_A, role: "view" });
     expect(h.notices).toEqual(["read-only", "read-only"]);
+    expect(h.connection.state).toMatchObject({ kind: "connected" });
+  });
+
+  it("passes the session's size on, and sends no resize for a client that only watches", () => {
+    const sizes: { cols: number; rows: number }[] = [];
+    h = harness({ sessionSize: (size) => sizes.push(size) });
+    h.connection.start();
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, role: "write" });
+    h.last().text({ type: "size", cols: 120, rows: 40 });
+    expect(sizes).toEqual([{ cols: 120, rows: 40 }]);
+    h.connection.resize(100, 30);
+    expect(h.last().messages().at(-1)).toEqual({ type: "resize", cols: 100, rows: 30 });
+
+    h.last().closeWith(1006, "");
+    h.clock.advance(500);
+    h.last().accept();
+    h.last().text({ type: "opened", session: SESSION_A, role: "view" });
+    h.last().text({ type: "size", cols: 80, rows: 24 });
+    h.connection.resize(80, 24);
+    h.connection.resize(90, 20);
+    expect(h.last().messages().filter((message) => (message as { type: string }).type === "resize")).toEqual([]);
+    expect(sizes).toEqual([
+      { cols: 120, rows: 40 },
+      { cols: 80, rows: 24 },
+    ]);
     expect(h.connection.state).toMatchObject({ kind: "connected" });
   });
 
@@ -552,7 +578,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_B);
     expect(h.connection.state).toEqual({ kind: "connecting" });
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_B, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_B, snapshot: true });
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
   });
@@ -578,7 +604,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBeNull();
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_B });
     expect(h.notices).toEqual(["session-expired"]);
     expect(h.connection.state).toEqual({ kind: "connected", session: SESSION_B });
@@ -604,7 +630,7 @@ describe("TerminalConnection", () => {
     expect(h.sockets).toHaveLength(1); // no automatic retry
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
   });
 
   it("counts an exit as an exit even if the close frame is lost", () => {
@@ -628,7 +654,7 @@ describe("TerminalConnection", () => {
     expect(h.sessions.value).toBe(SESSION_A);
     h.connection.restart();
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
   });
 
   it("says what happened in its own words when the server gives no reason", () => {
@@ -674,7 +700,7 @@ describe("TerminalConnection", () => {
     h.clock.advance(500);
     expect(h.sockets).toHaveLength(2);
     h.last().accept();
-    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, token: "fresh" }]);
+    expect(h.last().messages()).toEqual([{ type: "attach", session: SESSION_A, cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true, token: "fresh" }]);
   });
 
   it("backs off when the embedding page keeps sending rejected tokens", () => {
@@ -704,7 +730,7 @@ describe("TerminalConnection", () => {
     h.connection.start();
     h.last().accept();
     h.connection.resize(100, 30); // before opened: the server would answer 4400
-    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true }]);
+    expect(h.last().messages()).toEqual([{ type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true }]);
     h.last().text({ type: "opened", session: SESSION_A });
     h.connection.resize(80, 24);
     h.connection.resize(100, 30);
@@ -722,7 +748,7 @@ describe("TerminalConnection", () => {
     h.size = { cols: 120, rows: 40 };
     h.last().text({ type: "opened", session: SESSION_A });
     expect(h.last().messages()).toEqual([
-      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true },
+      { type: "open", cols: 80, rows: 24, resync: true, flow: true, draining: true, size: true },
       { type: "resize", cols: 120, rows: 40 },
     ]);
   });

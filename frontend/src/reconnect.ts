@@ -3,7 +3,7 @@
 // The WebSocket, timers and randomness are injected, so all of this runs in unit tests.
 import { CLOSE_CODES } from "./generated/protocol";
 import type { ClientMessage } from "./generated/protocol";
-import { handshakeMessage, type Handshake } from "./handshake";
+import { handshakeMessage, type Handshake, type TerminalSize } from "./handshake";
 import type { SocketFactory, SocketHandlers, SocketLike } from "./socket";
 import { chunkBytes, decodeServerMessage, encodeClientMessage } from "./protocol";
 
@@ -147,6 +147,11 @@ export interface ConnectionOptions {
    * `readonly` notice too), or null while not connected or when the server does not say.
    */
   roleChanged?(role: SessionRole | null): void;
+  /**
+   * What follows (the next snapshot, or output) is for a terminal of `size`: the session's size,
+   * told before every snapshot and where it changes, in order with the output (`size`).
+   */
+  sessionSize?(size: TerminalSize): void;
   /** Called on 4401: ask for a fresh token and call `tokenAvailable()` when one arrives. */
   signInRequired?(): void;
   /**
@@ -259,10 +264,13 @@ export class TerminalConnection {
     }
   }
 
-  /** Tells the server about a new size, unless it already has it. */
+  /** Tells the server about a new size, unless it already has it or this client only watches. */
   resize(cols: number, rows: number): void {
     if (this.currentState.kind !== "connected" || this.socket === null) {
       return; // The next open/attach carries the size.
+    }
+    if (this.currentRole === "view") {
+      return; // A watcher's size has no say (the server would only answer `readonly`).
     }
     if (this.lastSentSize?.cols === cols && this.lastSentSize.rows === rows) {
       return;
@@ -399,6 +407,9 @@ export class TerminalConnection {
         break;
       case "draining":
         this.options.draining?.(message.seconds_left);
+        break;
+      case "size":
+        this.options.sessionSize?.({ cols: message.cols, rows: message.rows });
         break;
     }
   }

@@ -35,6 +35,7 @@ mod recording;
 mod registry;
 mod scrollback;
 mod shell;
+mod sizes;
 mod state;
 mod transfer;
 mod viewer;
@@ -312,7 +313,10 @@ impl Session {
         self.catch_up(&mut feed);
         let mut state = self.lock();
         let id = state.add_viewer_as(feed.fed, size, Instant::now(), by.identity.clone(), role);
-        self.apply_size(&mut feed.model, &mut state);
+        self.apply_size(&mut feed, &mut state);
+        // The snapshot is drawn at the size the session has now.
+        state.skip_to(id, feed.fed);
+        let size = state.size;
         drop(state);
         let snapshot = self.snapshot(&mut feed);
         drop(feed);
@@ -322,28 +326,31 @@ impl Session {
             by,
             role,
             resync,
-            snapshot,
+            (snapshot, size),
             self.inner.progress.subscribe(),
         )
     }
 
-    /// A snapshot for viewer `id`, which then continues right after what it covers.
-    fn resync(&self, id: u64) -> Vec<u8> {
+    /// A snapshot for viewer `id`, which then continues right after what it covers, and the
+    /// terminal size it is drawn at.
+    fn resync(&self, id: u64) -> (Vec<u8>, (u16, u16)) {
         let mut feed = self.lock_model();
         self.catch_up(&mut feed);
         let snapshot = self.snapshot(&mut feed);
-        self.lock().skip_to(id, feed.fed);
-        snapshot.bytes
+        let mut state = self.lock();
+        state.skip_to(id, feed.fed);
+        (snapshot.bytes, state.size)
     }
 
     /// Resizes the PTY and the model to the most recently active viewer's size, if that changed
-    /// it.
-    fn apply_size(&self, model: &mut TerminalModel, state: &mut State) {
+    /// it; output from the model's offset on is for the new size (call
+    /// [`catch_up`](Self::catch_up) first, so that is where the output is now).
+    fn apply_size(&self, feed: &mut ModelFeed, state: &mut State) {
         if let Some(size) = state.wanted_size()
             && size != state.size
         {
-            state.size = size;
-            model.resize(size.0, size.1);
+            state.resized(feed.fed, size);
+            feed.model.resize(size.0, size.1);
             self.record(|recorder| recorder.resize(size.0, size.1));
             if let Err(error) = self.inner.pty.resize(size.0, size.1) {
                 tracing::warn!(session_id = %self.inner.id, %error, "resizing the PTY failed");

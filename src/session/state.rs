@@ -1,7 +1,7 @@
 //! A session's mutable state, behind its one lock, and the flow-control decisions taken on it:
 //! how much output the pump may read ([`State::room`]), what a viewer takes next
-//! ([`State::take`]), which viewers hold the others up ([`State::mark_laggards`]), and whose size
-//! the PTY follows ([`State::wanted_size`]). Plain data and plain functions: the async parts
+//! ([`State::take`]: output, or the session's new size where it changed), which viewers hold the
+//! others up ([`State::mark_laggards`]), and whose size the PTY follows ([`State::wanted_size`]). Plain data and plain functions: the async parts
 //! (`pump.rs`, `viewer.rs`) call these under the lock and do the waiting themselves.
 
 use std::time::Instant;
@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::access::{Role, Share};
 use super::events::EndCause;
 use super::scrollback::ScrollbackRing;
+use super::sizes::SizeLog;
 use crate::auth::Identity;
 
 /// One viewer's place in the session, as the session sees it.
@@ -19,6 +20,8 @@ pub(super) struct ViewerState {
     pub(super) cursor: u64,
     /// Its terminal size, once known.
     pub(super) size: Option<(u16, u16)>,
+    /// The session's size it was last told of (with its snapshot, or by [`Take::Resized`]).
+    told: (u16, u16),
     /// When it last typed, resized or attached: the most recent one's size wins.
     pub(super) last_active: Instant,
     /// Detached from backpressure for holding others up; it must reattach.
@@ -34,8 +37,11 @@ pub(super) struct ViewerState {
 /// What a viewer gets from [`State::take`].
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Take {
-    /// The next output bytes, in order; the viewer's cursor has moved past them.
+    /// The next output bytes, in order; the viewer's cursor has moved past them. They are all
+    /// for one terminal size: output never spans a size change.
     Output(Vec<u8>),
+    /// The output from here on is for this terminal size: the session was resized there.
+    Resized((u16, u16)),
     /// Nothing new yet.
     Nothing,
     /// The viewer is lagging (or gone): it must reattach.
@@ -53,6 +59,8 @@ pub(super) struct State {
     model_cursor: u64,
     /// The size the PTY has now.
     pub(super) size: (u16, u16),
+    /// Where in the output the size changed.
+    sizes: SizeLog,
     /// Last input or output, for the idle timeout.
     pub(super) last_activity: Instant,
     /// When the last viewer left; `None` while any is attached.
@@ -76,6 +84,7 @@ impl State {
             next_viewer: 0,
             model_cursor: 0,
             size,
+            sizes: SizeLog::new(size),
             last_activity: now,
             detached_since: Some(now),
             exit_code: None,
@@ -113,6 +122,7 @@ impl State {
             id,
             cursor: from,
             size: size.filter(|_| role.may_type()),
+            told: self.sizes.at(from),
             last_active: now,
             lagging: false,
             identity,
@@ -124,12 +134,25 @@ impl State {
     }
 
     /// Moves viewer `id` to output offset `to` and back into the flow control: it has been
-    /// handed a snapshot of everything before.
+    /// handed a snapshot of everything before, at the size then.
     pub(super) fn skip_to(&mut self, id: u64, to: u64) {
         if let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) {
             viewer.cursor = to;
+            viewer.told = self.sizes.at(to);
             viewer.lagging = false;
         }
+    }
+
+    /// The PTY (and the model, which has parsed the output before `offset`) now has `size`.
+    pub(super) fn resized(&mut self, offset: u64, size: (u16, u16)) {
+        self.size = size;
+        self.sizes.record(offset, size);
+        let oldest_read = self
+            .viewers
+            .iter()
+            .map(|viewer| viewer.cursor)
+            .fold(offset, u64::min);
+        self.sizes.forget_before(oldest_read);
     }
 
     /// Up to `max` output bytes just before offset `end`, as far as the ring still holds them.
@@ -177,8 +200,9 @@ impl State {
             .fold(free(self.model_cursor), usize::min)
     }
 
-    /// Up to `max` bytes of output for viewer `id`, moving its cursor past them. A viewer whose
-    /// next byte has been overwritten is marked lagging.
+    /// Up to `max` bytes of output for viewer `id`, moving its cursor past them; but first the
+    /// session's size, where it changed before the next byte. A viewer whose next byte has been
+    /// overwritten is marked lagging.
     pub(super) fn take(&mut self, id: u64, max: usize) -> Take {
         let Some(viewer) = self.viewers.iter_mut().find(|viewer| viewer.id == id) else {
             return Take::Lagged;
@@ -186,6 +210,15 @@ impl State {
         if viewer.lagging {
             return Take::Lagged;
         }
+        let size = self.sizes.at(viewer.cursor);
+        if size != viewer.told {
+            viewer.told = size;
+            return Take::Resized(size);
+        }
+        let max = match self.sizes.next_after(viewer.cursor) {
+            Some(next) => max.min((next - viewer.cursor) as usize),
+            None => max,
+        };
         match self.ring.read_from(viewer.cursor, max) {
             Err(_) => {
                 viewer.lagging = true;
@@ -500,5 +533,46 @@ mod tests {
                 ("user:default/carol", Role::Write)
             ]
         );
+    }
+
+    #[test]
+    fn a_viewer_is_told_the_new_size_between_the_output_before_and_the_output_after() {
+        let mut state = state();
+        let now = Instant::now();
+        let viewer = state.add_viewer(state.ring.end(), None, now);
+        push(&mut state, b"before");
+        state.resized(state.ring.end(), (100, 30));
+        push(&mut state, b"after");
+        assert_eq!(
+            taken(&mut state, viewer, 100),
+            b"before",
+            "not beyond the change"
+        );
+        assert_eq!(state.take(viewer, 100), Take::Resized((100, 30)));
+        assert_eq!(taken(&mut state, viewer, 100), b"after");
+        assert_eq!(state.take(viewer, 100), Take::Nothing, "told once");
+
+        // Resized and back with no output between: nothing to tell.
+        state.resized(state.ring.end(), (90, 20));
+        state.resized(state.ring.end(), (100, 30));
+        push(&mut state, b"same");
+        assert_eq!(taken(&mut state, viewer, 100), b"same");
+    }
+
+    #[test]
+    fn a_snapshot_counts_as_telling_its_size() {
+        let mut state = state();
+        let now = Instant::now();
+        let behind = state.add_viewer(state.ring.end(), None, now);
+        push(&mut state, b"old");
+        state.resized(state.ring.end(), (100, 30));
+        push(&mut state, b"new");
+        // Attached after the change, with a snapshot drawn at the new size.
+        let late = state.add_viewer(0, None, now);
+        state.skip_to(late, state.ring.end());
+        assert_eq!(state.take(late, 100), Take::Nothing);
+        // A resync past the change: its snapshot is at the new size too.
+        state.skip_to(behind, state.ring.end());
+        assert_eq!(state.take(behind, 100), Take::Nothing);
     }
 }

@@ -16,11 +16,15 @@ use crate::terminal::Snapshot;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ViewerEvent {
     /// Escape sequences that put a fresh terminal into the session's current state: always the
-    /// first event, and again when a viewer that can resync fell behind. Output continues right
-    /// after it.
+    /// first event after its size, and again (after its size) when a viewer that can resync fell
+    /// behind. Output continues right after it.
     Snapshot(Vec<u8>),
     /// Output bytes, in order.
     Output(Vec<u8>),
+    /// What follows (a snapshot, or output) is for a terminal of these columns and rows: sent
+    /// before every snapshot, and where the session was resized, between the output before and
+    /// the output after.
+    Resized(u16, u16),
     /// The shell exited with this code; there is no more output.
     Finished(i32),
     /// This viewer fell too far behind and cannot take a snapshot: it must reattach.
@@ -51,8 +55,10 @@ pub(crate) struct Viewer {
     role: Role,
     /// Whether it takes a fresh snapshot when it falls behind.
     resync: bool,
-    /// The snapshot it starts with, until taken.
+    /// The snapshot it starts with (or resyncs with), until taken.
     snapshot: Option<Vec<u8>>,
+    /// The size that snapshot is drawn at, until told.
+    snapshot_size: Option<(u16, u16)>,
     /// Which bytes of that snapshot draw the screen alone, if it has history.
     snapshot_screen: Option<Range<usize>>,
     progress: watch::Receiver<Progress>,
@@ -65,7 +71,7 @@ impl Viewer {
         by: Requester,
         role: Role,
         resync: bool,
-        snapshot: Snapshot,
+        (snapshot, size): (Snapshot, (u16, u16)),
         progress: watch::Receiver<Progress>,
     ) -> Self {
         Self {
@@ -75,6 +81,7 @@ impl Viewer {
             role,
             resync,
             snapshot: Some(snapshot.bytes),
+            snapshot_size: Some(size),
             snapshot_screen: snapshot.screen,
             progress,
         }
@@ -96,9 +103,12 @@ impl Viewer {
         self.role
     }
 
-    /// Waits for the next event: the snapshot, an output chunk (at most [`CHUNK`] bytes), the
-    /// end, or a lag.
+    /// Waits for the next event: the snapshot's size, the snapshot, an output chunk (at most
+    /// [`CHUNK`] bytes) or a new size, the end, or a lag.
     pub(crate) async fn next_event(&mut self) -> ViewerEvent {
+        if let Some((cols, rows)) = self.snapshot_size.take() {
+            return ViewerEvent::Resized(cols, rows);
+        }
         if let Some(snapshot) = self.snapshot.take() {
             return ViewerEvent::Snapshot(snapshot);
         }
@@ -116,10 +126,12 @@ impl Viewer {
                     self.session.inner.room_freed.notify_one();
                     return ViewerEvent::Output(bytes);
                 }
+                Take::Resized((cols, rows)) => return ViewerEvent::Resized(cols, rows),
                 Take::Lagged if self.resync => {
-                    let snapshot = self.session.resync(self.id);
+                    let (snapshot, (cols, rows)) = self.session.resync(self.id);
                     self.session.inner.room_freed.notify_one();
-                    return ViewerEvent::Snapshot(snapshot);
+                    self.snapshot = Some(snapshot);
+                    return ViewerEvent::Resized(cols, rows);
                 }
                 Take::Lagged => return ViewerEvent::Lagged,
                 Take::Nothing => {}
@@ -146,9 +158,10 @@ impl Viewer {
 impl Drop for Viewer {
     fn drop(&mut self) {
         let mut feed = self.session.lock_model();
+        self.session.catch_up(&mut feed);
         let mut state = self.session.lock();
         state.remove_viewer(self.id, Instant::now());
-        self.session.apply_size(&mut feed.model, &mut state);
+        self.session.apply_size(&mut feed, &mut state);
         drop(state);
         drop(feed);
         self.session.inner.room_freed.notify_one();
@@ -204,7 +217,8 @@ impl ViewerInput {
         }
         drop(state);
         let mut feed = self.session.lock_model();
+        self.session.catch_up(&mut feed);
         let mut state = self.session.lock();
-        self.session.apply_size(&mut feed.model, &mut state);
+        self.session.apply_size(&mut feed, &mut state);
     }
 }

@@ -31,6 +31,9 @@ pub(super) struct Terms {
     pub(super) flow: bool,
     /// The client is told when the server starts draining.
     pub(super) drain_notice: bool,
+    /// The client is told the session's terminal size (`size`), before every snapshot and where
+    /// it changes.
+    pub(super) sizes: bool,
 }
 
 /// Relays between `socket` and `viewer` until one side ends, then closes the socket as the
@@ -50,6 +53,7 @@ pub(super) async fn relay(
         readonly_told: AtomicBool::new(false),
         unacknowledged: terms.flow.then(|| AtomicU64::new(0)),
         drain_notice: terms.drain_notice && state.config().drain_timeout_secs > 0,
+        sizes: terms.sizes,
         acknowledged: Notify::new(),
         started: Instant::now(),
     };
@@ -110,6 +114,8 @@ struct Connection<'a> {
     acknowledged: Notify,
     /// The client is to be told once when the server starts draining.
     drain_notice: bool,
+    /// The client is told the session's size.
+    sizes: bool,
     started: Instant,
 }
 
@@ -170,6 +176,10 @@ impl Connection<'_> {
                         Message::Binary(bytes.into())
                     }
                     ViewerEvent::Output(bytes) => Message::Binary(bytes.into()),
+                    ViewerEvent::Resized(cols, rows) if self.sizes => {
+                        Message::Text(ServerMessage::Size { cols, rows }.to_json().into())
+                    }
+                    ViewerEvent::Resized(..) => continue,
                     ViewerEvent::Finished(code) => {
                         let exit = ServerMessage::Exit { code }.to_json();
                         let _ = sink.send(Message::Text(exit.into())).await;

@@ -263,6 +263,7 @@ async fn handshake(
             token_expires,
             flow: hello.flow.unwrap_or(false),
             drain_notice: hello.draining.unwrap_or(false),
+            sizes: hello.size.unwrap_or(false),
         },
     }))
 }

@@ -26,7 +26,13 @@ flow?: boolean,
  * The client understands `draining`: it is told when the server starts draining for a
  * replacement, and how long its session has left.
  */
-draining?: boolean, } | { "type": "attach", 
+draining?: boolean, 
+/**
+ * The client understands `size`: it is told the session's terminal size before every
+ * snapshot and wherever the size changes, in order with the output (a client that only
+ * watches draws at the session's size, not its own).
+ */
+size?: boolean, } | { "type": "attach", 
 /**
  * The id from an earlier `opened` message.
  */
@@ -57,7 +63,13 @@ flow?: boolean,
  * The client understands `draining`: it is told when the server starts draining for a
  * replacement, and how long its session has left.
  */
-draining?: boolean, } | { "type": "resize", 
+draining?: boolean, 
+/**
+ * The client understands `size`: it is told the session's terminal size before every
+ * snapshot and wherever the size changes, in order with the output (a client that only
+ * watches draws at the session's size, not its own).
+ */
+size?: boolean, } | { "type": "resize", 
 /**
  * Terminal width in columns.
  */
@@ -93,7 +105,15 @@ role?: string, } | { "type": "snapshot" } | { "type": "exit",
 /**
  * Exit status, or 128 + the signal number when a signal killed the shell.
  */
-code: number, } | { "type": "pong" } | { "type": "readonly" } | { "type": "draining", 
+code: number, } | { "type": "pong" } | { "type": "readonly" } | { "type": "size", 
+/**
+ * Terminal width in columns.
+ */
+cols: number, 
+/**
+ * Terminal height in rows.
+ */
+rows: number, } | { "type": "draining", 
 /**
  * Seconds until the server closes the sessions it still has.
  */

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { TerminalSize } from "./handshake";
+import { TerminalSizing } from "./session-size";
+
+function sizing(watching: () => boolean) {
+  const calls: (TerminalSize | "fit")[] = [];
+  const subject = new TerminalSizing({
+    fitWindow: () => calls.push("fit"),
+    resize: (size) => calls.push(size),
+    watching,
+  });
+  return { subject, calls };
+}
+
+describe("TerminalSizing", () => {
+  it("gives a watcher the session's size, whatever the window does", () => {
+    const { subject, calls } = sizing(() => true);
+    subject.refit();
+    expect(calls).toEqual(["fit"]); // Not told yet: the window's size meanwhile.
+    subject.sessionResized({ cols: 120, rows: 40 });
+    subject.refit();
+    subject.sessionResized({ cols: 80, rows: 24 });
+    expect(calls).toEqual(["fit", { cols: 120, rows: 40 }, { cols: 120, rows: 40 }, { cols: 80, rows: 24 }]);
+    expect(subject.sessionSize).toEqual({ cols: 80, rows: 24 });
+  });
+
+  it("fits the window for a client that may type, and for a watcher once it may type", () => {
+    let watching = false;
+    const { subject, calls } = sizing(() => watching);
+    subject.sessionResized({ cols: 120, rows: 40 });
+    expect(calls).toEqual(["fit"]);
+    watching = true;
+    subject.refit();
+    watching = false;
+    subject.refit();
+    expect(calls).toEqual(["fit", { cols: 120, rows: 40 }, "fit"]);
+  });
+
+  it("forgets the session's size with the connection", () => {
+    const { subject, calls } = sizing(() => true);
+    subject.sessionResized({ cols: 120, rows: 40 });
+    subject.forget();
+    subject.refit();
+    expect(subject.sessionSize).toBeNull();
+    expect(calls).toEqual([{ cols: 120, rows: 40 }, "fit"]);
+  });
+});
