@@ -305,12 +305,10 @@ describe("web-terminal in a real browser", { timeout: 5 * STEP_TIMEOUT_MS }, () 
     assert.ok(proxy.stallAll() > 0, "the browser's connection went through the proxy");
     // Nothing closes the stalled connection; only the UI's ping can tell that it is dead: after
     // 15 s without a frame it pings, and 10 s without an answer ends it.
-    const written = await page.evaluate(() => window.webTerminal?.snapshotsWritten() ?? 0);
     await waitFor("the silent connection noticed", state, (value) => value !== "connected", 40_000);
     await waitForState("connected");
     assert.equal(await sessionId(), firstSession, "reattached to the same session");
-    // Typed once the restored screen is there: keys typed while a snapshot is written are dropped.
-    await waitFor("the snapshot written", () => page.evaluate(() => window.webTerminal?.snapshotsWritten() ?? 0), (now) => now > written);
+    // Typed at once, while the snapshot may still be being written: the keys go to the shell.
     const after = marker("after-stall");
     await run(`echo ${after}`);
     await waitForLine(after);

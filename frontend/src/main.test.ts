@@ -44,7 +44,6 @@ const xterm = vi.hoisted(() => {
     selection = "";
     /** The buffer's lines from the top of the viewport. */
     lines: string[] = [];
-    typed: Listener<string> = () => undefined;
     binaryTyped: Listener<string> = () => undefined;
     titleChanged: Listener<string> = () => undefined;
     resized: Listener<{ cols: number; rows: number }> = () => undefined;
@@ -109,7 +108,26 @@ const xterm = vi.hoisted(() => {
     input(data: string): void {
       this.typed(data);
     }
-    onData = listener<string>((callback) => (this.typed = callback));
+    /** xterm.js's core: it says which data is the user's (user-input.ts). */
+    readonly _core = {
+      coreService: {
+        onUserInput: (callback: () => void) => {
+          this.userInput = callback;
+        },
+      },
+    };
+    private userInput: () => void = () => undefined;
+    private dataListener: (data: string) => void = () => undefined;
+    /** The user types (keys, a paste, the key bar). */
+    typed(data: string): void {
+      this.userInput();
+      this.dataListener(data);
+    }
+    /** xterm.js answers a program's question by itself. */
+    answered(data: string): void {
+      this.dataListener(data);
+    }
+    onData = listener<string>((callback) => (this.dataListener = callback));
     onBinary = listener<string>((callback) => (this.binaryTyped = callback));
     onTitleChange = listener<string>((callback) => (this.titleChanged = callback));
     onResize = listener<{ cols: number; rows: number }>((callback) => (this.resized = callback));
@@ -512,7 +530,7 @@ describe("main.ts", () => {
       expect(ui.terminal.parent).toBeNull();
 
       // xterm.js reaches the pause: the screen is written, the terminal opens and takes input.
-      ui.terminal.typed("\x1b[1;1R"); // An answer while the screen is written: not sent.
+      ui.terminal.answered("\x1b[1;1R"); // An answer while the screen is written: not sent.
       const resumed = handler?.(pause?.[1] ?? "") as unknown as Promise<boolean>;
       expect(ui.terminal.parent).toBe(ui.window.document.getElementById("terminal"));
       ui.terminal.typed("a");
@@ -520,7 +538,7 @@ describe("main.ts", () => {
       // Once the frame is drawn (here: the longest wait), the whole snapshot is written.
       await vi.advanceTimersByTimeAsync(100);
       await expect(resumed).resolves.toBe(true);
-      ui.terminal.typed("\x1b[1;1R");
+      ui.terminal.answered("\x1b[1;1R");
       expect(ui.socket().input()).toEqual(["a"]);
       ui.terminal.writes[0]?.done();
       expect(ui.hook.snapshotsWritten()).toBe(1);
@@ -751,7 +769,7 @@ describe("main.ts", () => {
     expect(ui.socket().messages().at(-1)).toEqual({ type: "ack", bytes: ACK_EVERY_BYTES });
   });
 
-  it("resets the terminal for a snapshot (not the first, on a fresh terminal) and sends no input until the snapshot is written", async () => {
+  it("resets the terminal for a snapshot (not the first, on a fresh terminal) and sends none of its answers, only the user's keys, until the snapshot is written", async () => {
     const ui = await connected(true);
     // The snapshot's own reset (ESC c) is left out on the fresh terminal, which needs none; kept
     // later, when output may still be queued in xterm.js.
@@ -763,14 +781,18 @@ describe("main.ts", () => {
     expect(ui.terminal.resets).toBe(1);
     expect(ui.terminal.writes.map((write) => write.text)).toEqual(["$ ", "\x1bc\x1b[H\x1b[2Jscreen"]);
 
-    // xterm.js answering a query inside the snapshot (say, a cursor position report).
-    ui.terminal.typed("\x1b[1;1R");
+    // xterm.js answering a query inside the snapshot (say, a cursor position report): dropped.
+    ui.terminal.answered("\x1b[1;1R");
     expect(ui.socket().input()).toEqual([]);
     expect(ui.status()).not.toContain(INPUT_LOST_TEXT);
+    // The user typing meanwhile: sent.
+    ui.terminal.typed("l");
+    expect(ui.socket().input()).toEqual(["l"]);
 
     ui.terminal.writes[1]?.done();
-    ui.terminal.typed("ls\r");
-    expect(ui.socket().input()).toEqual(["ls\r"]);
+    ui.terminal.typed("s\r");
+    ui.terminal.answered("\x1b[?1;2c");
+    expect(ui.socket().input()).toEqual(["l", "s\r", "\x1b[?1;2c"]);
   });
 
   it("holds output from the first image until the image addon is loaded, then writes it in order", async () => {
@@ -894,7 +916,7 @@ describe("main.ts", () => {
     expect(ui.status()).toContain(INPUT_LOST_TEXT);
   });
 
-  it("sends the key bar's keys as typed keys go: not while a snapshot is written, nor while disconnected", async () => {
+  it("sends the key bar's keys as typed keys go: while a snapshot is written too, not while disconnected", async () => {
     const ui = await load("https://term.example/?keybar=1");
     ui.socket().accept();
     ui.socket().text({ type: "opened", session: SESSION_A, snapshot: true });
@@ -902,13 +924,13 @@ describe("main.ts", () => {
     const tap = () => escape?.dispatchEvent(new ui.window.PointerEvent("pointerdown", { bubbles: true, cancelable: true, button: 0 }));
     ui.socket().bytes("\x1b[H\x1b[2Jscreen");
     tap();
-    expect(ui.socket().input()).toEqual([]);
+    expect(ui.socket().input()).toEqual(["\x1b"]);
     ui.terminal.writes[0]?.done();
     tap();
-    expect(ui.socket().input()).toEqual(["\x1b"]);
+    expect(ui.socket().input()).toEqual(["\x1b", "\x1b"]);
     ui.socket().closeWith(1006);
     tap();
-    expect(ui.socket().input()).toEqual(["\x1b"]);
+    expect(ui.socket().input()).toEqual(["\x1b", "\x1b"]);
     expect(ui.status()).toContain(INPUT_LOST_TEXT);
   });
 

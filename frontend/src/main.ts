@@ -10,6 +10,7 @@ import { InlineImages } from "./inline-images";
 import { finishLateOpen } from "./late-open";
 import { showPageIcon } from "./page-icon";
 import { TerminalSizing } from "./session-size";
+import { userInputTracker } from "./user-input";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
 import { TerminalConnection, type SessionStore } from "./reconnect";
@@ -456,13 +457,15 @@ function showReadOnly(): void {
 }
 
 // Input: keyboard and pastes as UTF-8 binary frames; Enter after an exit starts a new session.
-// Nothing is sent while a snapshot is being written: xterm.js answers some sequences by itself,
-// and those answers belong to the program that asked, long ago, not to the one running now.
-// Keys typed while disconnected are not kept for later (the screen they were typed at may be
-// gone by then): the status bar says they were not sent.
+// While a snapshot is being written, xterm.js answers the questions in it by itself: those
+// answers belong to the program that asked, long ago, not to the one running now, so they are
+// dropped; the user's keys go on (user-input.ts tells the two apart). Keys typed while
+// disconnected are not kept for later (the screen they were typed at may be gone by then): the
+// status bar says they were not sent.
 const encoder = new TextEncoder();
-function send(bytes: Uint8Array<ArrayBuffer>): void {
-  if (writingSnapshots > 0) {
+const fromUser = userInputTracker(terminal);
+function send(bytes: Uint8Array<ArrayBuffer>, user: boolean): void {
+  if (writingSnapshots > 0 && !user) {
     return;
   }
   if (!connection.sendInput(bytes)) {
@@ -470,17 +473,21 @@ function send(bytes: Uint8Array<ArrayBuffer>): void {
   }
 }
 terminal.onData((data) => {
+  const user = fromUser();
   if (connection.state.kind === "exited") {
     if (data === "\r") {
       connection.restart();
     }
     return;
   }
-  send(encoder.encode(data));
+  send(encoder.encode(data), user);
 });
 terminal.onBinary((data) => {
-  // Mouse reports in X10 mode: one byte per character.
-  send(Uint8Array.from(data, (character) => character.charCodeAt(0) & 0xff));
+  // Mouse reports in X10 mode (xterm.js sends no answers this way): one byte per character.
+  send(
+    Uint8Array.from(data, (character) => character.charCodeAt(0) & 0xff),
+    true,
+  );
 });
 
 // Copy and paste with Ctrl+Shift+C / Ctrl+Shift+V (Cmd+C / Cmd+V work natively on macOS).
