@@ -121,6 +121,49 @@ async fn the_most_recently_active_viewer_sets_the_size() {
     assert!(tail.contains("20 50"), "{after}");
 }
 
+/// The next `size` message `client` gets, past any output.
+async fn next_size(client: &mut common::Client) -> serde_json::Value {
+    loop {
+        match client.next().await {
+            Some(Message::Text(text)) => {
+                let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(value["type"], "size", "{text}");
+                return value;
+            }
+            Some(Message::Binary(bytes)) => client.output.extend_from_slice(&bytes),
+            Some(Message::Ping(_) | Message::Pong(_)) => {}
+            other => panic!("expected a size, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn when_the_most_recent_viewer_leaves_the_next_ones_size_applies_at_once() {
+    let server = TestServer::start().await;
+    let mut a = server.open().await;
+    let session = a.session.clone().unwrap();
+    let mut b = server.connect().await;
+    b.send_json(serde_json::json!({"type": "attach", "session": session, "cols": 50, "rows": 20}))
+        .await;
+    b.expect_opened().await;
+    // c sends no size of its own, so it never applies; it is told the session's.
+    let mut c = server.connect().await;
+    c.send_json(serde_json::json!({"type": "attach", "session": session, "size": true}))
+        .await;
+    c.expect_opened().await;
+    let size =
+        |cols: u16, rows: u16| serde_json::json!({"type": "size", "cols": cols, "rows": rows});
+    assert_eq!(next_size(&mut c).await, size(50, 20));
+    a.resize(90, 30).await;
+    assert_eq!(next_size(&mut c).await, size(90, 30));
+    // a leaves, and nobody types: b's size applies at once.
+    drop(a);
+    assert_eq!(next_size(&mut c).await, size(50, 20));
+    b.type_line("stty size; echo b-$((2+3))").await;
+    b.read_until("b-5").await;
+    assert!(b.output_text().contains("20 50"), "{}", b.output_text());
+}
+
 #[tokio::test]
 async fn a_detached_session_ends_after_the_grace_period() {
     let server = TestServer::start_with(|config| config.grace_period_secs = 1).await;

@@ -351,11 +351,21 @@ impl Session {
         {
             state.resized(feed.fed, size);
             feed.model.resize(size.0, size.1);
+            // Viewers waiting for output are told of the new size now, output or not.
+            self.inner.progress.send_modify(|_| ());
             self.record(|recorder| recorder.resize(size.0, size.1));
             if let Err(error) = self.inner.pty.resize(size.0, size.1) {
                 tracing::warn!(session_id = %self.inner.id, %error, "resizing the PTY failed");
             }
         }
+    }
+
+    /// [`apply_size`](Self::apply_size) with the model caught up first and both locks taken.
+    fn follow_wanted_size(&self) {
+        let mut feed = self.lock_model();
+        self.catch_up(&mut feed);
+        let mut state = self.lock();
+        self.apply_size(&mut feed, &mut state);
     }
 
     /// When the last viewer left, if none is attached now.

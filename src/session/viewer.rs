@@ -157,13 +157,16 @@ impl Viewer {
 
 impl Drop for Viewer {
     fn drop(&mut self) {
-        let mut feed = self.session.lock_model();
-        self.session.catch_up(&mut feed);
-        let mut state = self.session.lock();
-        state.remove_viewer(self.id, Instant::now());
-        self.session.apply_size(&mut feed, &mut state);
-        drop(state);
-        drop(feed);
+        let resize_owed = {
+            let mut state = self.session.lock();
+            state.remove_viewer(self.id, Instant::now());
+            state
+                .wanted_size()
+                .is_some_and(|wanted| wanted != state.size)
+        };
+        if resize_owed {
+            self.session.follow_wanted_size();
+        }
         self.session.inner.room_freed.notify_one();
         self.session.inner.events.emit(&SessionEvent::Detached {
             session: self.session.id(),
@@ -216,9 +219,6 @@ impl ViewerInput {
             return;
         }
         drop(state);
-        let mut feed = self.session.lock_model();
-        self.session.catch_up(&mut feed);
-        let mut state = self.session.lock();
-        self.session.apply_size(&mut feed, &mut state);
+        self.session.follow_wanted_size();
     }
 }
