@@ -431,8 +431,10 @@ const connection = new TerminalConnection({
     statusBar.notice(describeDraining(secondsLeft), DRAINING_NOTICE_MS, { kind: "new-tab", label: "New session" });
   },
   roleChanged: (role) => {
-    watching = role === "view";
-    sizing.refit();
+    if (watching !== (role === "view")) {
+      watching = role === "view";
+      sizing.refit();
+    }
     showReadOnly();
   },
   sessionSize: (size) => {

@@ -26,10 +26,12 @@ export class TerminalSizing {
     return this.session;
   }
 
-  /** The output from here on is for a terminal of `size`. */
+  /** The output from here on is for a terminal of `size`: a watcher takes it. */
   sessionResized(size: TerminalSize): void {
     this.session = { ...size };
-    this.refit();
+    if (this.hooks.watching()) {
+      this.hooks.resize(this.session);
+    }
   }
 
   /** The window, the font or the role changed: the terminal takes the size it should have now. */
