@@ -93,15 +93,24 @@ async fn two_clients_share_one_session() {
     b.read_until("from-b-4").await;
 }
 
+/// Connects and sends `attach` (`message`), waiting for `opened`.
+async fn attach_with(server: &TestServer, message: serde_json::Value) -> Client {
+    let mut client = server.connect().await;
+    client.send_json(message).await;
+    client.expect_opened().await;
+    client
+}
+
 #[tokio::test]
 async fn the_most_recently_active_viewer_sets_the_size() {
     let server = TestServer::start().await;
     let mut a = server.open().await;
     let session = a.session.clone().unwrap();
-    let mut b = server.connect().await;
-    b.send_json(serde_json::json!({"type": "attach", "session": session, "cols": 50, "rows": 20}))
-        .await;
-    b.expect_opened().await;
+    let mut b = attach_with(
+        &server,
+        serde_json::json!({"type": "attach", "session": session, "cols": 50, "rows": 20}),
+    )
+    .await;
     // b attached last, so its size applies.
     b.type_line("stty size; echo b-$((1+1))").await;
     b.read_until("b-2").await;
@@ -142,15 +151,17 @@ async fn when_the_most_recent_viewer_leaves_the_next_ones_size_applies_at_once()
     let server = TestServer::start().await;
     let mut a = server.open().await;
     let session = a.session.clone().unwrap();
-    let mut b = server.connect().await;
-    b.send_json(serde_json::json!({"type": "attach", "session": session, "cols": 50, "rows": 20}))
-        .await;
-    b.expect_opened().await;
+    let mut b = attach_with(
+        &server,
+        serde_json::json!({"type": "attach", "session": session, "cols": 50, "rows": 20}),
+    )
+    .await;
     // c sends no size of its own, so it never applies; it is told the session's.
-    let mut c = server.connect().await;
-    c.send_json(serde_json::json!({"type": "attach", "session": session, "size": true}))
-        .await;
-    c.expect_opened().await;
+    let mut c = attach_with(
+        &server,
+        serde_json::json!({"type": "attach", "session": session, "size": true}),
+    )
+    .await;
     let size =
         |cols: u16, rows: u16| serde_json::json!({"type": "size", "cols": cols, "rows": rows});
     assert_eq!(next_size(&mut c).await, size(50, 20));
