@@ -117,6 +117,26 @@ describe("sharing, presence and replay in a real browser", { timeout: 6 * STEP_T
     await alice.keyboard.press("Enter");
     await waitFor("alice's output after the resize", () => hookScreenText(bob), (text) => text.includes(`${tag}-resized-42`));
     await waitFor("bob's screen to be alice's after the resize", same, (equal) => equal);
+    // Bob's window gets shorter than the part of her screen above her prompt: it follows the cursor.
+    await bob.setViewportSize({ width: 760, height: 200 });
+    const cursorInView = () =>
+      bob.evaluate(() => {
+        const box = document.getElementById("terminal");
+        const screen = box?.querySelector(".xterm-screen");
+        const hook = window.webTerminal;
+        if (box === null || screen === null || screen === undefined || hook === undefined) {
+          return false;
+        }
+        const rowHeight = screen.clientHeight / hook.size().rows;
+        const top = screen.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop + hook.cursor().y * rowHeight;
+        return box.scrollHeight > box.clientHeight && top >= box.scrollTop && top + rowHeight <= box.scrollTop + box.clientHeight + 1;
+      });
+    await waitFor("bob's window to show alice's prompt", cursorInView, (inView) => inView);
+    // Her output moves the cursor further down: his window follows it there.
+    await alice.keyboard.type(`seq 1 5; echo ${tag}-more-$((6*7))`);
+    await alice.keyboard.press("Enter");
+    await waitFor("alice's next lines", () => hookScreenText(bob), (text) => text.includes(`${tag}-more-42`));
+    await waitFor("bob's window to follow alice's prompt", cursorInView, (inView) => inView);
 
     // Bob types: nothing reaches the shell, on either screen.
     await bob.focus(".xterm-helper-textarea");

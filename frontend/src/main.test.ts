@@ -131,6 +131,11 @@ const xterm = vi.hoisted(() => {
     onBinary = listener<string>((callback) => (this.binaryTyped = callback));
     onTitleChange = listener<string>((callback) => (this.titleChanged = callback));
     onResize = listener<{ cols: number; rows: number }>((callback) => (this.resized = callback));
+    cursorMoved: () => void = () => undefined;
+    onCursorMove(callback: () => void): Disposable {
+      this.cursorMoved = callback;
+      return { dispose: () => undefined };
+    }
     onBell(callback: () => void): Disposable {
       this.bell = callback;
       return { dispose: () => undefined };

@@ -9,7 +9,7 @@ import { rangeText, terminalLinks } from "./hyperlinks";
 import { InlineImages } from "./inline-images";
 import { finishLateOpen } from "./late-open";
 import { showPageIcon } from "./page-icon";
-import { TerminalSizing } from "./session-size";
+import { followCursor, TerminalSizing } from "./session-size";
 import { userInputTracker } from "./user-input";
 import { loadImageAddon, loadSearchAddon } from "./lazy-addons";
 import { clipboardReadable, installMouseClipboard } from "./mouse-clipboard";
@@ -630,11 +630,34 @@ new ResizeObserver(() => {
   window.clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(() => {
     sizing.refit();
+    followCursorSoon();
   }, RESIZE_DEBOUNCE_MS);
 }).observe(element("terminal"));
 terminal.onResize(({ cols, rows }) => {
   connection.resize(cols, rows);
+  followCursorSoon();
 });
+// A watcher's screen taller than its window follows the cursor's row (session-size.ts), once a
+// frame at most.
+let followQueued = false;
+function followCursorSoon(): void {
+  if (!watching || followQueued) {
+    return;
+  }
+  followQueued = true;
+  window.requestAnimationFrame(() => {
+    followQueued = false;
+    const box = element("terminal");
+    const screen = terminal.element?.querySelector<HTMLElement>(".xterm-screen");
+    if (!watching || screen === undefined || screen === null || box.scrollHeight <= box.clientHeight) {
+      return;
+    }
+    const rowHeight = screen.clientHeight / terminal.rows;
+    const top = screen.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop + terminal.buffer.active.cursorY * rowHeight;
+    followCursor(box, { top, bottom: top + rowHeight });
+  });
+}
+terminal.onCursorMove(followCursorSoon);
 
 // The network came back: do not wait out the backoff.
 window.addEventListener("online", () => {

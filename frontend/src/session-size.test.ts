@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TerminalSize } from "./handshake";
-import { TerminalSizing } from "./session-size";
+import { followCursor, TerminalSizing } from "./session-size";
 
 function sizing(watching: () => boolean) {
   const calls: (TerminalSize | "fit")[] = [];
@@ -43,5 +43,19 @@ describe("TerminalSizing", () => {
     subject.refit();
     expect(subject.sessionSize).toBeNull();
     expect(calls).toEqual([{ cols: 120, rows: 40 }, "fit"]);
+  });
+});
+
+describe("followCursor", () => {
+  it("scrolls a watcher's window just enough to show the cursor's row, and not otherwise", () => {
+    const box = { scrollTop: 0, clientHeight: 100 };
+    followCursor(box, { top: 40, bottom: 56 });
+    expect(box.scrollTop).toBe(0);
+    followCursor(box, { top: 150, bottom: 166 });
+    expect(box.scrollTop).toBe(66);
+    followCursor(box, { top: 100, bottom: 116 });
+    expect(box.scrollTop).toBe(66); // Still in view.
+    followCursor(box, { top: 20, bottom: 36 });
+    expect(box.scrollTop).toBe(20);
   });
 });

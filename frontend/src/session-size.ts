@@ -48,3 +48,16 @@ export class TerminalSizing {
     this.session = null;
   }
 }
+
+/**
+ * A watcher's screen taller than its window: the window follows the cursor's row, so the prompt
+ * (or whatever is being typed at) stays in view, as tmux shows a smaller client the part of the
+ * window around its cursor. `row` is the cursor's row in `box`'s content, in pixels.
+ */
+export function followCursor(box: { scrollTop: number; clientHeight: number }, row: { top: number; bottom: number }): void {
+  if (row.bottom > box.scrollTop + box.clientHeight) {
+    box.scrollTop = row.bottom - box.clientHeight;
+  } else if (row.top < box.scrollTop) {
+    box.scrollTop = row.top;
+  }
+}
